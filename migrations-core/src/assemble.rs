@@ -1,0 +1,403 @@
+//! Turning the scanned files of each revision into validated [`Revision`]s, in the order the
+//! layout's original tool applies them.
+
+use std::collections::BTreeMap;
+
+use crate::name::{FlatKind, FlatName, VersionName};
+use crate::problem::{Ignored, Note, Problem, Warning};
+use crate::revision::{Layout, Revision, Script, TransactionMode};
+use crate::scan::{flat_kind_suffix, ScanOptions, ScanReport};
+use crate::source::{self, DirectiveDefect, KNOWN_DIRECTIVES};
+
+/// A file's normalised text and how to name it.
+#[derive(Debug, Clone)]
+pub(crate) struct FileData {
+    /// Path for messages (`migrations/003_x/up.sql`).
+    pub display: String,
+    /// Path relative to the migrations directory (`003_x/up.sql`).
+    pub rel: String,
+    /// Normalised text.
+    pub text: String,
+}
+
+/// A flat file with its parsed name.
+pub(crate) struct FlatFile {
+    pub name: FlatName,
+    pub data: FileData,
+}
+
+/// The files of one revision before validation.
+pub(crate) struct Candidate {
+    /// Directory name, or the flat file name without its suffix.
+    pub source: String,
+    pub version: VersionName,
+    /// diesel's string key or sqlx's integer.
+    key: OrderKey,
+    /// Where the down script is expected, for messages.
+    down_expected: String,
+    /// Whether an up script exists, even if it could not be read.
+    pub has_up: bool,
+    pub up: Option<FileData>,
+    pub down: Option<FileData>,
+    pub metadata: Option<FileData>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum OrderKey {
+    Text(String),
+    Number(i64),
+}
+
+impl Candidate {
+    /// A revision directory named `name`.
+    pub fn new(name: &str, version: VersionName) -> Self {
+        // diesel: the part before the first `_`, dashes removed, compared as a string.
+        let key = name.split('_').next().unwrap_or(name).replace('-', "");
+        Self {
+            source: name.to_owned(),
+            version,
+            key: OrderKey::Text(key),
+            down_expected: format!("{name}/down.sql"),
+            has_up: false,
+            up: None,
+            down: None,
+            metadata: None,
+        }
+    }
+}
+
+/// Groups flat files by version into candidates; reports duplicates and mismatches.
+pub(crate) fn pair_flat(
+    files: Vec<FlatFile>,
+    options: ScanOptions,
+    report: &mut ScanReport,
+) -> Vec<Candidate> {
+    let problems = &mut report.problems;
+    let mut by_number: BTreeMap<i64, Vec<FlatFile>> = BTreeMap::new();
+    for file in files {
+        by_number.entry(file.name.number).or_default().push(file);
+    }
+    let next = by_number
+        .keys()
+        .next_back()
+        .map_or(1, |n| n.saturating_add(1))
+        .to_string();
+    let mut out = Vec::new();
+    for (number, group) in by_number {
+        let (ups, downs): (Vec<_>, Vec<_>) = group
+            .into_iter()
+            .partition(|f| f.name.kind != FlatKind::Down);
+        if ups.len() > 1 || downs.len() > 1 {
+            let mut paths: Vec<String> = ups
+                .iter()
+                .chain(&downs)
+                .map(|f| f.data.display.clone())
+                .collect();
+            paths.sort();
+            problems.push(Problem::DuplicateVersion {
+                version: number.to_string(),
+                paths,
+                next: next.clone(),
+            });
+            continue;
+        }
+        let up = ups.into_iter().next();
+        let down = downs.into_iter().next();
+        match (up, down) {
+            (Some(up), Some(down))
+                if up.name.version.slug != down.name.version.slug
+                    || up.name.kind == FlatKind::Simple =>
+            {
+                problems.push(Problem::MismatchedPair {
+                    up: up.data.display,
+                    down: down.data.display,
+                });
+            }
+            // sqlx never runs a down script without its up (zksync-era has one, a typo'd
+            // version): an import lists it as ignored, a strict directory refuses it.
+            (None, Some(down)) if options.allow_up_only => {
+                report.ignored.push(Ignored {
+                    path: down.data.display,
+                    reason: "down script without an up script (never run)",
+                });
+            }
+            (None, Some(down)) => {
+                let expected = down.data.display.replace(".down.sql", ".up.sql");
+                problems.push(Problem::DownWithoutUp {
+                    path: down.data.display,
+                    expected,
+                });
+            }
+            (Some(up), down) => {
+                let base = up.data.rel[..up.data.rel.len() - flat_kind_suffix(up.name.kind).len()]
+                    .to_owned();
+                out.push(Candidate {
+                    down_expected: format!("{base}.down.sql"),
+                    source: base,
+                    version: up.name.version.clone(),
+                    key: OrderKey::Number(number),
+                    has_up: true,
+                    up: Some(up.data),
+                    down: down.map(|d| d.data),
+                    metadata: None,
+                });
+            }
+            (None, None) => {}
+        }
+    }
+    out
+}
+
+/// Validates candidates into ordered revisions, filling `report`.
+pub(crate) fn finish(
+    layout: Layout,
+    mut candidates: Vec<Candidate>,
+    options: ScanOptions,
+    report: &mut ScanReport,
+) {
+    candidates.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.source.cmp(&b.source)));
+    report_duplicates(&candidates, report);
+    if layout == Layout::Directories {
+        report_order_disagreement(&candidates, &mut report.warnings);
+    }
+    let prefix = display_prefix(&candidates);
+    for candidate in candidates {
+        if let Some((revision, notes)) = build(candidate, options, &prefix, &mut report.problems) {
+            report.revisions.push(revision);
+            report.notes.extend(notes);
+        }
+    }
+}
+
+/// The directory display prefix (`migrations/`), derived from any candidate's file.
+fn display_prefix(candidates: &[Candidate]) -> String {
+    candidates
+        .iter()
+        .find_map(|c| c.up.as_ref())
+        .map(|up| up.display[..up.display.len() - up.rel.len()].to_owned())
+        .unwrap_or_default()
+}
+
+fn report_duplicates(candidates: &[Candidate], report: &mut ScanReport) {
+    let mut by_version: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
+    for c in candidates {
+        by_version.entry(&c.version.canonical).or_default().push(c);
+    }
+    let next = next_version(candidates);
+    for (version, group) in by_version.into_iter().filter(|(_, g)| g.len() > 1) {
+        report.problems.push(Problem::DuplicateVersion {
+            version: version.to_owned(),
+            paths: group.iter().map(|c| c.source.clone()).collect(),
+            next: next.clone(),
+        });
+    }
+}
+
+/// The version after the newest, in the same width (`003` -> `004`).
+pub(crate) fn next_version(candidates: &[Candidate]) -> String {
+    let newest = candidates
+        .iter()
+        .map(|c| &c.version.canonical)
+        .max_by_key(|v| (v.len(), v.as_str()));
+    match newest.and_then(|v| v.parse::<u128>().ok().map(|n| (n, v.len()))) {
+        Some((n, width)) => format!("{:0width$}", n + 1),
+        None => "001".to_owned(),
+    }
+}
+
+fn report_order_disagreement(candidates: &[Candidate], warnings: &mut Vec<Warning>) {
+    for pair in candidates.windows(2) {
+        let (a, b) = (&pair[0].version.canonical, &pair[1].version.canonical);
+        if let (Ok(x), Ok(y)) = (a.parse::<u128>(), b.parse::<u128>()) {
+            if x > y {
+                warnings.push(Warning::OrderDisagreement {
+                    first: pair[0].source.clone(),
+                    second: pair[1].source.clone(),
+                });
+            }
+        }
+    }
+}
+
+/// Builds one revision, or records its problems and returns `None`.
+fn build(
+    c: Candidate,
+    options: ScanOptions,
+    prefix: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<(Revision, Vec<Note>)> {
+    let up = c.up?;
+    let before = problems.len();
+    let mut notes = Vec::new();
+    let directives = match source::parse_directives(&up.text) {
+        Ok(d) => d,
+        Err(DirectiveDefect::Unknown { directive }) => {
+            problems.push(Problem::UnknownDirective {
+                path: up.display.clone(),
+                directive,
+                known: KNOWN_DIRECTIVES.join(", "),
+            });
+            source::Directives::default()
+        }
+        Err(DirectiveDefect::NotFirstLine { line }) => {
+            problems.push(Problem::MisplacedDirective {
+                path: up.display.clone(),
+                line,
+            });
+            source::Directives::default()
+        }
+    };
+    let metadata_tx = c
+        .metadata
+        .as_ref()
+        .and_then(|m| parse_metadata(m, problems));
+    if metadata_tx == Some(true) && directives.no_transaction {
+        let path = c
+            .metadata
+            .as_ref()
+            .map(|m| m.display.clone())
+            .unwrap_or_default();
+        problems.push(Problem::Metadata { path, line: 1, message: "`run_in_transaction = true` contradicts the `no-transaction` directive in up.sql: keep one".into() });
+    }
+    let no_transaction = directives.no_transaction || metadata_tx == Some(false);
+    // A comment-only up is a deliberate no-op in real histories (docs.rs has two); only a file
+    // with nothing at all in it is a mistake.
+    if up.text.trim().is_empty() {
+        problems.push(Problem::EmptyUp {
+            path: up.display.clone(),
+        });
+    } else if !source::has_statements(&up.text) {
+        notes.push(Note::CommentOnlyUp {
+            path: up.display.clone(),
+        });
+    }
+    let label = format!("{}_{}", c.version.canonical, c.version.slug);
+    let down = match c.down {
+        Some(down) => {
+            if let Some(line) = down
+                .text
+                .lines()
+                .position(|l| source::directive_list(l).is_some())
+            {
+                problems.push(Problem::MisplacedDirective {
+                    path: down.display.clone(),
+                    line: line + 1,
+                });
+            }
+            if !directives.irreversible {
+                Some(down)
+            } else if source::has_statements(&down.text) {
+                problems.push(Problem::IrreversibleWithDown {
+                    revision: label.clone(),
+                    down: down.display.clone(),
+                });
+                None
+            } else {
+                None
+            }
+        }
+        None if directives.irreversible => None,
+        None if options.allow_up_only => {
+            notes.push(Note::UpOnly {
+                path: up.display.clone(),
+            });
+            None
+        }
+        None => {
+            problems.push(Problem::MissingDown {
+                revision: label.clone(),
+                up: up.display.clone(),
+                expected: format!("{prefix}{}", c.down_expected),
+            });
+            None
+        }
+    };
+    let up_script = script(&up, no_transaction, problems, &mut notes);
+    let down_script = down.as_ref().and_then(|d| {
+        if !source::has_statements(&d.text) {
+            notes.push(Note::EmptyDown {
+                path: d.display.clone(),
+            });
+        }
+        script(d, no_transaction, problems, &mut notes)
+    });
+    if no_transaction {
+        notes.push(Note::NoTransaction {
+            path: up.display.clone(),
+        });
+    }
+    if problems.len() > before {
+        return None;
+    }
+    let checksum = source::checksum(&up.text);
+    let revision = Revision::owned(
+        c.version.canonical,
+        c.version.slug,
+        up_script?,
+        down_script,
+        checksum,
+    );
+    Some((revision, notes))
+}
+
+fn script(
+    file: &FileData,
+    no_transaction: bool,
+    problems: &mut Vec<Problem>,
+    notes: &mut Vec<Note>,
+) -> Option<Script> {
+    match source::analyse_transactions(&file.text, no_transaction) {
+        Ok(analysis) => {
+            if analysis.mode == TransactionMode::Own {
+                notes.push(Note::OwnTransaction {
+                    path: file.display.clone(),
+                });
+            }
+            Some(Script::owned(
+                file.rel.clone(),
+                analysis.executable,
+                analysis.mode,
+            ))
+        }
+        Err(defect) => {
+            problems.push(Problem::TransactionControl {
+                path: file.display.clone(),
+                line: defect.line,
+                statement: defect.statement,
+                reason: defect.reason.into(),
+            });
+            None
+        }
+    }
+}
+
+/// diesel's `metadata.toml`: only `run_in_transaction = true|false` (and comments) are accepted.
+fn parse_metadata(file: &FileData, problems: &mut Vec<Problem>) -> Option<bool> {
+    let mut value = None;
+    for (index, raw) in file.text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let fail = |message: String| Problem::Metadata {
+            path: file.display.clone(),
+            line: index + 1,
+            message,
+        };
+        let Some((key, val)) = line.split_once('=') else {
+            problems.push(fail(format!("expected `key = value`, found `{line}`: the only key is `run_in_transaction = true|false`")));
+            continue;
+        };
+        match (key.trim(), val.trim()) {
+            ("run_in_transaction", "true") => value = Some(true),
+            ("run_in_transaction", "false") => value = Some(false),
+            ("run_in_transaction", other) => problems.push(fail(format!(
+                "`run_in_transaction` must be `true` or `false`, found `{other}`"
+            ))),
+            (other, _) => problems.push(fail(format!(
+                "unknown key `{other}`: the only key is `run_in_transaction` (true or false)"
+            ))),
+        }
+    }
+    value
+}

@@ -1,0 +1,60 @@
+//! Migration sources shared by `embed_migrations!` (at compile time) and the `app-db` runtime
+//! (at run time): name parsing, directory scanning and validation, text normalisation,
+//! checksums, statement splitting, and the revision table types.
+//!
+//! Both sides call [`scan`], so a directory embedded by the macro and the same directory loaded
+//! by `migrate --dir` produce equal [`Migrations`].
+//!
+//! ```
+//! let dir = tempfile::tempdir().unwrap();
+//! std::fs::create_dir(dir.path().join("001_users")).unwrap();
+//! std::fs::write(dir.path().join("001_users/up.sql"), "CREATE TABLE users (id int);\r\n").unwrap();
+//! std::fs::write(dir.path().join("001_users/down.sql"), "DROP TABLE users;").unwrap();
+//!
+//! let migrations = migrations_core::load_dir(dir.path(), "migrations", Default::default()).unwrap();
+//! let first = migrations.get("001").unwrap();
+//! assert_eq!(first.name(), "users");
+//! assert_eq!(first.up().sql(), "CREATE TABLE users (id int);\n"); // CRLF normalised
+//! ```
+
+mod assemble;
+pub mod build;
+pub mod name;
+mod problem;
+mod revision;
+mod scan;
+pub mod source;
+pub mod sql;
+
+pub use problem::{Ignored, Note, Problem, Warning};
+pub use revision::{
+    Checksum, ChecksumAlgorithm, Layout, Migrations, Revision, Script, TransactionMode,
+};
+pub use scan::{scan, ScanOptions, ScanReport};
+
+use std::path::Path;
+
+/// A directory that failed validation, with every problem found.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("migrations directory `{dir}` is invalid ({} problem{}):\n  - {}", problems.len(), if problems.len() == 1 { "" } else { "s" }, problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  - "))]
+pub struct InvalidDirectory {
+    /// The directory as given.
+    pub dir: String,
+    /// Every problem.
+    pub problems: Vec<Problem>,
+}
+
+/// Scans `dir` and returns its revisions, or every problem found.
+/// `display` names the directory in messages.
+pub fn load_dir(
+    dir: &Path,
+    display: &str,
+    options: ScanOptions,
+) -> Result<Migrations, InvalidDirectory> {
+    scan(dir, display, options)
+        .into_migrations()
+        .map_err(|problems| InvalidDirectory {
+            dir: display.to_owned(),
+            problems,
+        })
+}

@@ -1,0 +1,237 @@
+//! Everything the scan reports: problems (fatal), warnings, notes and ignored entries.
+//!
+//! Paths are shown as the user wrote the directory (`migrations/003_x/up.sql`), so the same
+//! message reads right as a compile error and on the CLI.
+
+use thiserror::Error;
+
+/// A defect in a migrations directory. The scan collects all of them before failing.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// The directory does not exist.
+    #[error("migrations directory `{dir}` does not exist: create it, or correct the path")]
+    DirectoryMissing {
+        /// The directory as given.
+        dir: String,
+    },
+    /// The path exists but is not a directory.
+    #[error("`{dir}` is not a directory: point at the directory that holds the revisions")]
+    NotADirectory {
+        /// The path as given.
+        dir: String,
+    },
+    /// An I/O error while reading.
+    #[error("cannot read `{path}`: {message}; check its permissions")]
+    Unreadable {
+        /// The file or directory.
+        path: String,
+        /// The operating system's message.
+        message: String,
+    },
+    /// A name that starts like a revision but does not parse.
+    #[error("`{path}` looks like a revision but its name does not parse: {reason}")]
+    BadName {
+        /// The entry.
+        path: String,
+        /// What is wrong and how to name it.
+        reason: String,
+    },
+    /// A directory holding migration scripts whose name has no version.
+    #[error("directory `{path}` holds {script} but its name has no version: rename it `<version>_{name}` (e.g. `{example}_{name}`)")]
+    Unversioned {
+        /// The directory.
+        path: String,
+        /// Its name.
+        name: String,
+        /// `up.sql` or `down.sql`.
+        script: String,
+        /// A version the user could use.
+        example: String,
+    },
+    /// Two revisions share a version.
+    #[error("version {version} is used by more than one revision ({}): two branches each added a revision; renumber the one that is not yet applied anywhere to a version after the newest ({next}), or move it into its own revision", paths.join(", "))]
+    DuplicateVersion {
+        /// The shared canonical version.
+        version: String,
+        /// The revisions using it.
+        paths: Vec<String>,
+        /// A free version to suggest.
+        next: String,
+    },
+    /// A revision directory without `up.sql`.
+    #[error("revision `{path}` has no up.sql: add `{path}/up.sql` with the revision's SQL")]
+    MissingUp {
+        /// The revision directory.
+        path: String,
+    },
+    /// A revision without a down script that is not declared irreversible.
+    #[error("revision `{revision}` has no down script: add `{expected}`, or declare it irreversible with `-- migrate: irreversible` as the first line of `{up}`")]
+    MissingDown {
+        /// The revision label.
+        revision: String,
+        /// The up file.
+        up: String,
+        /// The down file that is missing.
+        expected: String,
+    },
+    /// A down script whose up script is missing (flat layout).
+    #[error("`{path}` has no matching up script: add `{expected}`, or delete the down script")]
+    DownWithoutUp {
+        /// The down file.
+        path: String,
+        /// The up file expected beside it.
+        expected: String,
+    },
+    /// Up and down files of one version with different names (flat layout).
+    #[error("`{up}` and `{down}` share a version but not a name: rename one so the names match")]
+    MismatchedPair {
+        /// The up file.
+        up: String,
+        /// The down file.
+        down: String,
+    },
+    /// An up script that is empty or only whitespace.
+    #[error("`{path}` is empty: write the revision's SQL (a comment explaining a deliberate no-op is enough), or delete the revision")]
+    EmptyUp {
+        /// The up file.
+        path: String,
+    },
+    /// A file that is not valid UTF-8.
+    #[error("`{path}` is not valid UTF-8 (first bad byte at offset {offset}, line {line}): re-save it as UTF-8")]
+    NotUtf8 {
+        /// The file.
+        path: String,
+        /// 1-based line of the first invalid byte.
+        line: usize,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// A file that looks like a misnamed migration script.
+    #[error("`{path}` looks like a migration script but is not named like one: {hint}")]
+    StrayFile {
+        /// The file.
+        path: String,
+        /// What the name should be.
+        hint: String,
+    },
+    /// An unknown `-- migrate:` directive.
+    #[error("`{path}` line 1 has unknown directive `{directive}`: known directives are {known}")]
+    UnknownDirective {
+        /// The up file.
+        path: String,
+        /// The directive as written.
+        directive: String,
+        /// Known directives, comma separated.
+        known: String,
+    },
+    /// A `-- migrate:` line below the first line.
+    #[error("`{path}` line {line} is a `-- migrate:` directive, but directives are read only on the first line of up.sql: move it there")]
+    MisplacedDirective {
+        /// The file.
+        path: String,
+        /// Its line.
+        line: usize,
+    },
+    /// A bad `metadata.toml`.
+    #[error("`{path}` line {line}: {message}")]
+    Metadata {
+        /// The metadata file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong and what is accepted.
+        message: String,
+    },
+    /// Transaction control that cannot be honoured.
+    #[error("`{path}` line {line} has `{statement}`: {reason}; remove the file's own BEGIN/COMMIT (every revision already runs in one transaction), split it into one revision per transaction, or declare `-- migrate: no-transaction` to run it statement by statement")]
+    TransactionControl {
+        /// The file.
+        path: String,
+        /// 1-based line of the statement.
+        line: usize,
+        /// The statement.
+        statement: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// An irreversible revision that also has a down script with statements.
+    #[error("revision `{revision}` is declared irreversible but `{down}` has statements: delete the down script, or remove `irreversible` from the directive")]
+    IrreversibleWithDown {
+        /// The revision label.
+        revision: String,
+        /// The down file.
+        down: String,
+    },
+    /// Directory and flat revisions in one directory.
+    #[error("`{dir}` mixes revision directories (`{directory}`) and flat files (`{file}`): use one layout")]
+    MixedLayouts {
+        /// The migrations directory.
+        dir: String,
+        /// A directory revision.
+        directory: String,
+        /// A flat revision file.
+        file: String,
+    },
+}
+
+/// Something legal but worth a compile warning.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Warning {
+    /// Directory versions whose string order (diesel's, used) differs from numeric order.
+    #[error("`{first}` runs before `{second}` because directory versions are compared as strings (as diesel does), but numerically it comes after: pad versions to the same width so both orders agree")]
+    OrderDisagreement {
+        /// Runs first.
+        first: String,
+        /// Runs second.
+        second: String,
+    },
+}
+
+/// Facts `check --verbose` reports about revisions that load fine.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum Note {
+    /// A down script with no statements: downgrading past it changes nothing.
+    #[error("`{path}` has no statements: downgrading past it changes nothing")]
+    EmptyDown {
+        /// The down file.
+        path: String,
+    },
+    /// An up script with only comments: applying it just records the revision.
+    #[error("`{path}` has only comments: applying it records the revision and changes nothing")]
+    CommentOnlyUp {
+        /// The up file.
+        path: String,
+    },
+    /// A file that wraps itself in `BEGIN; ... COMMIT;`.
+    #[error("`{path}` wraps its body in its own BEGIN ... COMMIT: it runs as that one transaction, with the history row inside")]
+    OwnTransaction {
+        /// The file.
+        path: String,
+    },
+    /// An up-only revision accepted as irreversible because the scan allowed it.
+    #[error(
+        "`{path}` has no down script and is loaded as irreversible (up-only revisions allowed)"
+    )]
+    UpOnly {
+        /// The up file.
+        path: String,
+    },
+    /// A declared non-transactional revision.
+    #[error("`{path}` runs outside a transaction, one statement at a time")]
+    NoTransaction {
+        /// The up file.
+        path: String,
+    },
+}
+
+/// An entry the scan skipped because it is clearly not a migration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ignored {
+    /// The entry.
+    pub path: String,
+    /// Why it is not a migration.
+    pub reason: &'static str,
+}

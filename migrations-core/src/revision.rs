@@ -1,0 +1,318 @@
+//! The revision table: what `embed_migrations!` emits as a `static` and what the runtime applies.
+//!
+//! Every field is a `Cow<'static, _>` so the same types hold compile-time data (borrowed from
+//! the binary) and directories loaded at run time by the CLI (owned), with no leaking.
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// A SHA-256 digest of a revision's normalised `up.sql`.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Checksum(pub [u8; 32]);
+
+impl Checksum {
+    /// Lowercase hex, 64 characters.
+    pub fn to_hex(&self) -> String {
+        self.0.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The first 12 hex digits, for tables meant for humans.
+    pub fn short(&self) -> String {
+        self.to_hex()[..12].to_owned()
+    }
+}
+
+impl fmt::Debug for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Checksum({})", self.to_hex())
+    }
+}
+
+impl fmt::Display for Checksum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_hex())
+    }
+}
+
+/// Which algorithm produced a [`Checksum`]. Stored beside every checksum in the history table
+/// (as [`ChecksumAlgorithm::id`]) so the algorithm can change without invalidating old rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ChecksumAlgorithm {
+    /// SHA-256 over the normalised text of `up.sql` (BOM stripped, CRLF as LF). Id 1.
+    Sha256,
+}
+
+impl ChecksumAlgorithm {
+    /// The algorithm every revision of this version of the crate uses.
+    pub const CURRENT: Self = Self::Sha256;
+
+    /// The id stored in the history table.
+    pub const fn id(self) -> i16 {
+        match self {
+            Self::Sha256 => 1,
+        }
+    }
+
+    /// The algorithm with a stored id, if this build knows it.
+    pub const fn from_id(id: i16) -> Option<Self> {
+        match id {
+            1 => Some(Self::Sha256),
+            _ => None,
+        }
+    }
+}
+
+/// How a script is executed with respect to transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransactionMode {
+    /// The runner wraps the script and its history row in one transaction (the default).
+    Wrapped,
+    /// The file wraps its whole body in `BEGIN; ... COMMIT;` itself. The runner executes the body
+    /// (with those two statements blanked out) as that one transaction, history row included.
+    Own,
+    /// Declared `no-transaction`: statements run one at a time outside any transaction, for
+    /// `CREATE INDEX CONCURRENTLY`, `ALTER TYPE ... ADD VALUE`, `VACUUM`.
+    None,
+}
+
+/// How the directory names its revisions, which also decides the order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// `<version>_<slug>/up.sql`: ordered as diesel does, by version with dashes removed,
+    /// compared as strings.
+    Directories,
+    /// `<version>_<slug>.up.sql`: ordered as sqlx does, by version as an integer.
+    Flat,
+}
+
+/// One SQL script of a revision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    file: Cow<'static, str>,
+    sql: Cow<'static, str>,
+    transaction: TransactionMode,
+}
+
+impl Script {
+    #[doc(hidden)]
+    pub const fn __new(
+        file: &'static str,
+        sql: &'static str,
+        transaction: TransactionMode,
+    ) -> Self {
+        Self {
+            file: Cow::Borrowed(file),
+            sql: Cow::Borrowed(sql),
+            transaction,
+        }
+    }
+
+    pub(crate) fn owned(file: String, sql: String, transaction: TransactionMode) -> Self {
+        Self {
+            file: Cow::Owned(file),
+            sql: Cow::Owned(sql),
+            transaction,
+        }
+    }
+
+    /// Path of the file relative to the migrations directory (`003_add_notes/up.sql`).
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    /// The normalised SQL to execute.
+    pub fn sql(&self) -> &str {
+        &self.sql
+    }
+
+    /// How the script runs with respect to transactions.
+    pub fn transaction(&self) -> TransactionMode {
+        self.transaction
+    }
+}
+
+/// One revision: a version, a name, an up script and (unless irreversible) a down script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revision {
+    version: Cow<'static, str>,
+    name: Cow<'static, str>,
+    up: Script,
+    down: Option<Script>,
+    checksum: Checksum,
+    algorithm: ChecksumAlgorithm,
+}
+
+impl Revision {
+    #[doc(hidden)]
+    pub const fn __new(
+        version: &'static str,
+        name: &'static str,
+        up: Script,
+        down: Option<Script>,
+        checksum: [u8; 32],
+    ) -> Self {
+        Self {
+            version: Cow::Borrowed(version),
+            name: Cow::Borrowed(name),
+            up,
+            down,
+            checksum: Checksum(checksum),
+            algorithm: ChecksumAlgorithm::CURRENT,
+        }
+    }
+
+    pub(crate) fn owned(
+        version: String,
+        name: String,
+        up: Script,
+        down: Option<Script>,
+        checksum: Checksum,
+    ) -> Self {
+        Self {
+            version: Cow::Owned(version),
+            name: Cow::Owned(name),
+            up,
+            down,
+            checksum,
+            algorithm: ChecksumAlgorithm::CURRENT,
+        }
+    }
+
+    /// The canonical version: the name's version with dashes removed (`20141113193818`, `001`).
+    /// This is the id recorded in the history table and accepted as a target.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// The slug after the version (`create_users`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The up script.
+    pub fn up(&self) -> &Script {
+        &self.up
+    }
+
+    /// The down script, or `None` for an irreversible revision.
+    pub fn down(&self) -> Option<&Script> {
+        self.down.as_ref()
+    }
+
+    /// True when the revision cannot be downgraded.
+    pub fn is_irreversible(&self) -> bool {
+        self.down.is_none()
+    }
+
+    /// Checksum of the normalised `up.sql`.
+    pub fn checksum(&self) -> Checksum {
+        self.checksum
+    }
+
+    /// The algorithm [`Revision::checksum`] was computed with.
+    pub fn checksum_algorithm(&self) -> ChecksumAlgorithm {
+        self.algorithm
+    }
+
+    /// `version_name`, as revisions are shown to people.
+    pub fn label(&self) -> String {
+        format!("{}_{}", self.version, self.name)
+    }
+}
+
+/// An ordered, validated set of revisions: the output of `embed_migrations!` or of
+/// [`crate::load_dir`].
+///
+/// ```
+/// use migrations_core::{Migrations, Layout};
+/// static EMPTY: Migrations = Migrations::__embedded(Layout::Directories, &[]);
+/// assert!(EMPTY.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrations {
+    layout: Layout,
+    revisions: Cow<'static, [Revision]>,
+}
+
+impl Migrations {
+    #[doc(hidden)]
+    pub const fn __embedded(layout: Layout, revisions: &'static [Revision]) -> Self {
+        Self {
+            layout,
+            revisions: Cow::Borrowed(revisions),
+        }
+    }
+
+    pub(crate) fn owned(layout: Layout, revisions: Vec<Revision>) -> Self {
+        Self {
+            layout,
+            revisions: Cow::Owned(revisions),
+        }
+    }
+
+    /// The directory layout the revisions came from.
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Number of revisions.
+    pub fn len(&self) -> usize {
+        self.revisions.len()
+    }
+
+    /// True when there are no revisions.
+    pub fn is_empty(&self) -> bool {
+        self.revisions.is_empty()
+    }
+
+    /// Revisions in application order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Revision> {
+        self.revisions.iter()
+    }
+
+    /// All revisions as a slice, in application order.
+    pub fn as_slice(&self) -> &[Revision] {
+        &self.revisions
+    }
+
+    /// The revision with this canonical version (dashes in `version` are ignored).
+    pub fn get(&self, version: &str) -> Option<&Revision> {
+        self.position(version).map(|i| &self.revisions[i])
+    }
+
+    /// Index of the revision with this version, in application order.
+    pub fn position(&self, version: &str) -> Option<usize> {
+        let wanted = version.replace('-', "");
+        self.revisions.iter().position(|r| r.version() == wanted)
+    }
+
+    /// The newest revision.
+    pub fn head(&self) -> Option<&Revision> {
+        self.revisions.last()
+    }
+
+    /// A checksum of the whole set (versions, names and checksums in order), for caching
+    /// databases migrated to head.
+    pub fn fingerprint(&self) -> Checksum {
+        let mut text = String::new();
+        for r in self.iter() {
+            text.push_str(&format!(
+                "{}\t{}\t{}\n",
+                r.version(),
+                r.name(),
+                r.checksum()
+            ));
+        }
+        crate::source::checksum(&text)
+    }
+}
+
+impl<'a> IntoIterator for &'a Migrations {
+    type Item = &'a Revision;
+    type IntoIter = std::slice::Iter<'a, Revision>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}

@@ -1,0 +1,264 @@
+//! What a single SQL file means: its normalised text, checksum, directives and transaction mode.
+
+use sha2::{Digest, Sha256};
+
+use crate::revision::{Checksum, TransactionMode};
+use crate::sql::{self, TransactionControl};
+
+/// The prefix of a directive line. Only the first line of `up.sql` may hold one.
+pub const DIRECTIVE_PREFIX: &str = "-- migrate:";
+
+/// Every directive [`parse_directives`] knows, for error messages and docs.
+pub const KNOWN_DIRECTIVES: &[&str] = &["no-transaction", "irreversible"];
+
+/// Normalises file bytes into the text that is checksummed, embedded and executed:
+/// a leading UTF-8 BOM is stripped and CRLF line ends become LF.
+///
+/// Returns the 1-based line and the byte offset of the first invalid byte for non-UTF-8 input.
+pub fn normalise(bytes: &[u8]) -> Result<String, (usize, usize)> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        (bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1, at)
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    Ok(text.replace("\r\n", "\n"))
+}
+
+/// SHA-256 of the normalised text ([`crate::ChecksumAlgorithm::Sha256`]).
+pub fn checksum(normalised: &str) -> Checksum {
+    Checksum(Sha256::digest(normalised.as_bytes()).into())
+}
+
+/// Options declared on the first line of `up.sql`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Directives {
+    /// `no-transaction` (or sqlx's `-- no-transaction`).
+    pub no_transaction: bool,
+    /// `irreversible`: the revision has no down script on purpose.
+    pub irreversible: bool,
+}
+
+/// A directive problem, reported with the file it occurs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DirectiveDefect {
+    /// A name that is not in [`KNOWN_DIRECTIVES`].
+    Unknown {
+        /// The unknown directive as written.
+        directive: String,
+    },
+    /// A `-- migrate:` line that is not the first line, where it would be ignored.
+    NotFirstLine {
+        /// 1-based line number.
+        line: usize,
+    },
+}
+
+/// Parses the directive line of `up.sql`: `-- migrate: no-transaction, irreversible`.
+pub fn parse_directives(text: &str) -> Result<Directives, DirectiveDefect> {
+    let mut directives = Directives::default();
+    for (index, line) in text.lines().enumerate() {
+        let Some(list) = directive_list(line) else {
+            continue;
+        };
+        if index > 0 {
+            return Err(DirectiveDefect::NotFirstLine { line: index + 1 });
+        }
+        for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
+            match word {
+                "no-transaction" => directives.no_transaction = true,
+                "irreversible" => directives.irreversible = true,
+                other => {
+                    return Err(DirectiveDefect::Unknown {
+                        directive: other.to_owned(),
+                    })
+                }
+            }
+        }
+    }
+    // sqlx marks non-transactional files with this exact first line; honour it for imports.
+    if text
+        .lines()
+        .next()
+        .is_some_and(|l| l.trim() == "-- no-transaction")
+    {
+        directives.no_transaction = true;
+    }
+    Ok(directives)
+}
+
+/// The directive list of a line, if it is a directive line (`--migrate:` spacing tolerated).
+pub fn directive_list(line: &str) -> Option<&str> {
+    let rest = line.trim_start().strip_prefix("--")?.trim_start();
+    rest.strip_prefix("migrate:")
+}
+
+/// How a script interacts with transactions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionAnalysis {
+    /// The mode to run it in.
+    pub mode: TransactionMode,
+    /// The text to execute: equal to the input except for [`TransactionMode::Own`], where the
+    /// file's own `BEGIN` and `COMMIT` are blanked out (same length, so server error positions
+    /// still point at the right line and column) and the body runs in our transaction.
+    pub executable: String,
+}
+
+/// A script whose transaction control cannot be honoured as written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TransactionDefect {
+    /// 1-based line of the offending statement.
+    pub line: usize,
+    /// The statement, trimmed to its first line.
+    pub statement: String,
+    /// Why it cannot run.
+    pub reason: &'static str,
+}
+
+/// Decides how to run `text`, given whether the revision is declared `no-transaction`.
+///
+/// A file that wraps its whole body in one `BEGIN; ... COMMIT;` runs as that one transaction
+/// (with the history row inside it). Any other transaction control in a transactional revision
+/// is refused: silently wrapping it in our transaction would commit part of the file early.
+pub fn analyse_transactions(
+    text: &str,
+    no_transaction: bool,
+) -> Result<TransactionAnalysis, TransactionDefect> {
+    if no_transaction {
+        return Ok(TransactionAnalysis {
+            mode: TransactionMode::None,
+            executable: text.to_owned(),
+        });
+    }
+    let statements = sql::split(text);
+    let controls: Vec<(usize, TransactionControl)> = statements
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| sql::transaction_control(s).map(|c| (i, c)))
+        .collect();
+    let defect = |i: usize, reason: &'static str| {
+        let stmt = &statements[i];
+        let first_line = stmt
+            .text(text)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        TransactionDefect {
+            line: stmt.line,
+            statement: first_line,
+            reason,
+        }
+    };
+    match controls.as_slice() {
+        [] => Ok(TransactionAnalysis { mode: TransactionMode::Wrapped, executable: text.to_owned() }),
+        [(0, TransactionControl::Begin), (last, TransactionControl::Commit)] if *last == statements.len() - 1 => {
+            let mut executable = text.to_owned();
+            blank(&mut executable, statements[0].start, statements[0].end);
+            blank(&mut executable, statements[*last].start, statements[*last].end);
+            Ok(TransactionAnalysis { mode: TransactionMode::Own, executable })
+        }
+        [(i, TransactionControl::BeginWithOptions), ..] => Err(defect(*i, "BEGIN with options cannot be honoured inside the runner's transaction")),
+        [(i, TransactionControl::TwoPhase), ..] => Err(defect(*i, "two-phase commit cannot run inside a migration")),
+        [(i, _), ..] => Err(defect(*i, "the file controls transactions itself but does not wrap its whole body in one BEGIN ... COMMIT")),
+    }
+}
+
+/// Replaces `text[start..end]` with spaces, keeping newlines, so offsets stay valid.
+fn blank(text: &mut String, start: usize, end: usize) {
+    let replaced: String = text[start..end]
+        .chars()
+        .map(|c| if c == '\n' { '\n' } else { ' ' })
+        .collect();
+    text.replace_range(start..end, &replaced);
+}
+
+/// True when the script has at least one statement (not empty, not only comments).
+pub fn has_statements(text: &str) -> bool {
+    !sql::split(text).is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalise_strips_bom_and_crlf() {
+        assert_eq!(
+            normalise(b"\xef\xbb\xbfSELECT 1;\r\nSELECT 2;\r\n").as_deref(),
+            Ok("SELECT 1;\nSELECT 2;\n")
+        );
+        assert_eq!(normalise(b"SELECT 1;\n\xff"), Err((2, 10)));
+    }
+
+    #[test]
+    fn checksum_is_over_normalised_text() {
+        let a = checksum(&normalise(b"SELECT 1;\r\n").expect("utf8"));
+        let b = checksum(&normalise(b"SELECT 1;\n").expect("utf8"));
+        assert_eq!(a, b);
+        assert_eq!(a.to_hex().len(), 64);
+    }
+
+    #[test]
+    fn directives() {
+        assert_eq!(parse_directives("SELECT 1;"), Ok(Directives::default()));
+        let d = parse_directives(
+            "-- migrate: no-transaction, irreversible\nCREATE INDEX CONCURRENTLY i ON t (x);",
+        )
+        .expect("valid");
+        assert!(d.no_transaction && d.irreversible);
+        assert!(
+            parse_directives("-- no-transaction\nVACUUM;")
+                .expect("valid")
+                .no_transaction
+        );
+        assert_eq!(
+            parse_directives("-- migrate: no-transactoin\n"),
+            Err(DirectiveDefect::Unknown {
+                directive: "no-transactoin".into()
+            })
+        );
+        assert_eq!(
+            parse_directives("SELECT 1;\n-- migrate: irreversible\n"),
+            Err(DirectiveDefect::NotFirstLine { line: 2 })
+        );
+    }
+
+    #[test]
+    fn own_transaction_is_unwrapped_keeping_positions() {
+        let text = "BEGIN;\nCREATE TABLE t (x int);\nCOMMIT;\n";
+        let got = analyse_transactions(text, false).expect("whole-file transaction");
+        assert_eq!(got.mode, TransactionMode::Own);
+        assert_eq!(got.executable.len(), text.len());
+        assert_eq!(got.executable, "      \nCREATE TABLE t (x int);\n       \n");
+    }
+
+    #[test]
+    fn partial_transaction_control_is_refused() {
+        let err = analyse_transactions(
+            "CREATE TABLE t (x int);\nCOMMIT;\nCREATE TABLE u (x int);",
+            false,
+        )
+        .expect_err("refused");
+        assert_eq!((err.line, err.statement.as_str()), (2, "COMMIT;"));
+        assert!(analyse_transactions(
+            "BEGIN ISOLATION LEVEL SERIALIZABLE;\nSELECT 1;\nCOMMIT;",
+            false
+        )
+        .is_err());
+        // Non-transactional revisions run statement by statement, so their own control is fine.
+        assert_eq!(
+            analyse_transactions("COMMIT;", true).expect("allowed").mode,
+            TransactionMode::None
+        );
+    }
+
+    #[test]
+    fn plpgsql_bodies_are_not_transaction_control() {
+        let text = "CREATE FUNCTION f() RETURNS void AS $$\nBEGIN\n  PERFORM 1;\nEND;\n$$ LANGUAGE plpgsql;";
+        assert_eq!(
+            analyse_transactions(text, false).expect("fine").mode,
+            TransactionMode::Wrapped
+        );
+    }
+}
