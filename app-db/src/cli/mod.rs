@@ -1,0 +1,298 @@
+//! The migration commands as a command line: used by the `migrate` binary (on a directory read at
+//! run time) and by `simulator db` (on the embedded revisions).
+
+mod render;
+mod scaffold;
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use migrations_core::{load_dir, scan, InvalidDirectory, Migrations, ScanOptions, ScanReport};
+use thiserror::Error;
+
+use crate::apply::Direction;
+use crate::connect::ConnectOptions;
+use crate::history::{HistoryError, HistoryTable};
+use crate::plan::Overrides;
+use crate::{MigrateError, Migrator};
+
+/// `migrate`: the commands on a migrations directory read at run time.
+#[derive(Debug, Parser)]
+#[command(
+    name = "migrate",
+    version,
+    about = "PostgreSQL migrations with checksummed history and Alembic-style targets"
+)]
+pub struct MigrateArgs {
+    /// The migrations directory (diesel directories or sqlx flat files).
+    #[arg(long, default_value = "migrations", global = true)]
+    pub dir: PathBuf,
+    /// Accept revisions without a down script as irreversible (for directories imported from
+    /// other tools).
+    #[arg(long, global = true)]
+    pub allow_up_only: bool,
+    /// Options shared with `simulator db`.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command accepts.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Connection string (URI or key=value); never printed.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    pub database_url: Option<String>,
+    /// The history table, `table` or `schema.table`.
+    #[arg(long, default_value = crate::history::DEFAULT_TABLE, global = true)]
+    pub history_table: String,
+    /// Seconds to wait for another runner's lock.
+    #[arg(long, value_name = "SECS", default_value_t = 300, global = true)]
+    pub lock_timeout: u64,
+    /// Apply pending revisions older than the newest applied one.
+    #[arg(long, global = true)]
+    pub allow_out_of_order: bool,
+    /// Proceed although the database has revisions this binary does not know.
+    #[arg(long, global = true)]
+    pub allow_unknown: bool,
+    /// Proceed although applied revisions were edited after being applied.
+    #[arg(long, global = true)]
+    pub ignore_checksums: bool,
+    /// Output of the read-only commands.
+    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
+    pub format: Format,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For scripts.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Apply pending revisions up to TARGET (head, a version or prefix, +N, <rev>+N).
+    Upgrade {
+        /// Where to go; with --sql, `[FROM:]TO`.
+        #[arg(default_value = "head", allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL instead of running it (offline mode).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Revert applied revisions down to TARGET (base, a version or prefix, -N, <rev>-N).
+    Downgrade {
+        /// Where to go; with --sql, `FROM:TO`.
+        #[arg(allow_hyphen_values = true)]
+        target: String,
+        /// Print the SQL instead of running it (offline mode).
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Show the database's current revision.
+    Current {
+        /// Also when and by whom it was applied, and the checksum state.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// List revisions, newest first, with their state in the database.
+    History {
+        /// Files, checksums, transaction modes and history details.
+        #[arg(short, long)]
+        verbose: bool,
+        /// Only `START:END` (either side optional; targets as for upgrade).
+        #[arg(
+            short = 'r',
+            long = "rev-range",
+            value_name = "START:END",
+            allow_hyphen_values = true
+        )]
+        range: Option<String>,
+    },
+    /// Show the head revision and what is pending.
+    Heads,
+    /// Show one revision: metadata, state, and its SQL.
+    Show {
+        /// Version, prefix or relative target.
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+    },
+    /// Record the database as being at REV without running SQL.
+    Stamp {
+        /// Target revision (`base` empties the history).
+        #[arg(allow_hyphen_values = true)]
+        rev: String,
+        /// Empty the history table first, unknown revisions included.
+        #[arg(long)]
+        purge: bool,
+    },
+    /// Exit non-zero if anything is pending, edited or unknown.
+    Check {
+        /// Also list ignored files, notes and warnings about the migrations.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Create the next revision's directory with up.sql and down.sql templates.
+    Revision {
+        /// What the revision does; becomes its slug.
+        #[arg(short, long)]
+        message: String,
+    },
+}
+
+/// Errors of the command line.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A migration command failed (boxed: it is large, and errors are the cold path).
+    #[error(transparent)]
+    Migrate(Box<MigrateError>),
+    /// The directory is invalid.
+    #[error(transparent)]
+    Directory(#[from] InvalidDirectory),
+    /// A bad `--history-table`.
+    #[error(transparent)]
+    Table(#[from] HistoryError),
+    /// No database configured.
+    #[error("no database: set DATABASE_URL (e.g. postgres://user:password@localhost:5432/911_training) or pass --database-url")]
+    NoDatabase,
+    /// `revision` without a directory.
+    #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
+    NoDirectory,
+    /// Writing a new revision failed.
+    #[error("cannot create `{path}`")]
+    Write {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<MigrateError> for CliError {
+    fn from(error: MigrateError) -> Self {
+        Self::Migrate(Box::new(error))
+    }
+}
+
+/// Where the revisions come from.
+#[derive(Debug, Clone)]
+pub enum Source<'a> {
+    /// Compiled into the binary.
+    Embedded(&'a Migrations),
+    /// Read from disk now.
+    Directory {
+        /// The directory.
+        path: PathBuf,
+        /// Accept up-only revisions.
+        allow_up_only: bool,
+    },
+}
+
+/// Loaded revisions plus, for a directory, the scan report (`check --verbose`).
+struct Loaded<'a> {
+    migrations: Cow<'a, Migrations>,
+    report: Option<ScanReport>,
+    dir: Option<PathBuf>,
+}
+
+fn load<'a>(source: &Source<'a>) -> Result<Loaded<'a>, CliError> {
+    match source {
+        Source::Embedded(m) => Ok(Loaded {
+            migrations: Cow::Borrowed(*m),
+            report: None,
+            dir: None,
+        }),
+        Source::Directory {
+            path,
+            allow_up_only,
+        } => {
+            let display = path.display().to_string();
+            let options = ScanOptions {
+                allow_up_only: *allow_up_only,
+            };
+            // Warnings (e.g. string vs numeric order) are compile warnings for embedded tables and
+            // `check --verbose` lines here, not noise on every command.
+            let report = scan(path, &display, options);
+            let migrations = load_dir(path, &display, options)?;
+            Ok(Loaded {
+                migrations: Cow::Owned(migrations),
+                report: Some(report),
+                dir: Some(path.clone()),
+            })
+        }
+    }
+}
+
+/// Runs `command`. `Ok` carries the exit code (1 when `check` finds something).
+pub async fn run(
+    source: &Source<'_>,
+    global: &GlobalArgs,
+    command: Command,
+) -> Result<ExitCode, CliError> {
+    if let Command::Revision { message } = &command {
+        let Source::Directory { path, .. } = source else {
+            return Err(CliError::NoDirectory);
+        };
+        return scaffold::create(path, message).map(|_| ExitCode::SUCCESS);
+    }
+    let loaded = load(source)?;
+    let migrations: &Migrations = &loaded.migrations;
+    let table = HistoryTable::parse(&global.history_table)?;
+    let overrides = Overrides {
+        allow_out_of_order: global.allow_out_of_order,
+        allow_unknown: global.allow_unknown,
+        ignore_checksums: global.ignore_checksums,
+    };
+    let migrator = Migrator::new(migrations)
+        .with_table(table)
+        .with_overrides(overrides)
+        .with_lock_timeout(Duration::from_secs(global.lock_timeout));
+    match &command {
+        Command::Upgrade { target, sql: true } => return offline(&migrator, Direction::Up, target),
+        Command::Downgrade { target, sql: true } => {
+            return offline(&migrator, Direction::Down, target)
+        }
+        _ => {}
+    }
+    let url = global
+        .database_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .ok_or(CliError::NoDatabase)?;
+    let options = ConnectOptions::parse(url).map_err(MigrateError::from)?;
+    for note in options.notes() {
+        eprintln!("{note}");
+    }
+    let mut client = options.connect().await.map_err(MigrateError::from)?;
+    render::execute(
+        &migrator,
+        &mut client,
+        command,
+        global.format,
+        loaded.report.as_ref(),
+        loaded.dir.as_deref(),
+    )
+    .await
+}
+
+fn offline(
+    migrator: &Migrator<'_>,
+    direction: Direction,
+    range: &str,
+) -> Result<ExitCode, CliError> {
+    let sql = crate::offline::render(migrator.migrations(), migrator.table(), direction, range)
+        .map_err(MigrateError::from)?;
+    print!("{sql}");
+    Ok(ExitCode::SUCCESS)
+}

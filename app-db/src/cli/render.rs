@@ -1,0 +1,347 @@
+//! Running the database commands and printing their results as text or JSON.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use migrations_core::ScanReport;
+use serde::Serialize;
+use tokio_postgres::Client;
+
+use super::{CliError, Command, Format};
+use crate::status::{RevisionStatus, Status};
+use crate::target;
+use crate::{MigrateError, Migrator, Outcome};
+
+/// Runs a database command (not `revision`, not `--sql`).
+pub(super) async fn execute(
+    migrator: &Migrator<'_>,
+    client: &mut Client,
+    command: Command,
+    format: Format,
+    report: Option<&ScanReport>,
+    dir: Option<&Path>,
+) -> Result<ExitCode, CliError> {
+    let migrations = migrator.migrations();
+    let outcome = match &command {
+        Command::Upgrade { target, .. } => Some(migrator.upgrade(client, target).await?),
+        Command::Downgrade { target, .. } => Some(migrator.downgrade(client, target).await?),
+        Command::Stamp { rev, purge } => Some(migrator.stamp(client, rev, *purge).await?),
+        _ => None,
+    };
+    if let Some(outcome) = outcome {
+        print_outcome(&command, &outcome, format);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let status = Status::new(migrations, &migrator.state(&*client).await?);
+    match command {
+        Command::Current { verbose } => current(&status, verbose, format),
+        Command::History { verbose, range } => {
+            history(migrator, &status, verbose, range.as_deref(), format)?
+        }
+        Command::Heads => heads(&status, format),
+        Command::Show { rev } => show(migrator, &status, &rev, format)?,
+        Command::Check { verbose } => return Ok(check(&status, verbose, report, dir, format)),
+        _ => unreachable!("write commands returned above"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn json<T: Serialize>(value: &T) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).expect("status types serialise")
+    );
+}
+
+fn print_outcome(command: &Command, outcome: &Outcome, format: Format) {
+    if format == Format::Json {
+        return json(outcome);
+    }
+    for step in &outcome.steps {
+        let verb = if step.direction == crate::apply::Direction::Up {
+            "applied"
+        } else {
+            "reverted"
+        };
+        println!(
+            "{verb} {}_{} ({} ms)",
+            step.version, step.name, step.duration_ms
+        );
+    }
+    let head = if outcome.at_head { " (head)" } else { "" };
+    match command {
+        Command::Stamp { .. } => println!(
+            "stamped: database recorded at {}{head}; no SQL was run",
+            outcome.current
+        ),
+        _ if outcome.steps.is_empty() => {
+            println!("nothing to do: database at {}{head}", outcome.current)
+        }
+        _ => println!("database at {}{head}", outcome.current),
+    }
+}
+
+fn marks(r: &RevisionStatus) -> String {
+    let mut marks = Vec::new();
+    if r.is_head {
+        marks.push("head");
+    }
+    if r.is_current {
+        marks.push("current");
+    }
+    if marks.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", marks.join(", "))
+    }
+}
+
+fn current(status: &Status, verbose: bool, format: Format) {
+    if format == Format::Json {
+        return json(&serde_json::json!({
+            "current": status.current, "head": status.head, "up_to_date": status.up_to_date,
+            "pending": status.pending, "changed": status.changed,
+            "unknown": status.unknown.iter().map(|u| format!("{}_{}", u.version, u.name)).collect::<Vec<_>>(),
+            "revision": status.revisions.iter().find(|r| r.is_current),
+        }));
+    }
+    let head = if status.current == status.head {
+        " (head)"
+    } else {
+        ""
+    };
+    println!("{}{head}", status.current);
+    if verbose {
+        if let Some(r) = status.revisions.iter().find(|r| r.is_current) {
+            print_applied(r);
+        }
+        println!(
+            "  pending: {}",
+            if status.pending.is_empty() {
+                "none".to_owned()
+            } else {
+                status.pending.join(", ")
+            }
+        );
+    }
+    for u in &status.unknown {
+        println!(
+            "  unknown to this binary: {}_{} (applied {})",
+            u.version, u.name, u.applied_at
+        );
+    }
+    for c in &status.changed {
+        println!("  changed since applied: {c}");
+    }
+}
+
+fn print_applied(r: &RevisionStatus) {
+    if let Some(a) = &r.applied {
+        let took = a
+            .duration_ms
+            .map(|d| format!(" in {d} ms"))
+            .unwrap_or_default();
+        println!(
+            "  applied {} by {} ({}){took}",
+            a.applied_at, a.applied_by, a.method
+        );
+        let verdict = if r.state == "changed" {
+            format!(
+                "CHANGED: recorded {}, file has {}",
+                &a.checksum_hex()[..12],
+                &r.checksum[..12]
+            )
+        } else {
+            "matches".to_owned()
+        };
+        println!("  checksum {verdict}");
+    }
+}
+
+fn history(
+    migrator: &Migrator<'_>,
+    status: &Status,
+    verbose: bool,
+    range: Option<&str>,
+    format: Format,
+) -> Result<(), CliError> {
+    let migrations = migrator.migrations();
+    let current = status
+        .revisions
+        .iter()
+        .rposition(|r| r.is_current)
+        .map_or(0, |i| i + 1);
+    let (start, end) = match range {
+        Some(r) => {
+            let (a, b) = r.split_once(':').unwrap_or((r, ""));
+            let resolve = |s: &str, default: usize| -> Result<usize, CliError> {
+                if s.is_empty() {
+                    return Ok(default);
+                }
+                Ok(target::resolve(s, migrations, current)
+                    .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)))?
+                    .level)
+            };
+            (resolve(a, 0)?, resolve(b, migrations.len())?)
+        }
+        None => (0, migrations.len()),
+    };
+    let shown: Vec<&RevisionStatus> = status
+        .revisions
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i + 1 >= start.max(1) && *i < end)
+        .map(|(_, r)| r)
+        .rev()
+        .collect();
+    if format == Format::Json {
+        json(&shown);
+        return Ok(());
+    }
+    for u in &status.unknown {
+        println!(
+            "? {}_{} (unknown to this binary, applied {})",
+            u.version, u.name, u.applied_at
+        );
+    }
+    for r in shown {
+        let arrow = if r.is_current { "→" } else { " " };
+        let when = r
+            .applied
+            .as_ref()
+            .map(|a| format!(" {}", a.applied_at))
+            .unwrap_or_default();
+        println!(
+            "{arrow} {}_{}{} [{}{when}]",
+            r.version,
+            r.name,
+            marks(r),
+            r.state
+        );
+        if verbose {
+            let irreversible = if r.irreversible { ", irreversible" } else { "" };
+            println!(
+                "    file {}, checksum {}, transaction {}{irreversible}",
+                r.file,
+                &r.checksum[..12],
+                r.transaction
+            );
+            print_applied(r);
+        }
+    }
+    Ok(())
+}
+
+fn heads(status: &Status, format: Format) {
+    if format == Format::Json {
+        return json(
+            &serde_json::json!({ "head": status.head, "current": status.current, "pending": status.pending }),
+        );
+    }
+    println!("{} (head)", status.head);
+    match status.pending.len() {
+        0 => println!("database is at head; nothing pending"),
+        n => println!("{n} pending: {}", status.pending.join(", ")),
+    }
+}
+
+fn show(
+    migrator: &Migrator<'_>,
+    status: &Status,
+    rev: &str,
+    format: Format,
+) -> Result<(), CliError> {
+    let migrations = migrator.migrations();
+    let current = status
+        .revisions
+        .iter()
+        .rposition(|r| r.is_current)
+        .map_or(0, |i| i + 1);
+    let level = target::resolve(rev, migrations, current)
+        .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)))?
+        .level;
+    let Some(index) = level.checked_sub(1) else {
+        println!("base: the empty database before the first revision");
+        return Ok(());
+    };
+    let (revision, state) = (&migrations.as_slice()[index], &status.revisions[index]);
+    if format == Format::Json {
+        json(
+            &serde_json::json!({ "status": state, "up": revision.up().sql(), "down": revision.down().map(|d| d.sql()) }),
+        );
+        return Ok(());
+    }
+    println!("revision {}{}", revision.label(), marks(state));
+    println!("  version    {}\n  file       {}\n  checksum   {} (sha256)\n  transaction {}\n  state      {}", revision.version(), state.file, state.checksum, state.transaction, state.state);
+    print_applied(state);
+    println!(
+        "\n-- up ({})\n{}",
+        revision.up().file(),
+        revision.up().sql().trim_end()
+    );
+    match revision.down() {
+        Some(down) => println!("\n-- down ({})\n{}", down.file(), down.sql().trim_end()),
+        None => println!("\n-- down: none (irreversible)"),
+    }
+    Ok(())
+}
+
+fn check(
+    status: &Status,
+    verbose: bool,
+    report: Option<&ScanReport>,
+    dir: Option<&Path>,
+    format: Format,
+) -> ExitCode {
+    let code = if status.up_to_date {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
+    if format == Format::Json {
+        json(status);
+        return code;
+    }
+    if status.up_to_date {
+        println!(
+            "ok: database at {} (head), {} revision(s), checksums match",
+            status.current,
+            status.revisions.len()
+        );
+    }
+    if !status.pending.is_empty() {
+        println!("pending: {}", status.pending.join(", "));
+    }
+    if !status.out_of_order.is_empty() {
+        println!(
+            "out of order (older than the current revision): {}",
+            status.out_of_order.join(", ")
+        );
+    }
+    for c in &status.changed {
+        println!("changed since applied: {c}");
+    }
+    for u in &status.unknown {
+        println!("unknown to this binary: {}_{}", u.version, u.name);
+    }
+    if let (true, Some(report)) = (verbose, report) {
+        let dir = dir.map(|d| d.display().to_string()).unwrap_or_default();
+        println!(
+            "\n{dir}: {} revision(s), layout {:?}",
+            report.revisions.len(),
+            report
+                .layout
+                .unwrap_or(migrations_core::Layout::Directories)
+        );
+        report
+            .warnings
+            .iter()
+            .for_each(|w| println!("warning: {w}"));
+        report.notes.iter().for_each(|n| println!("note: {n}"));
+        report
+            .ignored
+            .iter()
+            .for_each(|i| println!("ignored: {} ({})", i.path, i.reason));
+    }
+    code
+}

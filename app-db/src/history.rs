@@ -1,0 +1,379 @@
+//! The history table: which revisions a database has, with their checksums. Identifiers are
+//! quoted here and nowhere else; values are always bound parameters.
+
+use std::fmt;
+
+use migrations_core::Revision;
+use thiserror::Error;
+use tokio_postgres::GenericClient;
+
+/// The default table: `public.schema_revisions`.
+pub const DEFAULT_TABLE: &str = "public.schema_revisions";
+
+/// Errors of this phase.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum HistoryError {
+    /// A table name that cannot be used.
+    #[error("invalid history table name `{name}`: use `table` or `schema.table`")]
+    InvalidName {
+        /// The name as given.
+        name: String,
+    },
+    /// The table exists but does not have the expected columns or types.
+    #[error("history table {table} does not have the expected shape (altered by hand?): restore the columns listed in the README's \"history table\" section, or restore it from a backup; nothing was changed")]
+    Shape {
+        /// The table.
+        table: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// Any other query failure.
+    #[error("query on history table {table} failed")]
+    Query {
+        /// The table.
+        table: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+}
+
+/// A row of the history table.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AppliedRevision {
+    /// Canonical version.
+    pub version: String,
+    /// Slug at the time it was applied.
+    pub name: String,
+    /// Recorded checksum bytes.
+    pub checksum: Vec<u8>,
+    /// Algorithm id of `checksum`.
+    pub checksum_algorithm: i16,
+    /// When, in UTC (`2026-11-23T10:00:00Z`).
+    pub applied_at: String,
+    /// How long the up script took; `None` when stamped or applied from an offline script.
+    pub duration_ms: Option<i64>,
+    /// The database role that applied it.
+    pub applied_by: String,
+    /// `upgrade`, `stamp` or `offline`.
+    pub method: String,
+}
+
+impl AppliedRevision {
+    /// The recorded checksum in hex.
+    pub fn checksum_hex(&self) -> String {
+        self.checksum.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// How a row got into the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// Applied by `upgrade`.
+    Upgrade,
+    /// Recorded by `stamp` without running SQL.
+    Stamp,
+    /// Written by an offline (`--sql`) script.
+    Offline,
+}
+
+impl Method {
+    /// The stored text.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Upgrade => "upgrade",
+            Self::Stamp => "stamp",
+            Self::Offline => "offline",
+        }
+    }
+}
+
+/// A schema-qualified history table name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryTable {
+    schema: String,
+    table: String,
+}
+
+impl Default for HistoryTable {
+    fn default() -> Self {
+        Self {
+            schema: "public".into(),
+            table: "schema_revisions".into(),
+        }
+    }
+}
+
+impl fmt::Display for HistoryTable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.qualified())
+    }
+}
+
+/// Quotes an identifier for PostgreSQL: the one place identifiers are quoted.
+pub fn quote_ident(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
+
+/// Quotes a string literal for offline scripts (which cannot bind parameters).
+pub fn quote_literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+impl HistoryTable {
+    /// Parses `table` or `schema.table` (unquoted names, taken literally).
+    pub fn parse(name: &str) -> Result<Self, HistoryError> {
+        let invalid = || HistoryError::InvalidName {
+            name: name.to_owned(),
+        };
+        let (schema, table) = match name.split_once('.') {
+            Some((s, t)) => (s, t),
+            None => ("public", name),
+        };
+        if schema.is_empty() || table.is_empty() || table.contains('.') {
+            return Err(invalid());
+        }
+        Ok(Self {
+            schema: schema.to_owned(),
+            table: table.to_owned(),
+        })
+    }
+
+    /// `"schema"."table"`.
+    pub fn qualified(&self) -> String {
+        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.table))
+    }
+
+    /// The key of the advisory lock that serialises runners on this table.
+    pub fn lock_key(&self) -> i64 {
+        let digest = migrations_core::source::checksum(&format!(
+            "app-db migration lock {}",
+            self.qualified()
+        ));
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest.0[..8]);
+        i64::from_be_bytes(bytes)
+    }
+
+    /// The DDL creating the schema and table, idempotent.
+    pub fn create_sql(&self) -> String {
+        let schema = if self.schema == "public" {
+            String::new()
+        } else {
+            format!(
+                "CREATE SCHEMA IF NOT EXISTS {};\n",
+                quote_ident(&self.schema)
+            )
+        };
+        format!(
+            "{schema}CREATE TABLE IF NOT EXISTS {} (
+    version            text        PRIMARY KEY,
+    name               text        NOT NULL,
+    checksum           bytea       NOT NULL,
+    checksum_algorithm smallint    NOT NULL,
+    applied_at         timestamptz NOT NULL DEFAULT now(),
+    duration_ms        bigint,
+    applied_by         text        NOT NULL DEFAULT current_user,
+    method             text        NOT NULL DEFAULT 'upgrade' CHECK (method IN ('upgrade', 'stamp', 'offline'))
+);",
+            self.qualified()
+        )
+    }
+
+    /// The INSERT of an offline script for `revision` (literal values: no parameters offline).
+    pub fn offline_insert_sql(&self, revision: &Revision) -> String {
+        format!(
+            "INSERT INTO {} (version, name, checksum, checksum_algorithm, method) VALUES ({}, {}, decode('{}', 'hex'), {}, 'offline');",
+            self.qualified(),
+            quote_literal(revision.version()),
+            quote_literal(revision.name()),
+            revision.checksum().to_hex(),
+            revision.checksum_algorithm().id()
+        )
+    }
+
+    /// The DELETE of an offline downgrade script.
+    pub fn offline_delete_sql(&self, revision: &Revision) -> String {
+        format!(
+            "DELETE FROM {} WHERE version = {};",
+            self.qualified(),
+            quote_literal(revision.version())
+        )
+    }
+
+    fn query_error(&self, source: tokio_postgres::Error) -> HistoryError {
+        let shape = source.code().is_some_and(|c| {
+            use tokio_postgres::error::SqlState;
+            [
+                SqlState::UNDEFINED_COLUMN,
+                SqlState::DATATYPE_MISMATCH,
+                SqlState::WRONG_OBJECT_TYPE,
+                SqlState::CANNOT_COERCE,
+            ]
+            .contains(c)
+        });
+        if shape {
+            HistoryError::Shape {
+                table: self.qualified(),
+                source,
+            }
+        } else {
+            HistoryError::Query {
+                table: self.qualified(),
+                source,
+            }
+        }
+    }
+
+    /// True when the table exists. Read-only; takes no lock.
+    pub async fn exists(&self, client: &impl GenericClient) -> Result<bool, HistoryError> {
+        let row = client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&self.qualified()])
+            .await
+            .map_err(|e| self.query_error(e))?;
+        Ok(row.get(0))
+    }
+
+    /// Creates the table if it is missing.
+    pub async fn create(&self, client: &impl GenericClient) -> Result<(), HistoryError> {
+        client
+            .batch_execute(&self.create_sql())
+            .await
+            .map_err(|e| self.query_error(e))
+    }
+
+    /// All rows, or an empty list when the table does not exist. Read-only; takes no lock.
+    pub async fn read(
+        &self,
+        client: &impl GenericClient,
+    ) -> Result<Vec<AppliedRevision>, HistoryError> {
+        if !self.exists(client).await? {
+            return Ok(Vec::new());
+        }
+        self.read_existing(client).await
+    }
+
+    /// All rows of a table known to exist.
+    pub async fn read_existing(
+        &self,
+        client: &impl GenericClient,
+    ) -> Result<Vec<AppliedRevision>, HistoryError> {
+        let sql = format!(
+            "SELECT version, name, checksum, checksum_algorithm,
+                    to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                    duration_ms, applied_by, method
+             FROM {} ORDER BY applied_at, version",
+            self.qualified()
+        );
+        let rows = client
+            .query(&sql, &[])
+            .await
+            .map_err(|e| self.query_error(e))?;
+        rows.iter()
+            .map(|r| {
+                Ok(AppliedRevision {
+                    version: r.try_get(0)?,
+                    name: r.try_get(1)?,
+                    checksum: r.try_get(2)?,
+                    checksum_algorithm: r.try_get(3)?,
+                    applied_at: r.try_get(4)?,
+                    duration_ms: r.try_get(5)?,
+                    applied_by: r.try_get(6)?,
+                    method: r.try_get(7)?,
+                })
+            })
+            .collect::<Result<_, tokio_postgres::Error>>()
+            .map_err(|source| HistoryError::Shape {
+                table: self.qualified(),
+                source,
+            })
+    }
+
+    /// Number of rows (a cheap check that no other runner changed the table).
+    pub async fn count(&self, client: &impl GenericClient) -> Result<i64, HistoryError> {
+        let row = client
+            .query_one(&format!("SELECT count(*) FROM {}", self.qualified()), &[])
+            .await
+            .map_err(|e| self.query_error(e))?;
+        Ok(row.get(0))
+    }
+
+    /// Records `revision` as applied.
+    pub async fn insert(
+        &self,
+        client: &impl GenericClient,
+        revision: &Revision,
+        duration_ms: Option<i64>,
+        method: Method,
+    ) -> Result<(), HistoryError> {
+        let sql = format!(
+            "INSERT INTO {} (version, name, checksum, checksum_algorithm, duration_ms, method) VALUES ($1, $2, $3, $4, $5, $6)",
+            self.qualified()
+        );
+        let checksum = revision.checksum().0.to_vec();
+        client
+            .execute(
+                &sql,
+                &[
+                    &revision.version(),
+                    &revision.name(),
+                    &checksum,
+                    &revision.checksum_algorithm().id(),
+                    &duration_ms,
+                    &method.as_str(),
+                ],
+            )
+            .await
+            .map_err(|e| self.query_error(e))?;
+        Ok(())
+    }
+
+    /// Removes the row of `version`.
+    pub async fn delete(
+        &self,
+        client: &impl GenericClient,
+        version: &str,
+    ) -> Result<u64, HistoryError> {
+        let sql = format!("DELETE FROM {} WHERE version = $1", self.qualified());
+        client
+            .execute(&sql, &[&version])
+            .await
+            .map_err(|e| self.query_error(e))
+    }
+
+    /// Removes every row.
+    pub async fn purge(&self, client: &impl GenericClient) -> Result<u64, HistoryError> {
+        client
+            .execute(&format!("DELETE FROM {}", self.qualified()), &[])
+            .await
+            .map_err(|e| self.query_error(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_quoting() {
+        assert_eq!(
+            HistoryTable::default().qualified(),
+            "\"public\".\"schema_revisions\""
+        );
+        assert_eq!(
+            HistoryTable::parse("ops.Hist\"x")
+                .expect("valid")
+                .qualified(),
+            "\"ops\".\"Hist\"\"x\""
+        );
+        assert!(HistoryTable::parse("a.b.c").is_err());
+        assert!(HistoryTable::parse("").is_err());
+        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_ne!(
+            HistoryTable::default().lock_key(),
+            HistoryTable::parse("other").expect("valid").lock_key()
+        );
+    }
+}

@@ -1,0 +1,412 @@
+//! The runner: brings a database to a target, one revision per transaction, safe with many
+//! replicas running it at once.
+
+use std::time::Duration;
+
+use migrations_core::{Migrations, Revision, TransactionMode};
+use tokio_postgres::{Client, GenericClient};
+
+use crate::apply::{self, ApplyError, Direction};
+use crate::history::{AppliedRevision, HistoryTable, Method};
+use crate::lock;
+use crate::plan::{Overrides, State};
+use crate::target::describe_level;
+use crate::MigrateError;
+
+/// Default wait for the migration lock before giving up.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// One revision run by a command.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Step {
+    /// Canonical version.
+    pub version: String,
+    /// Name.
+    pub name: String,
+    /// Up or down.
+    pub direction: Direction,
+    /// Time the script took.
+    pub duration_ms: i64,
+}
+
+/// What a write command did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Outcome {
+    /// Revisions run, in order (empty when there was nothing to do).
+    pub steps: Vec<Step>,
+    /// The revision the database is at afterwards (`base` when none).
+    pub current: String,
+    /// True when `current` is the binary's head.
+    pub at_head: bool,
+}
+
+/// Applies a revision table to databases.
+///
+/// ```no_run
+/// # async fn demo(client: &mut tokio_postgres::Client, m: &migrations_core::Migrations) -> Result<(), app_db::MigrateError> {
+/// let outcome = app_db::Migrator::new(m).upgrade(client, "head").await?;
+/// println!("at {}", outcome.current);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Migrator<'m> {
+    migrations: &'m Migrations,
+    table: HistoryTable,
+    overrides: Overrides,
+    lock_timeout: Duration,
+}
+
+impl<'m> Migrator<'m> {
+    /// A runner for `migrations` with the default history table and no overrides.
+    pub fn new(migrations: &'m Migrations) -> Self {
+        Self {
+            migrations,
+            table: HistoryTable::default(),
+            overrides: Overrides::default(),
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+        }
+    }
+
+    /// Uses another history table.
+    pub fn with_table(mut self, table: HistoryTable) -> Self {
+        self.table = table;
+        self
+    }
+
+    /// Sets the overrides of the safety refusals.
+    pub fn with_overrides(mut self, overrides: Overrides) -> Self {
+        self.overrides = overrides;
+        self
+    }
+
+    /// Sets how long to wait for another runner's lock.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
+        self.lock_timeout = timeout;
+        self
+    }
+
+    /// The revisions.
+    pub fn migrations(&self) -> &'m Migrations {
+        self.migrations
+    }
+
+    /// The history table.
+    pub fn table(&self) -> &HistoryTable {
+        &self.table
+    }
+
+    /// Reads the database's state. Read-only: creates nothing, takes no lock.
+    pub async fn state(&self, client: &impl GenericClient) -> Result<State, MigrateError> {
+        Ok(State::new(self.migrations, self.table.read(client).await?))
+    }
+
+    /// Applies pending revisions up to `target` (`head`, a version, `+N`, ...).
+    pub async fn upgrade(
+        &self,
+        client: &mut Client,
+        target: &str,
+    ) -> Result<Outcome, MigrateError> {
+        let state = self.state(&*client).await?;
+        state.check(self.migrations, self.overrides)?;
+        let level = state.resolve_for("upgrade", self.migrations, target)?;
+        if !state.pending().iter().any(|&i| i < level) {
+            return Ok(self.outcome(Vec::new(), &state));
+        }
+        self.run(client, Direction::Up, level).await
+    }
+
+    /// Reverts applied revisions down to `target` (`base`, a version, `-N`, ...). Refuses before
+    /// running anything when an irreversible revision is in the way.
+    pub async fn downgrade(
+        &self,
+        client: &mut Client,
+        target: &str,
+    ) -> Result<Outcome, MigrateError> {
+        let state = self.state(&*client).await?;
+        state.check(self.migrations, self.overrides)?;
+        let level = state.resolve_for("downgrade", self.migrations, target)?;
+        if state.plan_downgrade(self.migrations, target)?.is_empty() {
+            return Ok(self.outcome(Vec::new(), &state));
+        }
+        self.run(client, Direction::Down, level).await
+    }
+
+    /// Steps until the database is at `level`, re-reading the history under the lock before every
+    /// revision so concurrent runners cooperate instead of colliding.
+    async fn run(
+        &self,
+        client: &mut Client,
+        direction: Direction,
+        level: usize,
+    ) -> Result<Outcome, MigrateError> {
+        let session_lock_timeout: String = client
+            .query_one("SELECT current_setting('lock_timeout')", &[])
+            .await
+            .map_err(|source| lock::LockError::Query { source })?
+            .get(0);
+        let key = self.table.lock_key();
+        let mut steps = Vec::new();
+        let mut cache: Option<Vec<AppliedRevision>> = None;
+        loop {
+            let tx = client
+                .transaction()
+                .await
+                .map_err(|source| lock::LockError::Query { source })?;
+            if let Err(e) = lock::take(&tx, key, self.lock_timeout, &session_lock_timeout).await {
+                drop(tx);
+                return Err(lock::identify_holder(e, client, key).await.into());
+            }
+            let applied = match cache.take() {
+                Some(rows) if self.table.count(&tx).await? == rows.len() as i64 => rows,
+                _ => {
+                    self.table.create(&tx).await?;
+                    self.table.read_existing(&tx).await?
+                }
+            };
+            let state = State::new(self.migrations, applied.clone());
+            state.check(self.migrations, self.overrides)?;
+            let next = match direction {
+                Direction::Up => state.pending().into_iter().find(|&i| i < level),
+                Direction::Down => (level..state.rows.len())
+                    .rev()
+                    .find(|&i| state.rows[i].is_some()),
+            };
+            let Some(index) = next else {
+                tx.commit()
+                    .await
+                    .map_err(|source| lock::LockError::Query { source })?;
+                return Ok(self.outcome(steps, &state));
+            };
+            let revision = &self.migrations.as_slice()[index];
+            if revision.up().transaction() == TransactionMode::None {
+                tx.commit()
+                    .await
+                    .map_err(|source| lock::LockError::Query { source })?;
+                let step = self
+                    .run_outside_transaction(
+                        client,
+                        revision,
+                        direction,
+                        key,
+                        &session_lock_timeout,
+                    )
+                    .await?;
+                steps.extend(step);
+                continue;
+            }
+            let still_at = describe_level(self.migrations, state.current_level());
+            if direction == Direction::Down && revision.is_irreversible() {
+                return Err(crate::plan::PlanError::Irreversible {
+                    target: describe_level(self.migrations, level),
+                    revision: revision.label(),
+                }
+                .into());
+            }
+            let ms = apply::run_in_transaction(&tx, revision, direction, &still_at).await?;
+            let record = match direction {
+                Direction::Up => {
+                    self.table
+                        .insert(&tx, revision, Some(ms), Method::Upgrade)
+                        .await
+                }
+                Direction::Down => self.table.delete(&tx, revision.version()).await.map(drop),
+            };
+            record.map_err(|source| ApplyError::Record {
+                revision: revision.label(),
+                source,
+            })?;
+            tx.commit().await.map_err(|source| ApplyError::Commit {
+                revision: revision.label(),
+                source,
+            })?;
+            cache = Some(after(applied, revision, direction));
+            steps.push(Step {
+                version: revision.version().to_owned(),
+                name: revision.name().to_owned(),
+                direction,
+                duration_ms: ms,
+            });
+        }
+    }
+
+    /// A `no-transaction` revision: statements run one by one under a session-level lock, which
+    /// is released on every return path. Returns `None` when another runner did it meanwhile.
+    async fn run_outside_transaction(
+        &self,
+        client: &mut Client,
+        revision: &Revision,
+        direction: Direction,
+        key: i64,
+        session_lock_timeout: &str,
+    ) -> Result<Option<Step>, MigrateError> {
+        let millis = self.lock_timeout.as_millis().max(1).to_string();
+        let locked = async {
+            client
+                .query_one("SELECT set_config('lock_timeout', $1, false)", &[&millis])
+                .await?;
+            let r = client
+                .query_one("SELECT pg_advisory_lock($1)::text", &[&key])
+                .await;
+            client
+                .query_one(
+                    "SELECT set_config('lock_timeout', $1, false)",
+                    &[&session_lock_timeout],
+                )
+                .await?;
+            r
+        }
+        .await;
+        if let Err(source) = locked {
+            let err = match source.code() {
+                Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                    lock::LockError::Timeout {
+                        waited: self.lock_timeout,
+                        holder: None,
+                    }
+                }
+                _ => lock::LockError::Query { source },
+            };
+            return Err(lock::identify_holder(err, client, key).await.into());
+        }
+        let result = self
+            .run_statements_locked(client, revision, direction)
+            .await;
+        let unlocked = client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+            .await;
+        let step = result?;
+        unlocked.map_err(|source| lock::LockError::Query { source })?;
+        Ok(step)
+    }
+
+    async fn run_statements_locked(
+        &self,
+        client: &Client,
+        revision: &Revision,
+        direction: Direction,
+    ) -> Result<Option<Step>, MigrateError> {
+        self.table.create(client).await?;
+        let state = State::new(self.migrations, self.table.read_existing(client).await?);
+        let index = self
+            .migrations
+            .position(revision.version())
+            .expect("revision comes from this table");
+        let applied = state.rows[index].is_some();
+        if applied != (direction == Direction::Down) {
+            return Ok(None);
+        }
+        let ms = apply::run_statements(client, revision, direction).await?;
+        let record = match direction {
+            Direction::Up => {
+                self.table
+                    .insert(client, revision, Some(ms), Method::Upgrade)
+                    .await
+            }
+            Direction::Down => self
+                .table
+                .delete(client, revision.version())
+                .await
+                .map(drop),
+        };
+        record.map_err(|source| ApplyError::Record {
+            revision: revision.label(),
+            source,
+        })?;
+        Ok(Some(Step {
+            version: revision.version().to_owned(),
+            name: revision.name().to_owned(),
+            direction,
+            duration_ms: ms,
+        }))
+    }
+
+    /// Records the database as being at `target` without running any SQL (Alembic's `stamp`).
+    /// `purge` first empties the history table, unknown revisions included.
+    pub async fn stamp(
+        &self,
+        client: &mut Client,
+        target: &str,
+        purge: bool,
+    ) -> Result<Outcome, MigrateError> {
+        let session_lock_timeout: String = client
+            .query_one("SELECT current_setting('lock_timeout')", &[])
+            .await
+            .map_err(|source| lock::LockError::Query { source })?
+            .get(0);
+        let key = self.table.lock_key();
+        let tx = client
+            .transaction()
+            .await
+            .map_err(|source| lock::LockError::Query { source })?;
+        if let Err(e) = lock::take(&tx, key, self.lock_timeout, &session_lock_timeout).await {
+            drop(tx);
+            return Err(lock::identify_holder(e, client, key).await.into());
+        }
+        self.table.create(&tx).await?;
+        let mut state = State::new(self.migrations, self.table.read_existing(&tx).await?);
+        if !purge && !state.unknown.is_empty() && !self.overrides.allow_unknown {
+            state.check(
+                self.migrations,
+                Overrides {
+                    ignore_checksums: true,
+                    allow_out_of_order: true,
+                    allow_unknown: false,
+                },
+            )?;
+        }
+        let level = crate::target::resolve(target, self.migrations, state.current_level())
+            .map_err(crate::plan::PlanError::from)?
+            .level;
+        if purge {
+            self.table.purge(&tx).await?;
+            state = State::new(self.migrations, Vec::new());
+        }
+        for (index, revision) in self.migrations.iter().enumerate() {
+            match (index < level, state.rows[index].is_some()) {
+                (true, false) => {
+                    self.table
+                        .insert(&tx, revision, None, Method::Stamp)
+                        .await?
+                }
+                (false, true) => drop(self.table.delete(&tx, revision.version()).await?),
+                _ => {}
+            }
+        }
+        let after = State::new(self.migrations, self.table.read_existing(&tx).await?);
+        tx.commit()
+            .await
+            .map_err(|source| lock::LockError::Query { source })?;
+        Ok(self.outcome(Vec::new(), &after))
+    }
+
+    fn outcome(&self, steps: Vec<Step>, state: &State) -> Outcome {
+        let level = state.current_level();
+        Outcome {
+            steps,
+            current: describe_level(self.migrations, level),
+            at_head: level == self.migrations.len() && state.pending().is_empty(),
+        }
+    }
+}
+
+/// The cached history after a revision was applied or reverted by this runner.
+fn after(
+    mut rows: Vec<AppliedRevision>,
+    revision: &Revision,
+    direction: Direction,
+) -> Vec<AppliedRevision> {
+    match direction {
+        Direction::Up => rows.push(AppliedRevision {
+            version: revision.version().to_owned(),
+            name: revision.name().to_owned(),
+            checksum: revision.checksum().0.to_vec(),
+            checksum_algorithm: revision.checksum_algorithm().id(),
+            applied_at: String::new(),
+            duration_ms: None,
+            applied_by: String::new(),
+            method: Method::Upgrade.as_str().to_owned(),
+        }),
+        Direction::Down => rows.retain(|r| r.version != revision.version()),
+    }
+    rows
+}

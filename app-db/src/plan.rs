@@ -1,0 +1,274 @@
+//! Comparing the binary's revisions with the database's history, refusing when they disagree,
+//! and planning which revisions to run. Pure: no I/O, unit-tested.
+
+use migrations_core::{ChecksumAlgorithm, Migrations};
+use thiserror::Error;
+
+use crate::history::AppliedRevision;
+use crate::target::{self, describe_level, TargetError};
+
+/// Overrides for the refusals, each named after what it allows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Apply pending revisions older than the newest applied one (`--allow-out-of-order`).
+    pub allow_out_of_order: bool,
+    /// Proceed although the database has revisions this binary does not know
+    /// (`--allow-unknown`); they are left alone.
+    pub allow_unknown: bool,
+    /// Proceed although applied revisions were edited (`--ignore-checksums`).
+    pub ignore_checksums: bool,
+}
+
+/// An applied revision whose file changed since.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChecksumChange {
+    /// `version_name`.
+    pub label: String,
+    /// The up file.
+    pub file: String,
+    /// Recorded in the database (hex).
+    pub recorded: String,
+    /// Computed from the binary's file (hex).
+    pub current: String,
+}
+
+/// Errors of planning: the database and the binary disagree, or the request is impossible.
+/// Nothing has been executed when one of these is returned.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum PlanError {
+    /// Applied revisions were edited after being applied.
+    #[error("{} applied revision(s) changed since they were applied: {}; restore the files (never edit an applied revision, add a new one), or if the edit is deliberate and harmless pass --ignore-checksums", changes.len(), changes.iter().map(|c| format!("{} (`{}`: recorded {}, file has {})", c.label, c.file, &c.recorded[..12.min(c.recorded.len())], &c.current[..12])).collect::<Vec<_>>().join(", "))]
+    ChecksumMismatch {
+        /// Every changed revision.
+        changes: Vec<ChecksumChange>,
+    },
+    /// A recorded checksum made with an algorithm this binary does not know.
+    #[error("revision {version} was recorded with checksum algorithm {algorithm}, unknown to this binary: use a newer binary")]
+    UnknownAlgorithm {
+        /// The revision.
+        version: String,
+        /// The stored id.
+        algorithm: i16,
+    },
+    /// The database has revisions the binary does not know.
+    #[error("the database has revision(s) this binary does not know: {}; the binary is older than the database (deploy one that includes them), or pass --allow-unknown to leave them alone", versions.join(", "))]
+    UnknownApplied {
+        /// `version_name` of each unknown row.
+        versions: Vec<String>,
+    },
+    /// Pending revisions older than the newest applied one.
+    #[error("pending revision(s) {} are older than the newest applied revision {newest}, typically after merging branches: renumber them after {newest}, or pass --allow-out-of-order to apply them anyway", pending.join(", "))]
+    OutOfOrder {
+        /// The out-of-order pending revisions.
+        pending: Vec<String>,
+        /// The newest applied revision.
+        newest: String,
+    },
+    /// The target does not resolve.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// A target on the wrong side of the current revision for this command.
+    #[error("{command} {target}: the target {resolved} is {side} the current revision {current}; use `{other} {target}`")]
+    WrongDirection {
+        /// `upgrade` or `downgrade`.
+        command: &'static str,
+        /// The target as given.
+        target: String,
+        /// What it resolved to.
+        resolved: String,
+        /// The current revision.
+        current: String,
+        /// `below` or `above`.
+        side: &'static str,
+        /// The command that goes that way.
+        other: &'static str,
+    },
+    /// An irreversible revision in a downgrade path.
+    #[error("downgrade to {target} must revert {revision}, which is irreversible (it has no down script): nothing was changed; choose a target at or above {revision}")]
+    Irreversible {
+        /// The target as given.
+        target: String,
+        /// The irreversible revision.
+        revision: String,
+    },
+}
+
+/// The database's history matched against the binary's revisions.
+#[derive(Debug, Clone)]
+pub struct State {
+    /// For each revision, in order, its history row if applied.
+    pub rows: Vec<Option<AppliedRevision>>,
+    /// History rows for versions the binary does not have.
+    pub unknown: Vec<AppliedRevision>,
+}
+
+impl State {
+    /// Matches `applied` rows to `migrations`.
+    pub fn new(migrations: &Migrations, applied: Vec<AppliedRevision>) -> Self {
+        let mut rows = vec![None; migrations.len()];
+        let mut unknown = Vec::new();
+        for row in applied {
+            match migrations.position(&row.version) {
+                Some(i) => rows[i] = Some(row),
+                None => unknown.push(row),
+            }
+        }
+        Self { rows, unknown }
+    }
+
+    /// The level of the newest applied revision (0 when none is).
+    pub fn current_level(&self) -> usize {
+        self.rows
+            .iter()
+            .rposition(Option::is_some)
+            .map_or(0, |i| i + 1)
+    }
+
+    /// Number of history rows, known and unknown.
+    pub fn row_count(&self) -> usize {
+        self.rows.iter().flatten().count() + self.unknown.len()
+    }
+
+    /// Indices of revisions not applied.
+    pub fn pending(&self) -> Vec<usize> {
+        self.rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_none())
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Applied revisions whose recorded checksum differs from the binary's.
+    pub fn checksum_changes(&self, migrations: &Migrations) -> Vec<ChecksumChange> {
+        self.rows
+            .iter()
+            .zip(migrations.iter())
+            .filter_map(|(row, rev)| {
+                let row = row.as_ref()?;
+                let same_algorithm = ChecksumAlgorithm::from_id(row.checksum_algorithm)
+                    == Some(rev.checksum_algorithm());
+                (same_algorithm && row.checksum != rev.checksum().0).then(|| ChecksumChange {
+                    label: rev.label(),
+                    file: rev.up().file().to_owned(),
+                    recorded: row.checksum_hex(),
+                    current: rev.checksum().to_hex(),
+                })
+            })
+            .collect()
+    }
+
+    /// Pending revisions below the newest applied one.
+    pub fn out_of_order(&self) -> Vec<usize> {
+        let current = self.current_level();
+        self.pending()
+            .into_iter()
+            .filter(|&i| i + 1 < current)
+            .collect()
+    }
+
+    /// The refusals every write command makes before touching anything.
+    pub fn check(&self, migrations: &Migrations, overrides: Overrides) -> Result<(), PlanError> {
+        if let Some(row) = self
+            .rows
+            .iter()
+            .flatten()
+            .find(|r| ChecksumAlgorithm::from_id(r.checksum_algorithm).is_none())
+        {
+            return Err(PlanError::UnknownAlgorithm {
+                version: row.version.clone(),
+                algorithm: row.checksum_algorithm,
+            });
+        }
+        let changes = self.checksum_changes(migrations);
+        if !changes.is_empty() && !overrides.ignore_checksums {
+            return Err(PlanError::ChecksumMismatch { changes });
+        }
+        if !self.unknown.is_empty() && !overrides.allow_unknown {
+            let versions = self
+                .unknown
+                .iter()
+                .map(|r| format!("{}_{}", r.version, r.name))
+                .collect();
+            return Err(PlanError::UnknownApplied { versions });
+        }
+        let late = self.out_of_order();
+        if !late.is_empty() && !overrides.allow_out_of_order {
+            let labels = |ix: &[usize]| {
+                ix.iter()
+                    .map(|&i| migrations.as_slice()[i].label())
+                    .collect()
+            };
+            return Err(PlanError::OutOfOrder {
+                pending: labels(&late),
+                newest: describe_level(migrations, self.current_level()),
+            });
+        }
+        Ok(())
+    }
+
+    /// Indices to apply, in order, for `upgrade target`.
+    pub fn plan_upgrade(
+        &self,
+        migrations: &Migrations,
+        target: &str,
+    ) -> Result<Vec<usize>, PlanError> {
+        let level = self.resolve_for("upgrade", migrations, target)?;
+        Ok(self.pending().into_iter().filter(|&i| i < level).collect())
+    }
+
+    /// The level `target` resolves to for `command`, refusing the wrong direction.
+    pub fn resolve_for(
+        &self,
+        command: &'static str,
+        migrations: &Migrations,
+        target: &str,
+    ) -> Result<usize, PlanError> {
+        let current = self.current_level();
+        let resolved = target::resolve(target, migrations, current)?;
+        let upward = command != "downgrade";
+        let wrong = match resolved.relative_to_current {
+            Some(delta) => (upward && delta < 0) || (!upward && delta > 0),
+            None => (upward && resolved.level < current) || (!upward && resolved.level > current),
+        };
+        if wrong {
+            return Err(PlanError::WrongDirection {
+                command,
+                target: target.to_owned(),
+                resolved: describe_level(migrations, resolved.level),
+                current: describe_level(migrations, current),
+                side: if upward { "below" } else { "above" },
+                other: if upward { "downgrade" } else { "upgrade" },
+            });
+        }
+        Ok(resolved.level)
+    }
+
+    /// Indices to revert, newest first, for `downgrade target`; refuses irreversible revisions.
+    pub fn plan_downgrade(
+        &self,
+        migrations: &Migrations,
+        target: &str,
+    ) -> Result<Vec<usize>, PlanError> {
+        let level = self.resolve_for("downgrade", migrations, target)?;
+        let steps: Vec<usize> = (level..self.rows.len())
+            .rev()
+            .filter(|&i| self.rows[i].is_some())
+            .collect();
+        if let Some(&i) = steps
+            .iter()
+            .find(|&&i| migrations.as_slice()[i].is_irreversible())
+        {
+            return Err(PlanError::Irreversible {
+                target: target.to_owned(),
+                revision: migrations.as_slice()[i].label(),
+            });
+        }
+        Ok(steps)
+    }
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

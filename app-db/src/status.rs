@@ -1,0 +1,133 @@
+//! The read-only view behind `current`, `history`, `heads`, `show` and `check`: every revision of
+//! the binary with its state in the database, and the database's unknown revisions.
+
+use migrations_core::{Migrations, Revision, TransactionMode};
+use serde::Serialize;
+
+use crate::history::AppliedRevision;
+use crate::plan::State;
+use crate::target::describe_level;
+
+/// One revision's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct RevisionStatus {
+    /// Canonical version.
+    pub version: String,
+    /// Name.
+    pub name: String,
+    /// Up file relative to the migrations directory.
+    pub file: String,
+    /// Checksum of the binary's up script (hex).
+    pub checksum: String,
+    /// `applied`, `pending` or `changed` (applied, but the file changed since).
+    pub state: &'static str,
+    /// The history row, if applied.
+    pub applied: Option<AppliedRevision>,
+    /// No down script.
+    pub irreversible: bool,
+    /// `wrapped`, `own` or `none`.
+    pub transaction: &'static str,
+    /// Last revision of the binary.
+    pub is_head: bool,
+    /// Newest applied revision.
+    pub is_current: bool,
+}
+
+/// The whole picture.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// Newest applied revision, or `base`.
+    pub current: String,
+    /// The binary's head, or `base` when it has no revisions.
+    pub head: String,
+    /// Everything applied and nothing unknown.
+    pub up_to_date: bool,
+    /// Revisions in order.
+    pub revisions: Vec<RevisionStatus>,
+    /// Rows for revisions the binary does not have.
+    pub unknown: Vec<AppliedRevision>,
+    /// Labels of pending revisions.
+    pub pending: Vec<String>,
+    /// Labels of applied revisions whose file changed.
+    pub changed: Vec<String>,
+    /// Labels of pending revisions older than the current one.
+    pub out_of_order: Vec<String>,
+}
+
+impl Status {
+    /// Builds the view from a state.
+    pub fn new(migrations: &Migrations, state: &State) -> Self {
+        let changed: Vec<String> = state
+            .checksum_changes(migrations)
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        let current_level = state.current_level();
+        let revisions: Vec<RevisionStatus> = migrations
+            .iter()
+            .zip(&state.rows)
+            .enumerate()
+            .map(|(i, (r, row))| {
+                revision_status(
+                    r,
+                    row,
+                    &changed,
+                    i + 1 == migrations.len(),
+                    i + 1 == current_level,
+                )
+            })
+            .collect();
+        let labels = |ix: Vec<usize>| {
+            ix.into_iter()
+                .map(|i| migrations.as_slice()[i].label())
+                .collect::<Vec<_>>()
+        };
+        let pending = labels(state.pending());
+        Self {
+            current: describe_level(migrations, current_level),
+            head: describe_level(migrations, migrations.len()),
+            up_to_date: pending.is_empty() && state.unknown.is_empty() && changed.is_empty(),
+            revisions,
+            unknown: state.unknown.clone(),
+            out_of_order: labels(state.out_of_order()),
+            pending,
+            changed,
+        }
+    }
+}
+
+fn revision_status(
+    r: &Revision,
+    row: &Option<AppliedRevision>,
+    changed: &[String],
+    is_head: bool,
+    is_current: bool,
+) -> RevisionStatus {
+    let label = r.label();
+    let state = match row {
+        None => "pending",
+        Some(_) if changed.contains(&label) => "changed",
+        Some(_) => "applied",
+    };
+    RevisionStatus {
+        version: r.version().to_owned(),
+        name: r.name().to_owned(),
+        file: r.up().file().to_owned(),
+        checksum: r.checksum().to_hex(),
+        state,
+        applied: row.clone(),
+        irreversible: r.is_irreversible(),
+        transaction: transaction_name(r.up().transaction()),
+        is_head,
+        is_current,
+    }
+}
+
+/// The name of a transaction mode, as shown and serialised.
+pub fn transaction_name(mode: TransactionMode) -> &'static str {
+    match mode {
+        TransactionMode::Wrapped => "wrapped",
+        TransactionMode::Own => "own",
+        TransactionMode::None => "none",
+    }
+}

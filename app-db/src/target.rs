@@ -1,0 +1,300 @@
+//! Alembic-style targets: `head`, `base`, a version, a unique prefix, `+N`, `-N`, `<rev>+N`,
+//! `<rev>-N`, `head-N`, `base+N` (and `current`, for ranges).
+//!
+//! A target resolves to a *level*: the number of revisions, in order, that a database at that
+//! target has applied. `base` is level 0, the first revision level 1, `head` level `len`.
+
+use migrations_core::Migrations;
+use thiserror::Error;
+
+/// Errors of target resolution.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[non_exhaustive]
+pub enum TargetError {
+    /// Nothing matches.
+    #[error("no revision matches `{target}`: use `head`, `base`, a version or a unique prefix of one, or `+N`/`-N` (list revisions with `history`)")]
+    Unknown {
+        /// The target as given.
+        target: String,
+    },
+    /// A prefix that matches several revisions.
+    #[error("`{target}` is ambiguous, it matches {}: give more digits", candidates.join(", "))]
+    Ambiguous {
+        /// The target as given.
+        target: String,
+        /// Matching revisions.
+        candidates: Vec<String>,
+    },
+    /// A relative target that walks past base.
+    #[error("`{target}` walks past base: it is {steps} below a point that has only {available} revision(s) under it; use `base` to undo everything")]
+    PastBase {
+        /// The target as given.
+        target: String,
+        /// Steps requested.
+        steps: u64,
+        /// Steps possible.
+        available: usize,
+    },
+    /// A relative target that walks past head.
+    #[error("`{target}` walks past head: it is {steps} above a point that has only {available} revision(s) above it; use `head` to apply everything")]
+    PastHead {
+        /// The target as given.
+        target: String,
+        /// Steps requested.
+        steps: u64,
+        /// Steps possible.
+        available: usize,
+    },
+    /// An empty target.
+    #[error("empty target: use `head`, `base`, a version, `+N` or `-N`")]
+    Empty,
+}
+
+/// A resolved target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resolved {
+    /// Revisions applied at the target.
+    pub level: usize,
+    /// For `+N`/`-N` relative to the current revision: the signed step, so a command can refuse
+    /// the wrong direction with a precise message.
+    pub relative_to_current: Option<i64>,
+}
+
+/// Resolves `spec` against `migrations`, where the database is currently at `current` (a level).
+pub fn resolve(
+    spec: &str,
+    migrations: &Migrations,
+    current: usize,
+) -> Result<Resolved, TargetError> {
+    let spec = spec.trim();
+    if spec.is_empty() {
+        return Err(TargetError::Empty);
+    }
+    let absolute = |level| {
+        Ok(Resolved {
+            level,
+            relative_to_current: None,
+        })
+    };
+    if let Some(level) = keyword(spec, migrations, current) {
+        return absolute(level);
+    }
+    if let Some(level) = exact(spec, migrations) {
+        return absolute(level);
+    }
+    if let Some((anchor, delta)) = split_relative(spec) {
+        let base = match anchor {
+            "" => Some(current),
+            a => keyword(a, migrations, current).or_else(|| exact(a, migrations)),
+        };
+        if let Some(base) = base {
+            let relative =
+                (anchor.is_empty() || anchor.eq_ignore_ascii_case("current")).then_some(delta);
+            return step(spec, base, delta, migrations.len()).map(|level| Resolved {
+                level,
+                relative_to_current: relative,
+            });
+        }
+    }
+    match prefix(spec, migrations)? {
+        Some(level) => absolute(level),
+        None => match split_relative(spec) {
+            Some((anchor, delta)) if !anchor.is_empty() => match prefix(anchor, migrations)? {
+                Some(base) => step(spec, base, delta, migrations.len()).map(|level| Resolved {
+                    level,
+                    relative_to_current: None,
+                }),
+                None => Err(TargetError::Unknown {
+                    target: spec.to_owned(),
+                }),
+            },
+            _ => Err(TargetError::Unknown {
+                target: spec.to_owned(),
+            }),
+        },
+    }
+}
+
+fn keyword(word: &str, migrations: &Migrations, current: usize) -> Option<usize> {
+    match word.to_ascii_lowercase().as_str() {
+        "head" | "heads" => Some(migrations.len()),
+        "base" => Some(0),
+        "current" => Some(current),
+        _ => None,
+    }
+}
+
+/// A full version (dashes optional) or `version_name` label.
+fn exact(spec: &str, migrations: &Migrations) -> Option<usize> {
+    let wanted = spec.replace('-', "");
+    migrations
+        .iter()
+        .position(|r| r.version() == wanted || r.label() == spec)
+        .map(|i| i + 1)
+}
+
+fn prefix(spec: &str, migrations: &Migrations) -> Result<Option<usize>, TargetError> {
+    let wanted = spec.replace('-', "");
+    if wanted.is_empty() || !wanted.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(None);
+    }
+    let matches: Vec<usize> = migrations
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.version().starts_with(&wanted))
+        .map(|(i, _)| i)
+        .collect();
+    match matches.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one + 1)),
+        many => Err(TargetError::Ambiguous {
+            target: spec.to_owned(),
+            candidates: many
+                .iter()
+                .map(|&i| migrations.as_slice()[i].label())
+                .collect(),
+        }),
+    }
+}
+
+/// `anchor+N` / `anchor-N`, split at the last sign followed only by digits.
+fn split_relative(spec: &str) -> Option<(&str, i64)> {
+    let at = spec.rfind(['+', '-'])?;
+    let digits = &spec[at + 1..];
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = digits.parse().ok()?;
+    let delta = if spec.as_bytes()[at] == b'-' { -n } else { n };
+    Some((&spec[..at], delta))
+}
+
+fn step(spec: &str, base: usize, delta: i64, len: usize) -> Result<usize, TargetError> {
+    let steps = delta.unsigned_abs();
+    if delta < 0 && steps > base as u64 {
+        return Err(TargetError::PastBase {
+            target: spec.to_owned(),
+            steps,
+            available: base,
+        });
+    }
+    if delta > 0 && base as u64 + steps > len as u64 {
+        return Err(TargetError::PastHead {
+            target: spec.to_owned(),
+            steps,
+            available: len - base,
+        });
+    }
+    Ok((base as i64 + delta) as usize)
+}
+
+/// A level as people read it: `base`, or the label of the revision at that level.
+pub fn describe_level(migrations: &Migrations, level: usize) -> String {
+    match level {
+        0 => "base".to_owned(),
+        n => migrations
+            .as_slice()
+            .get(n - 1)
+            .map_or_else(|| format!("level {n}"), |r| r.label()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use migrations_core::{Layout, Revision, Script, TransactionMode};
+
+    static REVS: &[Revision] = &[
+        Revision::__new(
+            "20141113193818",
+            "a",
+            Script::__new("a/up.sql", "SELECT 1;", TransactionMode::Wrapped),
+            None,
+            [0; 32],
+        ),
+        Revision::__new(
+            "20141113200000",
+            "b",
+            Script::__new("b/up.sql", "SELECT 1;", TransactionMode::Wrapped),
+            None,
+            [0; 32],
+        ),
+        Revision::__new(
+            "20150101000000",
+            "c",
+            Script::__new("c/up.sql", "SELECT 1;", TransactionMode::Wrapped),
+            None,
+            [0; 32],
+        ),
+    ];
+    static M: Migrations = Migrations::__embedded(Layout::Directories, REVS);
+
+    fn level(spec: &str, current: usize) -> Result<usize, TargetError> {
+        resolve(spec, &M, current).map(|r| r.level)
+    }
+
+    #[test]
+    fn keywords_versions_and_prefixes() {
+        assert_eq!(level("head", 0), Ok(3));
+        assert_eq!(level("base", 3), Ok(0));
+        assert_eq!(level("2014-11-13-193818", 0), Ok(1));
+        assert_eq!(level("20141113200000_b", 0), Ok(2));
+        assert_eq!(level("2015", 0), Ok(3));
+        assert_eq!(level("2014-11-13-2", 0), Ok(2));
+        assert!(
+            matches!(level("2014", 0), Err(TargetError::Ambiguous { candidates, .. }) if candidates.len() == 2)
+        );
+        assert!(matches!(level("9", 0), Err(TargetError::Unknown { .. })));
+        assert!(matches!(level("  ", 0), Err(TargetError::Empty)));
+    }
+
+    #[test]
+    fn relative_forms() {
+        assert_eq!(
+            resolve("+1", &M, 1),
+            Ok(Resolved {
+                level: 2,
+                relative_to_current: Some(1)
+            })
+        );
+        assert_eq!(
+            resolve("-1", &M, 2),
+            Ok(Resolved {
+                level: 1,
+                relative_to_current: Some(-1)
+            })
+        );
+        assert_eq!(level("head-1", 0), Ok(2));
+        assert_eq!(level("base+2", 3), Ok(2));
+        assert_eq!(level("20141113193818+2", 0), Ok(3));
+        assert_eq!(level("2015-1", 0), Ok(2));
+        assert_eq!(level("2014-11-13-193818-1", 3), Ok(0));
+    }
+
+    #[test]
+    fn walking_off_the_ends_is_an_error() {
+        assert_eq!(
+            level("-2", 1),
+            Err(TargetError::PastBase {
+                target: "-2".into(),
+                steps: 2,
+                available: 1
+            })
+        );
+        assert_eq!(
+            level("+3", 1),
+            Err(TargetError::PastHead {
+                target: "+3".into(),
+                steps: 3,
+                available: 2
+            })
+        );
+        assert!(level("head+1", 0).is_err());
+    }
+
+    #[test]
+    fn levels_are_described() {
+        assert_eq!(describe_level(&M, 0), "base");
+        assert_eq!(describe_level(&M, 3), "20150101000000_c");
+    }
+}

@@ -1,0 +1,202 @@
+//! The `migrate` binary end to end: exit codes, human and JSON output, offline SQL, scaffolding,
+//! and errors that name the problem without leaking the password.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use app_db::testing::{self, TestDatabase};
+
+fn migrate(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
+    cmd.arg("--dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DATABASE_URL");
+    if let Some(url) = url {
+        cmd.env("DATABASE_URL", url);
+    }
+    cmd.output().expect("migrate runs")
+}
+
+fn text(out: &Output) -> (String, String, i32) {
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+fn fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (path, body) in [
+        ("001_users/up.sql", "CREATE TABLE users (id int);"),
+        ("001_users/down.sql", "DROP TABLE users;"),
+        ("002_notes/up.sql", "CREATE TABLE notes (id int);"),
+        ("002_notes/down.sql", "DROP TABLE notes;"),
+    ] {
+        let full = dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, body).expect("write");
+    }
+    dir
+}
+
+async fn database() -> TestDatabase {
+    testing::server()
+        .await
+        .expect("server")
+        .create_database()
+        .await
+        .expect("database")
+}
+
+#[tokio::test]
+async fn upgrade_check_current_history_downgrade() {
+    let db = database().await;
+    let dir = fixture();
+    let url = Some(db.url());
+    let (out, _, code) = text(&migrate(dir.path(), url, &["check"]));
+    assert_eq!(code, 1, "pending revisions fail the check: {out}");
+    assert!(out.contains("pending: 001_users, 002_notes"), "{out}");
+    let (out, err, code) = text(&migrate(dir.path(), url, &["upgrade", "+1"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("applied 001_users") && out.contains("database at 001_users"),
+        "{out}"
+    );
+    let (out, _, _) = text(&migrate(dir.path(), url, &["upgrade"]));
+    assert!(out.contains("database at 002_notes (head)"), "{out}");
+    let (out, _, code) = text(&migrate(dir.path(), url, &["check"]));
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ok: database at 002_notes (head)"), "{out}");
+    let (out, _, _) = text(&migrate(dir.path(), url, &["current", "--verbose"]));
+    assert!(
+        out.starts_with("002_notes (head)\n  applied ") && out.contains("checksum matches"),
+        "{out}"
+    );
+    let (out, _, _) = text(&migrate(dir.path(), url, &["history", "-r", "base:001"]));
+    assert_eq!(out.lines().count(), 1, "{out}");
+    let (out, err, code) = text(&migrate(dir.path(), url, &["downgrade", "-1"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("reverted 002_notes"), "{out}");
+    let (_, err, code) = text(&migrate(dir.path(), url, &["downgrade", "+1"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("use `upgrade +1`"), "{err}");
+}
+
+#[tokio::test]
+async fn json_output_of_read_only_commands() {
+    let db = database().await;
+    let dir = fixture();
+    let url = Some(db.url());
+    assert_eq!(text(&migrate(dir.path(), url, &["upgrade", "001"])).2, 0);
+    for command in ["current", "history", "heads", "check", "show"] {
+        let mut args = vec![command, "--format", "json"];
+        if command == "show" {
+            args.push("001");
+        }
+        let (out, err, _) = text(&migrate(dir.path(), url, &args));
+        let value: serde_json::Value =
+            serde_json::from_str(&out).unwrap_or_else(|e| panic!("{command}: {e}\n{out}\n{err}"));
+        assert!(!value.is_null(), "{command}");
+    }
+    let (out, _, _) = text(&migrate(dir.path(), url, &["current", "--format", "json"]));
+    let value: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(value["current"], "001_users");
+    assert_eq!(value["pending"][0], "002_notes");
+}
+
+#[test]
+fn usage_errors_exit_2_and_runtime_errors_exit_1() {
+    let dir = fixture();
+    assert_eq!(text(&migrate(dir.path(), None, &[])).2, 2);
+    assert_eq!(text(&migrate(dir.path(), None, &["frobnicate"])).2, 2);
+    let (_, err, code) = text(&migrate(dir.path(), None, &["current"]));
+    assert_eq!(code, 1);
+    assert!(err.contains("set DATABASE_URL"), "{err}");
+    let (_, err, code) = text(&migrate(
+        &dir.path().join("missing"),
+        None,
+        &["upgrade", "--sql"],
+    ));
+    assert_eq!(code, 1);
+    assert!(err.contains("does not exist"), "{err}");
+}
+
+#[test]
+fn connection_errors_never_print_the_password() {
+    let dir = fixture();
+    for url in [
+        "postgres://app:hunter2@127.0.0.1:1/db",
+        "host=127.0.0.1 port=1 user=app password=hunter2 dbname=db",
+        "postgresql+asyncpg://app:hunter2@127.0.0.1:1/911_training",
+    ] {
+        let (out, err, code) = text(&migrate(dir.path(), Some(url), &["current"]));
+        assert_eq!(code, 1);
+        assert!(
+            err.contains("cannot connect") && err.contains("***"),
+            "{err}"
+        );
+        assert!(
+            !out.contains("hunter2") && !err.contains("hunter2"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn offline_sql_needs_no_database() {
+    let dir = fixture();
+    let (out, err, code) = text(&migrate(dir.path(), None, &["upgrade", "--sql", "head"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("CREATE TABLE IF NOT EXISTS \"public\".\"schema_revisions\""),
+        "{out}"
+    );
+    assert_eq!(out.matches("BEGIN;").count(), 2);
+    assert!(out.contains("VALUES ('002', 'notes', decode('"), "{out}");
+    let (out, _, code) = text(&migrate(
+        dir.path(),
+        None,
+        &["downgrade", "--sql", "head:base"],
+    ));
+    assert_eq!(code, 0);
+    assert!(
+        out.find("DROP TABLE notes").expect("notes") < out.find("DROP TABLE users").expect("users")
+    );
+}
+
+#[test]
+fn revision_creates_the_next_directory() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (out, err, code) = text(&migrate(
+        dir.path(),
+        None,
+        &["revision", "-m", "Create users"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("001_create_users"), "{out}");
+    std::fs::write(
+        dir.path().join("001_create_users/up.sql"),
+        "CREATE TABLE users (id int);",
+    )
+    .expect("write");
+    text(&migrate(dir.path(), None, &["revision", "-m", "add notes"]));
+    assert!(
+        dir.path().join("002_add_notes/up.sql").is_file()
+            && dir.path().join("002_add_notes/down.sql").is_file()
+    );
+}
+
+#[test]
+fn invalid_directory_lists_every_problem() {
+    let dir = fixture();
+    std::fs::remove_file(dir.path().join("002_notes/down.sql")).expect("rm");
+    std::fs::write(dir.path().join("001_users/upp.sql"), "SELECT 1;").expect("write");
+    let (_, err, code) = text(&migrate(dir.path(), None, &["upgrade", "--sql"]));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("2 problems") && err.contains("upp.sql") && err.contains("002_notes/down.sql"),
+        "{err}"
+    );
+}

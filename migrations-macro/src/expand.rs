@@ -1,0 +1,63 @@
+//! All fallible work: resolve the directory, check the build script, scan and validate.
+//! Code generation only runs on a clean result.
+
+use std::path::{Path, PathBuf};
+
+use migrations_core::build::{is_watched, watch_lines, WATCHED_ENV};
+use migrations_core::{scan, ScanOptions};
+use proc_macro2::TokenStream;
+
+use crate::codegen;
+use crate::input::Input;
+
+/// Expands the macro: the table, or every error plus an empty table.
+pub fn expand(input: &Input) -> TokenStream {
+    let dir = input.dir.value();
+    let span = input.dir.span();
+    let mut errors: Vec<String> = Vec::new();
+    if Path::new(&dir).is_absolute() {
+        errors.push(format!(
+            "migrations directory `{dir}` is absolute: give a path relative to the crate's Cargo.toml, so the build works on every machine"
+        ));
+        return codegen::failure(&input.krate, span, &errors);
+    }
+    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    if let Some(message) = watch_problem(&dir) {
+        errors.push(message);
+    }
+    let report = scan(
+        &manifest_dir.join(&dir),
+        &dir,
+        ScanOptions {
+            allow_up_only: input.allow_up_only,
+        },
+    );
+    errors.extend(report.problems.iter().map(ToString::to_string));
+    if !errors.is_empty() {
+        return codegen::failure(&input.krate, span, &errors);
+    }
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    codegen::table(
+        &input.krate,
+        span,
+        report.layout,
+        &report.revisions,
+        &warnings,
+    )
+}
+
+/// The error when no build script watches `dir`, naming the lines to add.
+fn watch_problem(dir: &str) -> Option<String> {
+    let watched = std::env::var(WATCHED_ENV).unwrap_or_default();
+    if is_watched(&watched, dir) {
+        return None;
+    }
+    let lines: Vec<String> = watch_lines(&[dir])
+        .lines()
+        .map(|l| format!("    println!(\"{l}\");"))
+        .collect();
+    Some(format!(
+        "migrations directory `{dir}` is not watched by a build script, so cargo would not rebuild when a migration is added: add to build.rs\n\n{}\n\n(or call `migrations_core::build::watch(&[\"{dir}\"])`)",
+        lines.join("\n")
+    ))
+}

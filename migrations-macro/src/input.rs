@@ -1,0 +1,50 @@
+//! Parsing the macro's arguments: `"dir"`, then optional `key = value` pairs.
+
+use syn::parse::{Parse, ParseStream};
+use syn::{LitBool, LitStr, Path, Token};
+
+/// The parsed arguments of `embed_migrations!`.
+pub struct Input {
+    /// The directory literal; errors point at it.
+    pub dir: LitStr,
+    /// `allow_up_only = true`.
+    pub allow_up_only: bool,
+    /// `crate = path`: how to reach `migrations_core`.
+    pub krate: Path,
+}
+
+impl Parse for Input {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let dir: LitStr = input.parse().map_err(|e| {
+            syn::Error::new(e.span(), "expected the migrations directory as a string literal, e.g. `embed_migrations!(\"migrations\")`")
+        })?;
+        let mut parsed = Input {
+            dir,
+            allow_up_only: false,
+            krate: syn::parse_quote!(::migrations_core),
+        };
+        while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
+            if input.peek(Token![crate]) {
+                input.parse::<Token![crate]>()?;
+                input.parse::<Token![=]>()?;
+                parsed.krate = input.parse()?;
+                continue;
+            }
+            let key: syn::Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            match key.to_string().as_str() {
+                "allow_up_only" => parsed.allow_up_only = input.parse::<LitBool>()?.value,
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown argument `{other}`: expected `allow_up_only = true|false` or `crate = path`"),
+                    ))
+                }
+            }
+        }
+        if !input.is_empty() {
+            return Err(input.error("unexpected tokens: expected `, key = value`"));
+        }
+        Ok(parsed)
+    }
+}

@@ -1,0 +1,193 @@
+//! Real histories written by other projects (`../shared/corpora`): they load through the macro and
+//! at run time identically, upgrade to head, and go back down as far as their own down scripts
+//! allow; where a down script is broken, the runner stops at that exact revision with the server's
+//! error and position, and the database stays consistent.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use app_db::apply::ApplyError;
+use app_db::plan::PlanError;
+use app_db::{MigrateError, Migrator};
+use migrations_core::{load_dir, Migrations, ScanOptions};
+
+static DOCSRS: Migrations = migrations_macro::embed_migrations!("../../shared/corpora/docsrs");
+// graph-node really has mixed-width versions (e.g. `2020-12-7-190800`); diesel applies them in
+// string order and so do we. The compile warnings saying so are expected here.
+#[allow(deprecated)]
+static GRAPH_NODE: Migrations =
+    migrations_macro::embed_migrations!("../../shared/corpora/graph-node");
+static ZKSYNC: Migrations =
+    migrations_macro::embed_migrations!("../../shared/corpora/zksync-era", allow_up_only = true);
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/corpora")
+        .join(name)
+}
+
+#[test]
+fn embedded_equals_loaded_for_every_corpus() {
+    let strict = ScanOptions::default();
+    assert_eq!(
+        DOCSRS,
+        load_dir(&corpus("docsrs"), "docsrs", strict).expect("docs.rs")
+    );
+    assert_eq!(
+        GRAPH_NODE,
+        load_dir(&corpus("graph-node"), "graph-node", strict).expect("graph-node")
+    );
+    let import = ScanOptions {
+        allow_up_only: true,
+    };
+    assert_eq!(
+        ZKSYNC,
+        load_dir(&corpus("zksync-era"), "zksync-era", import).expect("zksync-era")
+    );
+    assert_eq!(
+        (DOCSRS.len(), GRAPH_NODE.len(), ZKSYNC.len()),
+        (33, 125, 269)
+    );
+}
+
+/// Upgrades to head, checks the history, then downgrades to `base` (or `floor`, the lowest level
+/// the history's irreversible revisions allow) and returns the error it stopped with, if any.
+async fn round_trip(
+    m: &Migrations,
+    floor: &str,
+) -> (
+    tokio_postgres::Client,
+    Option<MigrateError>,
+    app_db::testing::TestDatabase,
+) {
+    let (db, mut client) = common::fresh().await;
+    let up = Migrator::new(m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("history upgrades to head");
+    assert_eq!(up.steps.len(), m.len());
+    assert!(up.at_head);
+    let down = Migrator::new(m).downgrade(&mut client, floor).await.err();
+    (client, down, db)
+}
+
+#[tokio::test]
+async fn docsrs_goes_up_and_all_the_way_down() {
+    let (client, err, _db) = round_trip(&DOCSRS, "base").await;
+    assert!(err.is_none(), "{err:?}");
+    assert!(common::recorded(&client).await.is_empty());
+}
+
+#[tokio::test]
+async fn graph_node_stops_at_its_broken_down_script() {
+    let (mut client, err, _db) = round_trip(&GRAPH_NODE, "base").await;
+    let err = err.expect("graph-node's 2023-12-15 down script is invalid SQL");
+    assert_stopped(
+        &err,
+        "20231215182102_add_first_last_fn",
+        "2023-12-15-182102_add_first_last_fn/down.sql",
+        1,
+        27,
+    );
+    assert_consistent(&mut client, &GRAPH_NODE, "20231215182102").await;
+}
+
+#[tokio::test]
+async fn zksync_refuses_base_then_stops_at_its_broken_down_script() {
+    let (db, mut client) = common::fresh().await;
+    let m = Migrator::new(&ZKSYNC);
+    m.upgrade(&mut client, "head")
+        .await
+        .expect("zksync-era upgrades to head");
+    let before = common::snapshot(&client).await;
+    let refused = m
+        .downgrade(&mut client, "base")
+        .await
+        .expect_err("an up-only revision is irreversible");
+    assert!(
+        matches!(&refused, MigrateError::Plan(PlanError::Irreversible { revision, .. }) if revision == "20241812144402_create_index_data_availability"),
+        "{refused}"
+    );
+    assert_eq!(
+        common::snapshot(&client).await,
+        before,
+        "the refusal changed nothing"
+    );
+    let err = m
+        .downgrade(&mut client, "20241812144402")
+        .await
+        .expect_err("a later down script is broken");
+    assert_stopped(
+        &err,
+        "20250822160137_indexes-for-finalization",
+        "20250822160137_indexes-for-finalization.down.sql",
+        1,
+        15,
+    );
+    assert_consistent(&mut client, &ZKSYNC, "20250822160137").await;
+    drop(db);
+}
+
+fn assert_stopped(err: &MigrateError, revision: &str, file: &str, line: usize, column: usize) {
+    match err {
+        MigrateError::Apply(ApplyError::Script {
+            revision: r,
+            file: f,
+            location: Some(l),
+            still_at,
+            source,
+            ..
+        }) => {
+            assert_eq!(
+                (r.as_str(), f.as_str(), l.line, l.column),
+                (revision, file, line, column),
+                "{err}"
+            );
+            assert_eq!(still_at, revision);
+            assert!(
+                source
+                    .as_db_error()
+                    .is_some_and(|e| e.code().code() == "42601"),
+                "a syntax error: {source}"
+            );
+        }
+        other => panic!("unexpected error: {other}"),
+    }
+}
+
+/// The history holds exactly the revisions up to `version`, the rest reverted. Going back up may
+/// hit the history's own defects (down scripts that do not fully undo their up scripts, such as
+/// graph-node's temporary table or zksync-era's enum label): then the runner stops at that exact
+/// revision and the history is still an unbroken prefix of the revisions.
+async fn assert_consistent(client: &mut tokio_postgres::Client, m: &Migrations, version: &str) {
+    let level = m.position(version).expect("known") + 1;
+    let prefix = |n: usize| {
+        let mut v: Vec<String> = m.as_slice()[..n]
+            .iter()
+            .map(|r| r.version().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(common::recorded(client).await, prefix(level));
+    match Migrator::new(m).upgrade(client, "head").await {
+        Ok(again) => assert_eq!(again.steps.len(), m.len() - level),
+        Err(MigrateError::Apply(ApplyError::Script {
+            revision, still_at, ..
+        })) => {
+            let failed = m
+                .iter()
+                .position(|r| r.label() == revision)
+                .expect("a known revision");
+            assert!(failed >= level, "{revision} was already applied");
+            assert_eq!(still_at, m.as_slice()[failed - 1].label());
+            assert_eq!(
+                common::recorded(client).await,
+                prefix(failed),
+                "history is a prefix up to the failure"
+            );
+        }
+        Err(other) => panic!("unexpected error going back up: {other}"),
+    }
+}

@@ -1,0 +1,117 @@
+//! upgrade, downgrade, stamp and the read-only view.
+
+use app_db::history::HistoryTable;
+use app_db::status::Status;
+use app_db::Migrator;
+
+use crate::common;
+
+#[tokio::test]
+async fn upgrade_records_typed_history_and_is_idempotent() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(3);
+    let m = common::load(dir.path());
+    let outcome = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade");
+    assert_eq!(
+        outcome
+            .steps
+            .iter()
+            .map(|s| s.version.as_str())
+            .collect::<Vec<_>>(),
+        ["001", "002", "003"]
+    );
+    let row = client
+        .query_one("SELECT name, length(checksum), checksum_algorithm, duration_ms IS NOT NULL, applied_by = current_user, method FROM schema_revisions WHERE version = '002'", &[])
+        .await
+        .expect("history row");
+    assert_eq!(row.get::<_, &str>(0), "t2");
+    assert_eq!(row.get::<_, i32>(1), 32);
+    assert_eq!(row.get::<_, i16>(2), 1);
+    assert!(row.get::<_, bool>(3) && row.get::<_, bool>(4));
+    assert_eq!(row.get::<_, &str>(5), "upgrade");
+    let again = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("no-op");
+    assert!(again.steps.is_empty() && again.at_head);
+}
+
+#[tokio::test]
+async fn read_only_commands_create_nothing() {
+    let (_db, client) = common::fresh().await;
+    let dir = common::tables(2);
+    let m = common::load(dir.path());
+    let state = Migrator::new(&m).state(&client).await.expect("state");
+    let status = Status::new(&m, &state);
+    assert_eq!((status.current.as_str(), status.pending.len()), ("base", 2));
+    assert!(!common::history_exists(&client, "public.schema_revisions").await);
+}
+
+#[tokio::test]
+async fn nothing_pending_creates_no_table() {
+    let (_db, mut client) = common::fresh().await;
+    let empty = common::load(tempfile::tempdir().expect("tmp").path());
+    let outcome = Migrator::new(&empty)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade of nothing");
+    assert!(outcome.steps.is_empty());
+    assert!(!common::history_exists(&client, "public.schema_revisions").await);
+}
+
+#[tokio::test]
+async fn custom_schema_qualified_table() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(1);
+    let m = common::load(dir.path());
+    let table = HistoryTable::parse("ops.Revision History").expect("name");
+    Migrator::new(&m)
+        .with_table(table)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade");
+    assert!(common::history_exists(&client, "ops.\"Revision History\"").await);
+    assert!(!common::history_exists(&client, "public.schema_revisions").await);
+}
+
+#[tokio::test]
+async fn stamp_records_without_running_sql_and_purges() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(3);
+    let m = common::load(dir.path());
+    let migrator = Migrator::new(&m);
+    let outcome = migrator
+        .stamp(&mut client, "002", false)
+        .await
+        .expect("stamp");
+    assert_eq!(outcome.current, "002_t2");
+    assert_eq!(common::recorded(&client).await, ["001", "002"]);
+    let t1: bool = client
+        .query_one("SELECT to_regclass('t1') IS NOT NULL", &[])
+        .await
+        .expect("q")
+        .get(0);
+    assert!(!t1, "stamp must not run SQL");
+    let method: String = client
+        .query_one("SELECT method FROM schema_revisions LIMIT 1", &[])
+        .await
+        .expect("q")
+        .get(0);
+    assert_eq!(method, "stamp");
+    migrator
+        .stamp(&mut client, "base", false)
+        .await
+        .expect("stamp base");
+    assert!(common::recorded(&client).await.is_empty());
+    // An unknown row blocks a plain stamp; --purge clears it.
+    client.execute("INSERT INTO schema_revisions (version, name, checksum, checksum_algorithm) VALUES ('999', 'x', '\\x00', 1)", &[]).await.expect("insert");
+    assert!(migrator.stamp(&mut client, "head", false).await.is_err());
+    migrator
+        .stamp(&mut client, "head", true)
+        .await
+        .expect("purge");
+    assert_eq!(common::recorded(&client).await, ["001", "002", "003"]);
+}

@@ -1,0 +1,77 @@
+//! A failing revision names the file, line and column, and leaves the previous revision in place.
+
+use app_db::apply::{ApplyError, Location};
+use app_db::{MigrateError, Migrator};
+
+use crate::common;
+
+#[tokio::test]
+async fn sql_error_reports_file_line_column_and_rolls_back() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (id int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        ("002_b/up.sql", "CREATE TABLE b (id int);\n-- a typo on line 3:\nINSERT INTO b VALUES (1);\nSELEKT 1;\n"),
+        ("002_b/down.sql", "DROP TABLE b;"),
+    ]);
+    let m = common::load(dir.path());
+    let err = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("fails");
+    match &err {
+        MigrateError::Apply(ApplyError::Script {
+            revision,
+            file,
+            location,
+            still_at,
+            ..
+        }) => {
+            assert_eq!(
+                (revision.as_str(), file.as_str(), still_at.as_str()),
+                ("002_b", "002_b/up.sql", "001_a")
+            );
+            assert_eq!(location, &Some(Location { line: 4, column: 1 }));
+        }
+        other => panic!("unexpected {other}"),
+    }
+    let text = err.to_string();
+    assert!(
+        text.contains("line 4, column 1") && text.contains("still at 001_a"),
+        "{text}"
+    );
+    assert_eq!(common::recorded(&client).await, ["001"]);
+    let b: bool = client
+        .query_one("SELECT to_regclass('b') IS NOT NULL", &[])
+        .await
+        .expect("q")
+        .get(0);
+    assert!(!b, "002's table must have been rolled back with it");
+}
+
+#[tokio::test]
+async fn failing_non_transactional_statement_is_located() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "-- migrate: no-transaction\nCREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_idx ON a (id) WHERE;\n"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+    ]);
+    let m = common::load(dir.path());
+    let err = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("fails");
+    match &err {
+        MigrateError::Apply(ApplyError::Statement {
+            statement,
+            total,
+            location,
+            ..
+        }) => {
+            assert_eq!((*statement, *total), (2, 2));
+            assert_eq!(location.as_ref().map(|l| (l.line, l.column)), Some((3, 48)));
+        }
+        other => panic!("unexpected {other}"),
+    }
+    assert!(!common::recorded(&client).await.contains(&"001".to_owned()));
+}

@@ -1,0 +1,13 @@
+//! Runtime integration tests against a real PostgreSQL: every command, target form and refusal.
+//! Each test gets its own database on one server per test run.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod commands;
+mod concurrency;
+mod embedded;
+mod failures;
+mod offline;
+mod refusals;
+mod targets;

@@ -1,0 +1,178 @@
+//! The database and the binary disagree: refuse with a specific error, change nothing, and let
+//! the named override proceed where that is safe.
+
+use app_db::plan::{Overrides, PlanError};
+use app_db::{MigrateError, Migrator};
+
+use crate::common;
+
+#[tokio::test]
+async fn edited_applied_revision_is_refused() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(2);
+    Migrator::new(&common::load(dir.path()))
+        .upgrade(&mut client, "001")
+        .await
+        .expect("upgrade");
+    common::write(
+        dir.path(),
+        &[(
+            "001_t1/up.sql",
+            "CREATE TABLE t1 (id int); -- edited after apply",
+        )],
+    );
+    let edited = common::load(dir.path());
+    let before = common::snapshot(&client).await;
+    let err = Migrator::new(&edited)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, MigrateError::Plan(PlanError::ChecksumMismatch { changes }) if changes[0].label == "001_t1"),
+        "{err}"
+    );
+    assert!(
+        err.to_string().contains("001_t1/up.sql") && err.to_string().contains("--ignore-checksums"),
+        "{err}"
+    );
+    assert_eq!(common::snapshot(&client).await, before);
+    let overrides = Overrides {
+        ignore_checksums: true,
+        ..Overrides::default()
+    };
+    Migrator::new(&edited)
+        .with_overrides(overrides)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("override proceeds");
+}
+
+#[tokio::test]
+async fn database_newer_than_binary_is_refused() {
+    let (_db, mut client) = common::fresh().await;
+    let newer = common::tables(3);
+    Migrator::new(&common::load(newer.path()))
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade");
+    let older = common::tables(2);
+    let m = common::load(older.path());
+    let before = common::snapshot(&client).await;
+    for result in [
+        Migrator::new(&m).upgrade(&mut client, "head").await,
+        Migrator::new(&m).downgrade(&mut client, "-1").await,
+    ] {
+        let err = result.expect_err("refused");
+        assert!(
+            matches!(&err, MigrateError::Plan(PlanError::UnknownApplied { versions }) if versions == &["003_t3"]),
+            "{err}"
+        );
+    }
+    assert_eq!(common::snapshot(&client).await, before);
+    let allow = Overrides {
+        allow_unknown: true,
+        ..Overrides::default()
+    };
+    let outcome = Migrator::new(&m)
+        .with_overrides(allow)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("allowed");
+    assert!(outcome.steps.is_empty());
+}
+
+#[tokio::test]
+async fn pending_revision_older_than_newest_applied_is_refused() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(3);
+    std::fs::remove_dir_all(dir.path().join("002_t2")).expect("remove");
+    Migrator::new(&common::load(dir.path()))
+        .upgrade(&mut client, "head")
+        .await
+        .expect("001 and 003");
+    // A branch merged 002 after 003 was deployed.
+    common::write(
+        dir.path(),
+        &[
+            ("002_t2/up.sql", "CREATE TABLE t2 (id int);"),
+            ("002_t2/down.sql", "DROP TABLE t2;"),
+        ],
+    );
+    let merged = common::load(dir.path());
+    let err = Migrator::new(&merged)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, MigrateError::Plan(PlanError::OutOfOrder { pending, newest }) if pending == &["002_t2"] && newest == "003_t3"),
+        "{err}"
+    );
+    let allow = Overrides {
+        allow_out_of_order: true,
+        ..Overrides::default()
+    };
+    let outcome = Migrator::new(&merged)
+        .with_overrides(allow)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("allowed");
+    assert_eq!(outcome.steps.len(), 1);
+    assert_eq!(common::recorded(&client).await, ["001", "002", "003"]);
+}
+
+#[tokio::test]
+async fn irreversible_revision_blocks_a_downgrade_before_anything_runs() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (id int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_b/up.sql",
+            "-- migrate: irreversible\nINSERT INTO a VALUES (1);",
+        ),
+        ("003_c/up.sql", "CREATE TABLE c (id int);"),
+        ("003_c/down.sql", "DROP TABLE c;"),
+    ]);
+    let m = common::load(dir.path());
+    Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade");
+    let before = common::snapshot(&client).await;
+    let err = Migrator::new(&m)
+        .downgrade(&mut client, "base")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, MigrateError::Plan(PlanError::Irreversible { revision, .. }) if revision == "002_b"),
+        "{err}"
+    );
+    assert_eq!(
+        common::snapshot(&client).await,
+        before,
+        "003 must not have been reverted"
+    );
+}
+
+#[tokio::test]
+async fn history_table_altered_by_hand_is_reported() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(1);
+    let m = common::load(dir.path());
+    Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade");
+    client
+        .batch_execute("ALTER TABLE schema_revisions DROP COLUMN checksum_algorithm")
+        .await
+        .expect("alter");
+    let err = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("does not have the expected shape"),
+        "{err}"
+    );
+}
