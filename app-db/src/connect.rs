@@ -32,10 +32,12 @@ pub enum ConnectError {
         reason: String,
     },
     /// The server refused or could not be reached.
-    #[error("cannot connect to `{redacted}`: check that the server is running and the credentials are right")]
+    #[error("cannot connect to `{redacted}`: {hint}")]
     Connect {
         /// The string with its password hidden.
         redacted: String,
+        /// What to check, from the kind of failure.
+        hint: &'static str,
         /// The driver's error.
         #[source]
         source: tokio_postgres::Error,
@@ -164,8 +166,9 @@ impl ConnectOptions {
 
     /// Connects and spawns the connection task on the current tokio runtime.
     pub async fn connect(&self) -> Result<Client, ConnectError> {
-        let fail = |source| ConnectError::Connect {
+        let fail = |source: tokio_postgres::Error| ConnectError::Connect {
             redacted: self.redacted.clone(),
+            hint: hint(&source),
             source,
         };
         // Like libpq, never negotiate TLS over a Unix socket: it is local by definition, and a
@@ -195,6 +198,30 @@ impl ConnectOptions {
         let (client, connection) = self.config.connect(connector).await.map_err(fail)?;
         tokio::spawn(async move { drop(connection.await) });
         Ok(client)
+    }
+}
+
+/// What to check for a connection failure.
+fn hint(error: &tokio_postgres::Error) -> &'static str {
+    use tokio_postgres::error::SqlState;
+    match error.code() {
+        Some(c)
+            if *c == SqlState::INVALID_PASSWORD
+                || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION =>
+        {
+            "authentication failed: check the user and password"
+        }
+        Some(c) if *c == SqlState::INVALID_CATALOG_NAME => {
+            "the database does not exist: create it, or correct the name"
+        }
+        Some(c) if *c == SqlState::TOO_MANY_CONNECTIONS => {
+            "the server has no free connection slots: retry later, or raise max_connections"
+        }
+        Some(_) => "the server refused the connection",
+        None if error.to_string().contains("TLS") || error.to_string().contains("tls") => {
+            "TLS failed: check sslmode and sslrootcert"
+        }
+        None => "check that the server is running and that host and port are right",
     }
 }
 

@@ -141,6 +141,12 @@ fn connection_errors_never_print_the_password() {
             !out.contains("hunter2") && !err.contains("hunter2"),
             "{err}"
         );
+        if url.starts_with("postgresql+asyncpg") {
+            assert!(
+                err.contains("SQLAlchemy driver URL"),
+                "the old Alembic URL is accepted with a note: {err}"
+            );
+        }
     }
 }
 

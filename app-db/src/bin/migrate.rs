@@ -1,5 +1,6 @@
 //! `migrate`: the migration commands on a migrations directory read at run time.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use app_db::cli::{self, MigrateArgs, Source};
@@ -7,16 +8,26 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = MigrateArgs::parse();
+    let mut args = MigrateArgs::parse();
     let source = Source::Directory {
         path: args.dir.clone(),
         allow_up_only: args.allow_up_only,
     };
-    match cli::run(&source, &args.global, args.command).await {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {:#}", anyhow::Error::new(error));
-            ExitCode::FAILURE
+    if args.local {
+        let data_dir = std::env::var_os("APP_DB_LOCAL_DATA")
+            .map_or_else(|| PathBuf::from("target/dev-postgres"), PathBuf::from);
+        match cli::local_database(&data_dir).await {
+            Ok(url) => args.global.database_url = Some(url),
+            Err(error) => return fail(error),
         }
     }
+    match cli::run(&source, &args.global, args.command).await {
+        Ok(code) => code,
+        Err(error) => fail(error),
+    }
+}
+
+fn fail(error: cli::CliError) -> ExitCode {
+    eprintln!("error: {:#}", anyhow::Error::new(error));
+    ExitCode::FAILURE
 }

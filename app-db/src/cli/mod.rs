@@ -34,6 +34,10 @@ pub struct MigrateArgs {
     /// other tools).
     #[arg(long, global = true)]
     pub allow_up_only: bool,
+    /// Use (and start if needed) a local development cluster in `target/dev-postgres` (or
+    /// `$APP_DB_LOCAL_DATA`) instead of DATABASE_URL.
+    #[arg(long, global = true, conflicts_with = "database_url")]
+    pub local: bool,
     /// Options shared with `simulator db`.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -163,8 +167,24 @@ pub enum CliError {
     #[error(transparent)]
     Table(#[from] HistoryError),
     /// No database configured.
-    #[error("no database: set DATABASE_URL (e.g. postgres://user:password@localhost:5432/911_training) or pass --database-url")]
+    #[error("no database: set DATABASE_URL (e.g. postgres://user:password@localhost:5432/911_training), pass --database-url, or pass --local for a development cluster")]
     NoDatabase,
+    /// The local development cluster failed.
+    #[error("the local development cluster is not available")]
+    Local {
+        /// The cause.
+        #[source]
+        source: crate::cluster::ClusterError,
+    },
+    /// Creating the development database failed.
+    #[error("cannot create the development database `{name}`")]
+    LocalDatabase {
+        /// The database.
+        name: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
     /// `revision` without a directory.
     #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
     NoDirectory,
@@ -284,6 +304,47 @@ pub async fn run(
         loaded.dir.as_deref(),
     )
     .await
+}
+
+/// The database name `--local` migrates.
+pub const LOCAL_DATABASE: &str = "migrate_dev";
+
+/// Starts (or reuses) the development cluster in `data_dir` and returns a connection string for
+/// its `migrate_dev` database, created if missing.
+pub async fn local_database(data_dir: &std::path::Path) -> Result<String, CliError> {
+    let cluster = crate::cluster::LocalCluster::ensure_persistent(data_dir)
+        .await
+        .map_err(|source| CliError::Local { source })?;
+    let failed = |source| CliError::LocalDatabase {
+        name: LOCAL_DATABASE.into(),
+        source,
+    };
+    let (client, connection) = cluster
+        .config("postgres")
+        .connect(tokio_postgres::NoTls)
+        .await
+        .map_err(failed)?;
+    tokio::spawn(connection);
+    let exists = client
+        .query_opt(
+            "SELECT 1 FROM pg_database WHERE datname = $1",
+            &[&LOCAL_DATABASE],
+        )
+        .await
+        .map_err(failed)?
+        .is_some();
+    if !exists {
+        let create = format!(
+            "CREATE DATABASE {}",
+            crate::history::quote_ident(LOCAL_DATABASE)
+        );
+        client.batch_execute(&create).await.map_err(failed)?;
+    }
+    eprintln!(
+        "using the local development cluster in {dir} (database {LOCAL_DATABASE}); it keeps running: stop it with `pg_ctl -D {dir} stop` (as the postgres user when root)",
+        dir = data_dir.display()
+    );
+    Ok(cluster.url(LOCAL_DATABASE))
 }
 
 fn offline(

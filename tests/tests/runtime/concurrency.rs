@@ -76,3 +76,43 @@ async fn lock_timeout_names_the_holder() {
         .await
         .expect("proceeds once released");
 }
+
+/// Regression guard for lock leaks: an upgrade cancelled mid-revision (its future dropped, as a
+/// timeout or a panicking task would) must not keep the lock, and must not leave half a revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_upgrade_leaks_no_lock_and_no_partial_revision() {
+    let (db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (id int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_slow/up.sql",
+            "CREATE TABLE slow (id int);\nSELECT pg_sleep(2);",
+        ),
+        ("002_slow/down.sql", "DROP TABLE slow;"),
+    ]);
+    let m = common::load(dir.path());
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(700),
+        Migrator::new(&m).upgrade(&mut client, "head"),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the upgrade was cancelled inside 002");
+    drop(client);
+    let mut other = db.connect().await.expect("second runner");
+    let outcome = Migrator::new(&m)
+        .with_lock_timeout(Duration::from_secs(30))
+        .upgrade(&mut other, "head")
+        .await
+        .expect("the lock was released");
+    assert_eq!(
+        outcome
+            .steps
+            .iter()
+            .map(|s| s.version.as_str())
+            .collect::<Vec<_>>(),
+        ["002"],
+        "001 committed, 002 rolled back whole"
+    );
+    assert_eq!(common::recorded(&other).await, ["001", "002"]);
+}
