@@ -206,3 +206,63 @@ fn invalid_directory_lists_every_problem() {
         "{err}"
     );
 }
+
+/// The real histories in `../shared/corpora` through the binary, as an operator would run them.
+#[tokio::test]
+async fn corpora_through_the_binary() {
+    let corpora = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
+    let db = database().await;
+    let url = Some(db.url());
+    let docsrs = corpora.join("docsrs");
+    let (out, err, code) = text(&migrate(&docsrs, url, &["upgrade", "head"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.ends_with("database at 20260811210608_remove-release-files-archive (head)\n"),
+        "{out}"
+    );
+    assert_eq!(text(&migrate(&docsrs, url, &["check"])).2, 0);
+    let (out, err, code) = text(&migrate(&docsrs, url, &["downgrade", "base"]));
+    assert_eq!(code, 0, "{err}");
+    assert!(out.ends_with("database at base\n"), "{out}");
+
+    let zksync = corpora.join("zksync-era");
+    let (_, err, code) = text(&migrate(&zksync, None, &["upgrade", "--sql"]));
+    assert_eq!(code, 1, "strict loading refuses the up-only files");
+    assert!(
+        err.contains("3 problems")
+            && err.contains("--allow-up-only")
+            && err.contains("20241812144402_create_index_data_availability"),
+        "{err}"
+    );
+    let db = database().await;
+    let url = Some(db.url());
+    assert_eq!(
+        text(&migrate(&zksync, url, &["--allow-up-only", "upgrade"])).2,
+        0
+    );
+    let before = text(&migrate(
+        &zksync,
+        url,
+        &["--allow-up-only", "history", "--format", "json"],
+    ))
+    .0;
+    let (_, err, code) = text(&migrate(
+        &zksync,
+        url,
+        &["--allow-up-only", "downgrade", "base"],
+    ));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("irreversible") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(
+        text(&migrate(
+            &zksync,
+            url,
+            &["--allow-up-only", "history", "--format", "json"]
+        ))
+        .0,
+        before
+    );
+}

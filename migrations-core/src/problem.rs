@@ -66,7 +66,7 @@ pub enum Problem {
         path: String,
     },
     /// A revision without a down script that is not declared irreversible.
-    #[error("revision `{revision}` has no down script: add `{expected}`, or declare it irreversible with `-- migrate: irreversible` as the first line of `{up}`")]
+    #[error("revision `{revision}` has no down script: add `{expected}`, or declare it irreversible with `-- migrate: irreversible` as the first line of `{up}` (for a directory imported from another tool, accept up-only revisions with `allow_up_only = true` / `migrate --allow-up-only`)")]
     MissingDown {
         /// The revision label.
         revision: String,
