@@ -97,6 +97,15 @@ pub async fn take(
     }
 }
 
+/// The session's own `lock_timeout`, which [`take`] restores after waiting for the lock.
+pub async fn session_lock_timeout(client: &Client) -> Result<String, LockError> {
+    let row = client
+        .query_one("SELECT current_setting('lock_timeout')", &[])
+        .await
+        .map_err(|source| LockError::Query { source })?;
+    Ok(row.get(0))
+}
+
 /// Adds the current holder to a [`LockError::Timeout`] (other errors pass through).
 pub async fn identify_holder(error: LockError, client: &Client, key: i64) -> LockError {
     match error {

@@ -13,6 +13,9 @@ use crate::plan::{Overrides, State};
 use crate::target::describe_level;
 use crate::MigrateError;
 
+mod outside;
+mod stamp;
+
 /// Default wait for the migration lock before giving up.
 pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -139,11 +142,7 @@ impl<'m> Migrator<'m> {
         direction: Direction,
         level: usize,
     ) -> Result<Outcome, MigrateError> {
-        let session_lock_timeout: String = client
-            .query_one("SELECT current_setting('lock_timeout')", &[])
-            .await
-            .map_err(|source| lock::LockError::Query { source })?
-            .get(0);
+        let session_lock_timeout = lock::session_lock_timeout(client).await?;
         let key = self.table.lock_key();
         let mut steps = Vec::new();
         let mut cache: Option<Vec<AppliedRevision>> = None;
@@ -229,157 +228,7 @@ impl<'m> Migrator<'m> {
         }
     }
 
-    /// A `no-transaction` revision: statements run one by one under a session-level lock, which
-    /// is released on every return path. Returns `None` when another runner did it meanwhile.
-    async fn run_outside_transaction(
-        &self,
-        client: &mut Client,
-        revision: &Revision,
-        direction: Direction,
-        key: i64,
-        session_lock_timeout: &str,
-    ) -> Result<Option<Step>, MigrateError> {
-        let millis = self.lock_timeout.as_millis().max(1).to_string();
-        let locked = async {
-            client
-                .query_one("SELECT set_config('lock_timeout', $1, false)", &[&millis])
-                .await?;
-            let r = client
-                .query_one("SELECT pg_advisory_lock($1)::text", &[&key])
-                .await;
-            client
-                .query_one(
-                    "SELECT set_config('lock_timeout', $1, false)",
-                    &[&session_lock_timeout],
-                )
-                .await?;
-            r
-        }
-        .await;
-        if let Err(source) = locked {
-            let err = match source.code() {
-                Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
-                    lock::LockError::Timeout {
-                        waited: self.lock_timeout,
-                        holder: None,
-                    }
-                }
-                _ => lock::LockError::Query { source },
-            };
-            return Err(lock::identify_holder(err, client, key).await.into());
-        }
-        let result = self
-            .run_statements_locked(client, revision, direction)
-            .await;
-        let unlocked = client
-            .query_one("SELECT pg_advisory_unlock($1)", &[&key])
-            .await;
-        let step = result?;
-        unlocked.map_err(|source| lock::LockError::Query { source })?;
-        Ok(step)
-    }
-
-    async fn run_statements_locked(
-        &self,
-        client: &Client,
-        revision: &Revision,
-        direction: Direction,
-    ) -> Result<Option<Step>, MigrateError> {
-        self.table.create(client).await?;
-        let state = State::new(self.migrations, self.table.read_existing(client).await?);
-        let index = self
-            .migrations
-            .position(revision.version())
-            .expect("revision comes from this table");
-        let applied = state.rows[index].is_some();
-        if applied != (direction == Direction::Down) {
-            return Ok(None);
-        }
-        let ms = apply::run_statements(client, revision, direction).await?;
-        let record = match direction {
-            Direction::Up => {
-                self.table
-                    .insert(client, revision, Some(ms), Method::Upgrade)
-                    .await
-            }
-            Direction::Down => self
-                .table
-                .delete(client, revision.version())
-                .await
-                .map(drop),
-        };
-        record.map_err(|source| ApplyError::Record {
-            revision: revision.label(),
-            source,
-        })?;
-        Ok(Some(Step {
-            version: revision.version().to_owned(),
-            name: revision.name().to_owned(),
-            direction,
-            duration_ms: ms,
-        }))
-    }
-
-    /// Records the database as being at `target` without running any SQL (Alembic's `stamp`).
-    /// `purge` first empties the history table, unknown revisions included.
-    pub async fn stamp(
-        &self,
-        client: &mut Client,
-        target: &str,
-        purge: bool,
-    ) -> Result<Outcome, MigrateError> {
-        let session_lock_timeout: String = client
-            .query_one("SELECT current_setting('lock_timeout')", &[])
-            .await
-            .map_err(|source| lock::LockError::Query { source })?
-            .get(0);
-        let key = self.table.lock_key();
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|source| lock::LockError::Query { source })?;
-        if let Err(e) = lock::take(&tx, key, self.lock_timeout, &session_lock_timeout).await {
-            drop(tx);
-            return Err(lock::identify_holder(e, client, key).await.into());
-        }
-        self.table.create(&tx).await?;
-        let mut state = State::new(self.migrations, self.table.read_existing(&tx).await?);
-        if !purge && !state.unknown.is_empty() && !self.overrides.allow_unknown {
-            state.check(
-                self.migrations,
-                Overrides {
-                    ignore_checksums: true,
-                    allow_out_of_order: true,
-                    allow_unknown: false,
-                },
-            )?;
-        }
-        let level = crate::target::resolve(target, self.migrations, state.current_level())
-            .map_err(crate::plan::PlanError::from)?
-            .level;
-        if purge {
-            self.table.purge(&tx).await?;
-            state = State::new(self.migrations, Vec::new());
-        }
-        for (index, revision) in self.migrations.iter().enumerate() {
-            match (index < level, state.rows[index].is_some()) {
-                (true, false) => {
-                    self.table
-                        .insert(&tx, revision, None, Method::Stamp)
-                        .await?
-                }
-                (false, true) => drop(self.table.delete(&tx, revision.version()).await?),
-                _ => {}
-            }
-        }
-        let after = State::new(self.migrations, self.table.read_existing(&tx).await?);
-        tx.commit()
-            .await
-            .map_err(|source| lock::LockError::Query { source })?;
-        Ok(self.outcome(Vec::new(), &after))
-    }
-
-    fn outcome(&self, steps: Vec<Step>, state: &State) -> Outcome {
+    pub(crate) fn outcome(&self, steps: Vec<Step>, state: &State) -> Outcome {
         let level = state.current_level();
         Outcome {
             steps,

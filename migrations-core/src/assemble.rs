@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::metadata;
 use crate::name::{FlatKind, FlatName, VersionName};
 use crate::problem::{Ignored, Note, Problem, Warning};
 use crate::revision::{Layout, Revision, Script, TransactionMode};
@@ -250,7 +251,7 @@ fn build(
     let metadata_tx = c
         .metadata
         .as_ref()
-        .and_then(|m| parse_metadata(m, problems));
+        .and_then(|m| metadata::parse(m, problems));
     if metadata_tx == Some(true) && directives.no_transaction {
         let path = c
             .metadata
@@ -369,35 +370,4 @@ fn script(
             None
         }
     }
-}
-
-/// diesel's `metadata.toml`: only `run_in_transaction = true|false` (and comments) are accepted.
-fn parse_metadata(file: &FileData, problems: &mut Vec<Problem>) -> Option<bool> {
-    let mut value = None;
-    for (index, raw) in file.text.lines().enumerate() {
-        let line = raw.split('#').next().unwrap_or_default().trim();
-        if line.is_empty() {
-            continue;
-        }
-        let fail = |message: String| Problem::Metadata {
-            path: file.display.clone(),
-            line: index + 1,
-            message,
-        };
-        let Some((key, val)) = line.split_once('=') else {
-            problems.push(fail(format!("expected `key = value`, found `{line}`: the only key is `run_in_transaction = true|false`")));
-            continue;
-        };
-        match (key.trim(), val.trim()) {
-            ("run_in_transaction", "true") => value = Some(true),
-            ("run_in_transaction", "false") => value = Some(false),
-            ("run_in_transaction", other) => problems.push(fail(format!(
-                "`run_in_transaction` must be `true` or `false`, found `{other}`"
-            ))),
-            (other, _) => problems.push(fail(format!(
-                "unknown key `{other}`: the only key is `run_in_transaction` (true or false)"
-            ))),
-        }
-    }
-    value
 }

@@ -1,0 +1,160 @@
+//! Connection-string surgery: removing the parameters tokio-postgres does not parse, and hiding
+//! passwords, for both the URI and the `key=value` forms.
+
+/// Hides the password of a connection string, in any of its forms.
+pub fn redact(url: &str) -> String {
+    if let Some(scheme_end) = url.find("://") {
+        let (scheme, rest) = url.split_at(scheme_end + 3);
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, tail) = rest.split_at(authority_end);
+        let authority = match authority.rfind('@') {
+            Some(at) => match authority[..at].split_once(':') {
+                Some((user, _)) => format!("{user}:***{}", &authority[at..]),
+                None => authority.to_owned(),
+            },
+            None => authority.to_owned(),
+        };
+        return format!("{scheme}{authority}{}", redact_query(tail));
+    }
+    let (rest, params) = extract_params(url, &["password"]);
+    if params.is_empty() {
+        rest
+    } else {
+        format!("{rest} password=***").trim().to_owned()
+    }
+}
+
+fn redact_query(tail: &str) -> String {
+    match tail.split_once('?') {
+        Some((path, query)) => {
+            let parts: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some(("password", _)) => "password=***".to_owned(),
+                    _ => kv.to_owned(),
+                })
+                .collect();
+            format!("{path}?{}", parts.join("&"))
+        }
+        None => tail.to_owned(),
+    }
+}
+
+/// Removes `keys` from a URI query string or a `key=value` list; returns the rest and the removed
+/// pairs (values unquoted / percent-decoded).
+pub(super) fn extract_params(text: &str, keys: &[&str]) -> (String, Vec<(String, String)>) {
+    let mut found = Vec::new();
+    if text.contains("://") {
+        let Some((base, query)) = text.split_once('?') else {
+            return (text.to_owned(), found);
+        };
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some((k, v)) if keys.contains(&k) => found.push((k.to_owned(), percent_decode(v))),
+                _ => kept.push(pair),
+            }
+        }
+        let rebuilt = if kept.is_empty() {
+            base.to_owned()
+        } else {
+            format!("{base}?{}", kept.join("&"))
+        };
+        return (rebuilt, found);
+    }
+    let mut kept = Vec::new();
+    for (key, value, raw) in key_value_pairs(text) {
+        if keys.contains(&key.as_str()) {
+            found.push((key, value));
+        } else {
+            kept.push(raw);
+        }
+    }
+    (kept.join(" "), found)
+}
+
+/// Splits `k=v k2='quoted \' value'` into (key, unquoted value, raw text) triples.
+fn key_value_pairs(text: &str) -> Vec<(String, String, String)> {
+    let mut out = Vec::new();
+    let mut chars = text.char_indices().peekable();
+    while let Some(&(start, c)) = chars.peek() {
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut key = String::new();
+        while let Some(&(_, c)) = chars.peek() {
+            if c == '=' || c.is_whitespace() {
+                break;
+            }
+            key.push(c);
+            chars.next();
+        }
+        while chars
+            .peek()
+            .is_some_and(|&(_, c)| c.is_whitespace() || c == '=')
+        {
+            chars.next();
+        }
+        let mut value = String::new();
+        let quoted = chars.peek().is_some_and(|&(_, c)| c == '\'');
+        if quoted {
+            chars.next();
+        }
+        while let Some((_, c)) = chars.next() {
+            match c {
+                '\\' => value.extend(chars.next().map(|(_, c)| c)),
+                '\'' if quoted => break,
+                c if c.is_whitespace() && !quoted => break,
+                c => value.push(c),
+            }
+        }
+        let end = chars.peek().map_or(text.len(), |&(i, _)| i);
+        out.push((key, value, text[start..end].trim().to_owned()));
+    }
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_every_form() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x?sslmode=require"),
+            "postgres://app:***@db:5432/x?sslmode=require"
+        );
+        assert_eq!(
+            redact("postgresql+asyncpg://u:p@h/911_training"),
+            "postgresql+asyncpg://u:***@h/911_training"
+        );
+        assert_eq!(
+            redact("postgres://h/x?user=u&password=pw"),
+            "postgres://h/x?user=u&password=***"
+        );
+        assert_eq!(
+            redact("host=h password='a b' dbname=x"),
+            "host=h dbname=x password=***"
+        );
+        assert_eq!(redact("postgres://u@h/x"), "postgres://u@h/x");
+    }
+}

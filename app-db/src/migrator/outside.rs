@@ -1,0 +1,105 @@
+//! `no-transaction` revisions: statements one by one, outside any transaction, under a
+//! session-level advisory lock that every return path releases.
+
+use migrations_core::Revision;
+use tokio_postgres::Client;
+
+use super::{Migrator, Step};
+use crate::apply::{self, ApplyError, Direction};
+use crate::history::Method;
+use crate::lock;
+use crate::plan::State;
+use crate::MigrateError;
+
+impl Migrator<'_> {
+    /// A `no-transaction` revision: statements run one by one under a session-level lock, which
+    /// is released on every return path. Returns `None` when another runner did it meanwhile.
+    pub(super) async fn run_outside_transaction(
+        &self,
+        client: &mut Client,
+        revision: &Revision,
+        direction: Direction,
+        key: i64,
+        session_lock_timeout: &str,
+    ) -> Result<Option<Step>, MigrateError> {
+        let millis = self.lock_timeout.as_millis().max(1).to_string();
+        let locked = async {
+            client
+                .query_one("SELECT set_config('lock_timeout', $1, false)", &[&millis])
+                .await?;
+            let r = client
+                .query_one("SELECT pg_advisory_lock($1)::text", &[&key])
+                .await;
+            client
+                .query_one(
+                    "SELECT set_config('lock_timeout', $1, false)",
+                    &[&session_lock_timeout],
+                )
+                .await?;
+            r
+        }
+        .await;
+        if let Err(source) = locked {
+            let err = match source.code() {
+                Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
+                    lock::LockError::Timeout {
+                        waited: self.lock_timeout,
+                        holder: None,
+                    }
+                }
+                _ => lock::LockError::Query { source },
+            };
+            return Err(lock::identify_holder(err, client, key).await.into());
+        }
+        let result = self
+            .run_statements_locked(client, revision, direction)
+            .await;
+        let unlocked = client
+            .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+            .await;
+        let step = result?;
+        unlocked.map_err(|source| lock::LockError::Query { source })?;
+        Ok(step)
+    }
+
+    async fn run_statements_locked(
+        &self,
+        client: &Client,
+        revision: &Revision,
+        direction: Direction,
+    ) -> Result<Option<Step>, MigrateError> {
+        self.table.create(client).await?;
+        let state = State::new(self.migrations, self.table.read_existing(client).await?);
+        let index = self
+            .migrations
+            .position(revision.version())
+            .expect("revision comes from this table");
+        let applied = state.rows[index].is_some();
+        if applied != (direction == Direction::Down) {
+            return Ok(None);
+        }
+        let ms = apply::run_statements(client, revision, direction).await?;
+        let record = match direction {
+            Direction::Up => {
+                self.table
+                    .insert(client, revision, Some(ms), Method::Upgrade)
+                    .await
+            }
+            Direction::Down => self
+                .table
+                .delete(client, revision.version())
+                .await
+                .map(drop),
+        };
+        record.map_err(|source| ApplyError::Record {
+            revision: revision.label(),
+            source,
+        })?;
+        Ok(Some(Step {
+            version: revision.version().to_owned(),
+            name: revision.name().to_owned(),
+            direction,
+            duration_ms: ms,
+        }))
+    }
+}
