@@ -113,6 +113,11 @@ impl ConnectOptions {
             .into_iter()
             .find(|(k, _)| k == "sslrootcert")
             .map(|(_, v)| v);
+        // As libpq: given a root certificate, `require` verifies the chain (`verify-ca`).
+        let tls = match (tls, &root_cert) {
+            (TlsMode::Require, Some(_)) => TlsMode::VerifyCa,
+            _ => tls,
+        };
         let mut config = Config::from_str(&text).map_err(|e| ConnectError::Invalid {
             redacted: redacted.clone(),
             reason: e.to_string(),
@@ -265,6 +270,14 @@ mod tests {
                 .expect("parses");
         assert_eq!(v.tls_mode(), TlsMode::VerifyFull);
         assert_eq!(v.root_cert.as_deref(), Some("/tmp/ca.pem"));
+        let pinned =
+            ConnectOptions::parse("postgres://h/x?sslmode=require&sslrootcert=/tmp/ca.pem")
+                .expect("parses");
+        assert_eq!(
+            pinned.tls_mode(),
+            TlsMode::VerifyCa,
+            "libpq: require + root cert = verify-ca"
+        );
         let kv =
             ConnectOptions::parse("host=/tmp port=5433 dbname=x sslmode=disable").expect("parses");
         assert_eq!(

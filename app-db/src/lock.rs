@@ -125,7 +125,9 @@ pub async fn holder(
     client: &Client,
     key: i64,
 ) -> Result<Option<LockHolder>, tokio_postgres::Error> {
-    // A bigint advisory key is stored as classid = high 32 bits, objid = low 32 bits.
+    // A bigint advisory key is stored as classid = high 32 bits, objid = low 32 bits. Advisory
+    // locks are per database: the same key held in another database is not our holder
+    // (regression: parallel tests named another database's runner).
     let classid = (key >> 32) & 0xffff_ffff;
     let objid = key & 0xffff_ffff;
     let row = client
@@ -134,6 +136,7 @@ pub async fn holder(
                     COALESCE(a.application_name, ''), host(a.client_addr), COALESCE(a.state, '')
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+               AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid
              LIMIT 1",
             &[&classid, &objid],

@@ -5,16 +5,22 @@
 pub fn redact(url: &str) -> String {
     if let Some(scheme_end) = url.find("://") {
         let (scheme, rest) = url.split_at(scheme_end + 3);
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, tail) = rest.split_at(authority_end);
-        let authority = match authority.rfind('@') {
-            Some(at) => match authority[..at].split_once(':') {
-                Some((user, _)) => format!("{user}:***{}", &authority[at..]),
-                None => authority.to_owned(),
-            },
-            None => authority.to_owned(),
+        // tokio-postgres reads the credentials up to the first '@' anywhere, so a password may
+        // hold a raw '/' or '?' (regression: such a password used to be printed); a later '@'
+        // before the host ends belongs to the password too.
+        let Some(first_at) = rest.find('@') else {
+            return format!("{scheme}{}", redact_query(rest));
         };
-        return format!("{scheme}{authority}{}", redact_query(tail));
+        let host_end = rest[first_at..]
+            .find(['/', '?'])
+            .map_or(rest.len(), |i| first_at + i);
+        let at = rest[..host_end].rfind('@').unwrap_or(first_at);
+        let (credentials, tail) = rest.split_at(at);
+        let credentials = match credentials.split_once(':') {
+            Some((user, _)) => format!("{user}:***"),
+            None => credentials.to_owned(),
+        };
+        return format!("{scheme}{credentials}{}", redact_query(tail));
     }
     let (rest, params) = extract_params(url, &["password"]);
     if params.is_empty() {
@@ -116,13 +122,18 @@ fn key_value_pairs(text: &str) -> Vec<(String, String, String)> {
 }
 
 fn percent_decode(s: &str) -> String {
+    // Byte-wise: slicing the str at `%` + 2 could split a multi-byte character (regression: a
+    // panic on `%aé`).
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
+        if bytes[i] == b'%' {
+            let hi = bytes.get(i + 1).and_then(|&b| hex(b));
+            let lo = bytes.get(i + 2).and_then(|&b| hex(b));
+            if let (Some(hi), Some(lo)) = (hi, lo) {
+                out.push(hi << 4 | lo);
                 i += 3;
                 continue;
             }
@@ -156,5 +167,23 @@ mod tests {
             "host=h dbname=x password=***"
         );
         assert_eq!(redact("postgres://u@h/x"), "postgres://u@h/x");
+    }
+
+    #[test]
+    fn passwords_with_url_delimiters_stay_hidden() {
+        assert_eq!(redact("postgres://u:pa/ss@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact("postgres://u:p?w@x@h:5432/db?sslmode=require"),
+            "postgres://u:***@h:5432/db?sslmode=require"
+        );
+        assert_eq!(redact("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn percent_decoding_never_splits_characters() {
+        assert_eq!(percent_decode("%2Ftmp%2fca.pem"), "/tmp/ca.pem");
+        assert_eq!(percent_decode("%aé"), "%aé");
+        assert_eq!(percent_decode("%+1"), "%+1");
+        assert_eq!(percent_decode("50%"), "50%");
     }
 }
