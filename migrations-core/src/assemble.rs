@@ -78,37 +78,37 @@ pub(crate) fn pair_flat(
     for file in files {
         by_number.entry(file.name.number).or_default().push(file);
     }
-    let next = by_number
-        .keys()
-        .next_back()
-        .map_or(1, |n| n.saturating_add(1))
-        .to_string();
+    let newest = by_number.keys().next_back().copied().unwrap_or(0);
     let mut out = Vec::new();
     for (number, group) in by_number {
         let (ups, downs): (Vec<_>, Vec<_>) = group
             .into_iter()
             .partition(|f| f.name.kind != FlatKind::Down);
         if ups.len() > 1 || downs.len() > 1 {
-            let mut paths: Vec<String> = ups
-                .iter()
-                .chain(&downs)
-                .map(|f| f.data.display.clone())
-                .collect();
-            paths.sort();
+            let clashing = if ups.len() > 1 { &ups } else { &downs };
+            let raw = &clashing[0].name.version.raw;
             problems.push(Problem::DuplicateVersion {
-                version: number.to_string(),
-                paths,
-                next: next.clone(),
+                version: raw.clone(),
+                paths: clashing.iter().map(|f| f.data.display.clone()).collect(),
+                next: format!("{:0width$}", newest.saturating_add(1), width = raw.len()),
             });
             continue;
         }
         let up = ups.into_iter().next();
         let down = downs.into_iter().next();
         match (up, down) {
-            (Some(up), Some(down))
-                if up.name.version.slug != down.name.version.slug
-                    || up.name.kind == FlatKind::Simple =>
-            {
+            (Some(up), Some(down)) if up.name.kind == FlatKind::Simple => {
+                let base = &up.data.display[..up.data.display.len() - ".sql".len()];
+                let reason = format!(
+                    "a plain `.sql` file is an up-only (sqlx \"simple\") migration and cannot pair with `{}`: rename it to `{base}.up.sql`",
+                    down.data.display
+                );
+                problems.push(Problem::BadName {
+                    path: up.data.display,
+                    reason,
+                });
+            }
+            (Some(up), Some(down)) if up.name.version.slug != down.name.version.slug => {
                 problems.push(Problem::MismatchedPair {
                     up: up.data.display,
                     down: down.data.display,
@@ -185,10 +185,14 @@ fn report_duplicates(candidates: &[Candidate], report: &mut ScanReport) {
         by_version.entry(&c.version.canonical).or_default().push(c);
     }
     let next = next_version(candidates);
+    let prefix = display_prefix(candidates);
     for (version, group) in by_version.into_iter().filter(|(_, g)| g.len() > 1) {
         report.problems.push(Problem::DuplicateVersion {
             version: version.to_owned(),
-            paths: group.iter().map(|c| c.source.clone()).collect(),
+            paths: group
+                .iter()
+                .map(|c| format!("{prefix}{}", c.source))
+                .collect(),
             next: next.clone(),
         });
     }
@@ -252,15 +256,20 @@ fn build(
         .metadata
         .as_ref()
         .and_then(|m| metadata::parse(m, problems));
-    if metadata_tx == Some(true) && directives.no_transaction {
+    if let (Some((true, line)), true) = (metadata_tx, directives.no_transaction) {
         let path = c
             .metadata
             .as_ref()
             .map(|m| m.display.clone())
             .unwrap_or_default();
-        problems.push(Problem::Metadata { path, line: 1, message: "`run_in_transaction = true` contradicts the `no-transaction` directive in up.sql: keep one".into() });
+        let message = "`run_in_transaction = true` contradicts the `no-transaction` directive in up.sql: keep one".into();
+        problems.push(Problem::Metadata {
+            path,
+            line,
+            message,
+        });
     }
-    let no_transaction = directives.no_transaction || metadata_tx == Some(false);
+    let no_transaction = directives.no_transaction || matches!(metadata_tx, Some((false, _)));
     // A comment-only up is a deliberate no-op in real histories (docs.rs has two); only a file
     // with nothing at all in it is a mistake.
     if up.text.trim().is_empty() {
@@ -305,10 +314,20 @@ fn build(
             None
         }
         None => {
+            // A sqlx "simple" file cannot get a down script beside it: it must become `.up.sql`.
+            let fix = match up.rel.strip_suffix(".sql") {
+                Some(base) if !up.rel.ends_with("up.sql") => {
+                    format!(
+                        "rename `{}` to `{prefix}{base}.up.sql` and add `{prefix}{base}.down.sql`",
+                        up.display
+                    )
+                }
+                _ => format!("add `{prefix}{}`", c.down_expected),
+            };
             problems.push(Problem::MissingDown {
                 revision: label.clone(),
                 up: up.display.clone(),
-                expected: format!("{prefix}{}", c.down_expected),
+                fix,
             });
             None
         }

@@ -4,7 +4,8 @@ use crate::assemble::FileData;
 use crate::problem::Problem;
 
 /// diesel's `metadata.toml`: only `run_in_transaction = true|false` (and comments) are accepted.
-pub(crate) fn parse(file: &FileData, problems: &mut Vec<Problem>) -> Option<bool> {
+/// Returns the value and its 1-based line.
+pub(crate) fn parse(file: &FileData, problems: &mut Vec<Problem>) -> Option<(bool, usize)> {
     let mut value = None;
     for (index, raw) in file.text.lines().enumerate() {
         let line = raw.split('#').next().unwrap_or_default().trim();
@@ -21,8 +22,8 @@ pub(crate) fn parse(file: &FileData, problems: &mut Vec<Problem>) -> Option<bool
             continue;
         };
         match (key.trim(), val.trim()) {
-            ("run_in_transaction", "true") => value = Some(true),
-            ("run_in_transaction", "false") => value = Some(false),
+            ("run_in_transaction", "true") => value = Some((true, index + 1)),
+            ("run_in_transaction", "false") => value = Some((false, index + 1)),
             ("run_in_transaction", other) => problems.push(fail(format!(
                 "`run_in_transaction` must be `true` or `false`, found `{other}`"
             ))),

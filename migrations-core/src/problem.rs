@@ -50,9 +50,9 @@ pub enum Problem {
         example: String,
     },
     /// Two revisions share a version.
-    #[error("version {version} is used by more than one revision ({}): two branches each added a revision; renumber the one that is not yet applied anywhere to a version after the newest ({next}), or move it into its own revision", paths.join(", "))]
+    #[error("version {version} is used by more than one revision ({}): renumber the one not yet applied anywhere to {next}", paths.join(", "))]
     DuplicateVersion {
-        /// The shared canonical version.
+        /// The shared version.
         version: String,
         /// The revisions using it.
         paths: Vec<String>,
@@ -66,14 +66,14 @@ pub enum Problem {
         path: String,
     },
     /// A revision without a down script that is not declared irreversible.
-    #[error("revision `{revision}` has no down script: add `{expected}`, or declare it irreversible with `-- migrate: irreversible` as the first line of `{up}` (for a directory imported from another tool, accept up-only revisions with `allow_up_only = true` / `migrate --allow-up-only`)")]
+    #[error("revision `{revision}` has no down script: {fix}, or declare it irreversible with `-- migrate: irreversible` as the first line of `{up}` (for a directory imported from another tool, accept up-only revisions with `allow_up_only = true` / `migrate --allow-up-only`)")]
     MissingDown {
         /// The revision label.
         revision: String,
         /// The up file.
         up: String,
-        /// The down file that is missing.
-        expected: String,
+        /// The file to add (or rename).
+        fix: String,
     },
     /// A down script whose up script is missing (flat layout).
     #[error("`{path}` has no matching up script: add `{expected}`, or delete the down script")]
@@ -107,13 +107,21 @@ pub enum Problem {
         /// Byte offset of the first invalid byte.
         offset: usize,
     },
-    /// A file that looks like a misnamed migration script.
-    #[error("`{path}` looks like a migration script but is not named like one: {hint}")]
+    /// A file inside a revision directory that looks like a misnamed script or options file.
+    #[error("`{path}` {hint}")]
     StrayFile {
         /// The file.
         path: String,
-        /// What the name should be.
+        /// What is wrong with it and what to do.
         hint: String,
+    },
+    /// `up.sql`, `down.sql` or `metadata.toml` directly in the migrations directory.
+    #[error("`{path}` is directly in the migrations directory: move it into a revision directory, e.g. `{example}`")]
+    MisplacedScript {
+        /// The file.
+        path: String,
+        /// Where it could go.
+        example: String,
     },
     /// An unknown `-- migrate:` directive.
     #[error("`{path}` line 1 has unknown directive `{directive}`: known directives are {known}")]
@@ -144,7 +152,7 @@ pub enum Problem {
         message: String,
     },
     /// Transaction control that cannot be honoured.
-    #[error("`{path}` line {line} has `{statement}`: {reason}; remove the file's own BEGIN/COMMIT (every revision already runs in one transaction), split it into one revision per transaction, or declare `-- migrate: no-transaction` to run it statement by statement")]
+    #[error("`{path}` line {line} has `{statement}`: {reason}")]
     TransactionControl {
         /// The file.
         path: String,
@@ -180,7 +188,7 @@ pub enum Problem {
 #[non_exhaustive]
 pub enum Warning {
     /// Directory versions whose string order (diesel's, used) differs from numeric order.
-    #[error("`{first}` runs before `{second}` because directory versions are compared as strings (as diesel does), but numerically it comes after: pad versions to the same width so both orders agree")]
+    #[error("`{first}` runs before `{second}` because directory versions are compared as strings (as diesel does), although numerically `{first}` comes after `{second}`: pad versions to the same width so both orders agree")]
     OrderDisagreement {
         /// Runs first.
         first: String,

@@ -212,6 +212,7 @@ fn read_revision_dir(
 ) -> Option<Candidate> {
     let entries = list(path, display, report, false)?;
     let mut candidate = Candidate::new(name, version);
+    let mut stray_up = false;
     for entry in entries {
         let file_display = format!("{display}/{}", entry.name);
         match entry.name.as_str() {
@@ -249,10 +250,14 @@ fn read_revision_dir(
                 )
             }
             other => match stray_hint(other) {
-                Some(hint) => report.problems.push(Problem::StrayFile {
-                    path: file_display,
-                    hint: hint.into(),
-                }),
+                Some(hint) => {
+                    // A misnamed `up.*` already says what to do; "has no up.sql" would repeat it.
+                    stray_up |= other.to_ascii_lowercase().starts_with("up");
+                    report.problems.push(Problem::StrayFile {
+                        path: file_display,
+                        hint: hint.into(),
+                    });
+                }
                 None => report.ignored.push(Ignored {
                     path: file_display,
                     reason: "helper file inside a revision (not executed)",
@@ -260,10 +265,12 @@ fn read_revision_dir(
             },
         }
     }
-    if !candidate.has_up {
+    if !candidate.has_up && !stray_up {
         report.problems.push(Problem::MissingUp {
             path: display.to_owned(),
         });
+    }
+    if !candidate.has_up {
         return None;
     }
     Some(candidate)
@@ -275,9 +282,9 @@ fn stray_hint(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     let stem = lower.split('.').next().unwrap_or_default();
     if matches!(stem, "up" | "down") || lower.ends_with(".sql") {
-        Some("only `up.sql` and `down.sql` (lowercase) are run: rename it, or move it out of the revision directory")
+        Some("looks like a migration script but only `up.sql` and `down.sql` (lowercase) are run: rename it, or move it out of the revision directory")
     } else if stem == "metadata" {
-        Some("the options file must be named `metadata.toml`")
+        Some("is not read: the options file must be named `metadata.toml`")
     } else {
         None
     }
@@ -292,9 +299,9 @@ fn classify_file(
 ) {
     let path = format!("{display}/{name}");
     if matches!(name, "up.sql" | "down.sql" | "metadata.toml") {
-        report.problems.push(Problem::StrayFile {
+        report.problems.push(Problem::MisplacedScript {
             path,
-            hint: "scripts belong in a revision directory: move it to `<version>_<name>/`".into(),
+            example: format!("{display}/001_<name>/{name}"),
         });
         return;
     }

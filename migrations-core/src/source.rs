@@ -150,19 +150,42 @@ pub fn analyse_transactions(
             reason,
         }
     };
+    // The specific defects win wherever they stand: they need different advice than a stray COMMIT.
+    let specific = controls.iter().find_map(|&(i, c)| match c {
+        TransactionControl::TwoPhase => Some(defect(i, TWO_PHASE)),
+        TransactionControl::BeginWithOptions => Some(defect(i, BEGIN_WITH_OPTIONS)),
+        _ => None,
+    });
+    if let Some(found) = specific {
+        return Err(found);
+    }
     match controls.as_slice() {
-        [] => Ok(TransactionAnalysis { mode: TransactionMode::Wrapped, executable: text.to_owned() }),
-        [(0, TransactionControl::Begin), (last, TransactionControl::Commit)] if *last == statements.len() - 1 => {
+        [] => Ok(TransactionAnalysis {
+            mode: TransactionMode::Wrapped,
+            executable: text.to_owned(),
+        }),
+        [(0, TransactionControl::Begin), (last, TransactionControl::Commit)]
+            if *last == statements.len() - 1 =>
+        {
             let mut executable = text.to_owned();
             blank(&mut executable, statements[0].start, statements[0].end);
-            blank(&mut executable, statements[*last].start, statements[*last].end);
-            Ok(TransactionAnalysis { mode: TransactionMode::Own, executable })
+            blank(
+                &mut executable,
+                statements[*last].start,
+                statements[*last].end,
+            );
+            Ok(TransactionAnalysis {
+                mode: TransactionMode::Own,
+                executable,
+            })
         }
-        [(i, TransactionControl::BeginWithOptions), ..] => Err(defect(*i, "BEGIN with options cannot be honoured inside the runner's transaction")),
-        [(i, TransactionControl::TwoPhase), ..] => Err(defect(*i, "two-phase commit cannot run inside a migration")),
-        [(i, _), ..] => Err(defect(*i, "the file controls transactions itself but does not wrap its whole body in one BEGIN ... COMMIT")),
+        [(i, _), ..] => Err(defect(*i, PARTIAL)),
     }
 }
+
+const TWO_PHASE: &str = "two-phase commit cannot run inside a migration: prepare and commit such transactions outside the migration tool";
+const BEGIN_WITH_OPTIONS: &str = "BEGIN with options (isolation level, read only, deferrable) cannot be honoured inside the runner's transaction: declare `-- migrate: no-transaction` so the file's own BEGIN ... COMMIT runs as written";
+const PARTIAL: &str = "the file controls transactions itself but does not wrap its whole body in one BEGIN ... COMMIT: remove its BEGIN/COMMIT (every revision already runs in one transaction), split it into one revision per transaction, or declare `-- migrate: no-transaction` to run it statement by statement";
 
 /// Replaces `text[start..end]` with spaces, keeping newlines, so offsets stay valid.
 fn blank(text: &mut String, start: usize, end: usize) {
@@ -246,6 +269,10 @@ mod tests {
             false
         )
         .is_err());
+        // Regression: a later two-phase statement used to be reported as the first BEGIN.
+        let err = analyse_transactions("BEGIN;\nSELECT 1;\nPREPARE TRANSACTION 'x';", false)
+            .expect_err("refused");
+        assert_eq!((err.line, err.reason), (3, TWO_PHASE));
         // Non-transactional revisions run statement by statement, so their own control is fine.
         assert_eq!(
             analyse_transactions("COMMIT;", true).expect("allowed").mode,

@@ -151,7 +151,7 @@ fn every_problem_is_reported_at_once() {
     ]);
     let found = problems(dir.path(), ScanOptions::default());
     let expect = [
-        "version 003 is used by more than one revision (003_a, 003_b)",
+        "version 003 is used by more than one revision (migrations/003_a, migrations/003_b): renumber the one not yet applied anywhere to 013",
         "revision `004_no_down` has no down script: add `migrations/004_no_down/down.sql`",
         "`migrations/005_empty/up.sql` is empty",
         "`migrations/006_typo/upp.sql` looks like a migration script",
@@ -289,4 +289,19 @@ fn problem_messages_name_the_fix() {
         path: "migrations/003_x".into(),
     };
     assert_eq!(p.to_string(), "revision `migrations/003_x` has no up.sql: add `migrations/003_x/up.sql` with the revision's SQL");
+}
+
+/// Non-UTF-8 names cannot be committed as fixtures; build one here.
+#[cfg(unix)]
+#[test]
+fn non_utf8_names_are_problems_not_panics() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tree(&[("001_a/up.sql", b"SELECT 1;"), ("001_a/down.sql", b"")]);
+    fs::create_dir(dir.path().join(std::ffi::OsStr::from_bytes(b"002_caf\xe9"))).expect("mkdir");
+    let found = problems(dir.path(), ScanOptions::default());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].contains("the name is not valid UTF-8; rename it"),
+        "{found:?}"
+    );
 }

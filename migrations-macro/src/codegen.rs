@@ -84,8 +84,8 @@ fn script(krate: &Path, s: &Script) -> TokenStream {
 /// Stable Rust has no API for custom warnings; using a `#[deprecated]` item is the standard
 /// trick: rustc prints the note as a warning pointing at the macro call.
 fn warning(span: Span, index: usize, message: &str) -> TokenStream {
-    let name = syn::Ident::new(&format!("migrations_warning_{index}"), span);
-    let note = format!("embed_migrations: {message}");
+    let name = syn::Ident::new(&format!("embed_migrations_warning_{index}"), span);
+    let note = message;
     quote_spanned! {span=>
         #[allow(non_camel_case_types)]
         #[deprecated(note = #note)]

@@ -33,7 +33,12 @@ impl Parse for Input {
             let key: syn::Ident = input.parse()?;
             input.parse::<Token![=]>()?;
             match key.to_string().as_str() {
-                "allow_up_only" => parsed.allow_up_only = input.parse::<LitBool>()?.value,
+                "allow_up_only" => {
+                    let value = input.parse::<LitBool>().map_err(|e| {
+                        syn::Error::new(e.span(), "`allow_up_only` takes `true` or `false`, e.g. `allow_up_only = true`")
+                    })?;
+                    parsed.allow_up_only = value.value;
+                }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
