@@ -10,14 +10,16 @@ static REVS: &[Revision] = &[
     Revision::__new(
         "001",
         "a",
+        "001_a",
         script("SELECT 1;"),
         Some(script("SELECT 1;")),
         [1; 32],
     ),
-    Revision::__new("002", "b", script("SELECT 2;"), None, [2; 32]),
+    Revision::__new("002", "b", "002_b", script("SELECT 2;"), None, [2; 32]),
     Revision::__new(
         "003",
         "c",
+        "003_c",
         script("SELECT 3;"),
         Some(script("SELECT 3;")),
         [3; 32],
@@ -25,6 +27,7 @@ static REVS: &[Revision] = &[
     Revision::__new(
         "004",
         "d",
+        "004_d",
         script("SELECT 4;"),
         Some(script("SELECT 4;")),
         [4; 32],

@@ -79,6 +79,17 @@ pub fn resolve(
     if let Some(level) = keyword(spec, migrations, current) {
         return absolute(level);
     }
+    // A leading sign is always relative to the current revision, never a version: `-1` must not
+    // match a revision whose version is `1` (regression: `downgrade -1` reverted two revisions).
+    if spec.starts_with(['+', '-']) {
+        let (_, delta) = split_relative(spec).ok_or_else(|| TargetError::Unknown {
+            target: spec.to_owned(),
+        })?;
+        return step(spec, current, delta, migrations.len()).map(|level| Resolved {
+            level,
+            relative_to_current: Some(delta),
+        });
+    }
     if let Some(level) = exact(spec, migrations) {
         return absolute(level);
     }
@@ -125,11 +136,19 @@ fn keyword(word: &str, migrations: &Migrations, current: usize) -> Option<usize>
 }
 
 /// A full version (dashes optional) or `version_name` label.
+/// The revision named exactly: its version as written (`2014-11-13-193818`), its canonical
+/// version (`20141113193818`, only for specs without dashes, so `2-1` is not version `21`), its
+/// name on disk (`2014-11-13-193818_create_users`) or its label (`20141113193818_create_users`).
 fn exact(spec: &str, migrations: &Migrations) -> Option<usize> {
-    let wanted = spec.replace('-', "");
+    let canonical = !spec.contains('-');
     migrations
         .iter()
-        .position(|r| r.version() == wanted || r.label() == spec)
+        .position(|r| {
+            r.raw_version() == spec
+                || r.source() == spec
+                || r.label() == spec
+                || (canonical && r.version() == spec)
+        })
         .map(|i| i + 1)
 }
 
@@ -208,6 +227,7 @@ mod tests {
         Revision::__new(
             "20141113193818",
             "a",
+            "2014-11-13-193818_a",
             Script::__new("a/up.sql", "SELECT 1;", TransactionMode::Wrapped),
             None,
             [0; 32],
@@ -215,6 +235,7 @@ mod tests {
         Revision::__new(
             "20141113200000",
             "b",
+            "2014-11-13-200000_b",
             Script::__new("b/up.sql", "SELECT 1;", TransactionMode::Wrapped),
             None,
             [0; 32],
@@ -222,6 +243,7 @@ mod tests {
         Revision::__new(
             "20150101000000",
             "c",
+            "2015-01-01-000000_c",
             Script::__new("c/up.sql", "SELECT 1;", TransactionMode::Wrapped),
             None,
             [0; 32],
@@ -296,5 +318,45 @@ mod tests {
     fn levels_are_described() {
         assert_eq!(describe_level(&M, 0), "base");
         assert_eq!(describe_level(&M, 3), "20150101000000_c");
+    }
+
+    const fn rev(version: &'static str, source: &'static str) -> Revision {
+        Revision::__new(
+            version,
+            "t",
+            source,
+            Script::__new("t.up.sql", "SELECT 1;", TransactionMode::Wrapped),
+            None,
+            [0; 32],
+        )
+    }
+    static FLAT: &[Revision] = &[
+        rev("1", "1_t"),
+        rev("2", "2_t"),
+        rev("3", "3_t"),
+        rev("21", "21_t"),
+    ];
+    static F: Migrations = Migrations::__embedded(Layout::Flat, FLAT);
+
+    #[test]
+    fn signed_targets_are_relative_even_when_a_version_is_that_number() {
+        // Regression: `-1` matched version `1` and `downgrade -1` reverted two revisions.
+        assert_eq!(
+            resolve("-1", &F, 3),
+            Ok(Resolved {
+                level: 2,
+                relative_to_current: Some(-1)
+            })
+        );
+        assert_eq!(resolve("+1", &F, 1).map(|r| r.level), Ok(2));
+        // `2-1` is revision 2 minus one, not version 21.
+        assert_eq!(resolve("2-1", &F, 0).map(|r| r.level), Ok(1));
+        assert_eq!(resolve("21", &F, 0).map(|r| r.level), Ok(4));
+    }
+
+    #[test]
+    fn names_on_disk_are_targets() {
+        assert_eq!(level("2014-11-13-193818_a", 0), Ok(1));
+        assert_eq!(level("2015-01-01-000000", 0), Ok(3));
     }
 }

@@ -353,6 +353,7 @@ fn build(
     let revision = Revision::owned(
         c.version.canonical,
         c.version.slug,
+        c.source,
         up_script?,
         down_script,
         checksum,

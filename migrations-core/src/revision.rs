@@ -137,6 +137,7 @@ impl Script {
 pub struct Revision {
     version: Cow<'static, str>,
     name: Cow<'static, str>,
+    source: Cow<'static, str>,
     up: Script,
     down: Option<Script>,
     checksum: Checksum,
@@ -148,6 +149,7 @@ impl Revision {
     pub const fn __new(
         version: &'static str,
         name: &'static str,
+        source: &'static str,
         up: Script,
         down: Option<Script>,
         checksum: [u8; 32],
@@ -155,6 +157,7 @@ impl Revision {
         Self {
             version: Cow::Borrowed(version),
             name: Cow::Borrowed(name),
+            source: Cow::Borrowed(source),
             up,
             down,
             checksum: Checksum(checksum),
@@ -165,6 +168,7 @@ impl Revision {
     pub(crate) fn owned(
         version: String,
         name: String,
+        source: String,
         up: Script,
         down: Option<Script>,
         checksum: Checksum,
@@ -172,6 +176,7 @@ impl Revision {
         Self {
             version: Cow::Owned(version),
             name: Cow::Owned(name),
+            source: Cow::Owned(source),
             up,
             down,
             checksum,
@@ -183,6 +188,21 @@ impl Revision {
     /// This is the id recorded in the history table and accepted as a target.
     pub fn version(&self) -> &str {
         &self.version
+    }
+
+    /// The revision's name on disk: its directory (`2014-11-13-193818_create_users`) or the flat
+    /// file name without its suffix (`20211026134308_init`).
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// The version exactly as written on disk (`2014-11-13-193818`).
+    pub fn raw_version(&self) -> &str {
+        let digits = self
+            .source
+            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .unwrap_or(self.source.len());
+        self.source[..digits].trim_end_matches('-')
     }
 
     /// The slug after the version (`create_users`).

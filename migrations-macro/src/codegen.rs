@@ -56,7 +56,7 @@ fn layout_tokens(krate: &Path, layout: Layout) -> TokenStream {
 }
 
 fn revision(krate: &Path, r: &Revision) -> TokenStream {
-    let (version, name) = (r.version(), r.name());
+    let (version, name, source) = (r.version(), r.name(), r.source());
     let up = script(krate, r.up());
     let down = match r.down() {
         Some(down) => {
@@ -67,7 +67,7 @@ fn revision(krate: &Path, r: &Revision) -> TokenStream {
     };
     let checksum = r.checksum().0;
     quote! {
-        #krate::Revision::__new(#version, #name, #up, #down, [#(#checksum),*])
+        #krate::Revision::__new(#version, #name, #source, #up, #down, [#(#checksum),*])
     }
 }
 

@@ -90,3 +90,24 @@ async fn impossible_targets_say_why_and_change_nothing() {
         );
     }
 }
+
+/// Regression: with flat integer versions `1`, `2`, `3`, `downgrade -1` resolved `-1` as version
+/// `1` and reverted two revisions.
+#[tokio::test]
+async fn minus_one_is_one_step_with_small_integer_versions() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("1_t1.up.sql", "CREATE TABLE t1 (id int);"),
+        ("1_t1.down.sql", "DROP TABLE t1;"),
+        ("2_t2.up.sql", "CREATE TABLE t2 (id int);"),
+        ("2_t2.down.sql", "DROP TABLE t2;"),
+        ("3_t3.up.sql", "CREATE TABLE t3 (id int);"),
+        ("3_t3.down.sql", "DROP TABLE t3;"),
+    ]);
+    let m = common::load(dir.path());
+    let mg = Migrator::new(&m);
+    mg.upgrade(&mut client, "head").await.expect("upgrade");
+    let down = mg.downgrade(&mut client, "-1").await.expect("one step down");
+    assert_eq!(down.steps.len(), 1);
+    assert_eq!(level(&client).await, ["1", "2"]);
+}
