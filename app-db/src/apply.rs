@@ -60,8 +60,8 @@ pub enum ApplyError {
         #[source]
         source: tokio_postgres::Error,
     },
-    /// A statement of a non-transactional script failed after earlier statements committed.
-    #[error("revision {revision} failed ({direction}) at statement {statement} of {total} in `{file}`{}; it runs outside a transaction, so statements 1 to {} stay applied and the revision is not recorded: fix the statement, make the earlier ones safe to re-run (IF NOT EXISTS), and run again", at(location), statement - 1)]
+    /// A statement of a non-transactional script failed; `applied` earlier statements committed.
+    #[error("revision {revision} failed ({direction}) at statement {statement} of {total} in `{file}`{}; it runs outside a transaction, so {} and the revision is not recorded: fix the statement, make the earlier ones safe to re-run (IF NOT EXISTS), and run again", at(location), stayed(*applied))]
     Statement {
         /// `version_name`.
         revision: String,
@@ -73,13 +73,16 @@ pub enum ApplyError {
         statement: usize,
         /// Statements in the file.
         total: usize,
+        /// How many statements before it stay committed (statements inside the file's own
+        /// transaction that the failure aborted do not count).
+        applied: usize,
         /// Where the server pointed.
         location: Option<Location>,
         /// The server's error.
         #[source]
         source: tokio_postgres::Error,
     },
-    /// Commit or bookkeeping failed.
+    /// Recording a transactional revision failed; the transaction was rolled back.
     #[error("revision {revision} could not be recorded; it was rolled back")]
     Record {
         /// `version_name`.
@@ -88,8 +91,18 @@ pub enum ApplyError {
         #[source]
         source: HistoryError,
     },
-    /// The commit itself failed.
-    #[error("commit of revision {revision} failed; it was rolled back")]
+    /// A `no-transaction` revision ran, but its history row could not be written.
+    #[error("revision {revision} ran (outside a transaction) but could not be recorded: check the schema, then record it with `stamp {revision}`")]
+    NotRecorded {
+        /// `version_name`.
+        revision: String,
+        /// The cause.
+        #[source]
+        source: HistoryError,
+    },
+    /// The commit failed, so whether the revision was applied is unknown (e.g. the connection
+    /// dropped while committing).
+    #[error("commit of revision {revision} failed, so whether it was applied is unknown: run `current` to see")]
     Commit {
         /// `version_name`.
         revision: String,
@@ -97,6 +110,14 @@ pub enum ApplyError {
         #[source]
         source: tokio_postgres::Error,
     },
+}
+
+fn stayed(applied: usize) -> String {
+    match applied {
+        0 => "nothing of it stays applied".to_owned(),
+        1 => "statement 1 stays applied".to_owned(),
+        n => format!("statements 1 to {n} stay applied"),
+    }
 }
 
 fn at(location: &Option<Location>) -> String {
@@ -150,19 +171,32 @@ pub async fn run_statements(
     let script = script(revision, direction);
     let statements = sql::split(script.sql());
     let started = Instant::now();
+    // Where the file's own open transaction began: a failure inside it aborts (and the runner
+    // rolls back) everything from there.
+    let mut open_since: Option<usize> = None;
     for (index, stmt) in statements.iter().enumerate() {
-        client
-            .batch_execute(stmt.text(script.sql()))
-            .await
-            .map_err(|source| ApplyError::Statement {
+        let text = stmt.text(script.sql());
+        if let Err(source) = client.batch_execute(text).await {
+            return Err(ApplyError::Statement {
                 revision: revision.label(),
                 direction: direction.as_str(),
                 file: script.file().to_owned(),
                 statement: index + 1,
                 total: statements.len(),
+                applied: open_since.unwrap_or(index),
                 location: locate(script.sql(), stmt.start, &source),
                 source,
-            })?;
+            });
+        }
+        match sql::transaction_control(stmt) {
+            Some(sql::TransactionControl::Begin | sql::TransactionControl::BeginWithOptions) => {
+                open_since = open_since.or(Some(index))
+            }
+            Some(sql::TransactionControl::Commit | sql::TransactionControl::Rollback) => {
+                open_since = None
+            }
+            _ => {}
+        }
     }
     Ok(started.elapsed().as_millis() as i64)
 }

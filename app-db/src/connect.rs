@@ -120,7 +120,9 @@ impl ConnectOptions {
         };
         let mut config = Config::from_str(&text).map_err(|e| ConnectError::Invalid {
             redacted: redacted.clone(),
-            reason: e.to_string(),
+            reason: format!(
+                "{e}: expected `postgres://user:password@host:port/database` or `key=value` pairs"
+            ),
         })?;
         config.ssl_mode(match tls {
             TlsMode::Disable => SslMode::Disable,

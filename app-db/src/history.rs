@@ -47,7 +47,8 @@ pub struct AppliedRevision {
     pub version: String,
     /// Slug at the time it was applied.
     pub name: String,
-    /// Recorded checksum bytes.
+    /// Recorded checksum bytes (hex in JSON, like every other checksum shown).
+    #[serde(serialize_with = "hex")]
     pub checksum: Vec<u8>,
     /// Algorithm id of `checksum`.
     pub checksum_algorithm: i16,
@@ -66,6 +67,10 @@ impl AppliedRevision {
     pub fn checksum_hex(&self) -> String {
         self.checksum.iter().map(|b| format!("{b:02x}")).collect()
     }
+}
+
+fn hex<S: serde::Serializer>(bytes: &[u8], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(&bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
 }
 
 /// How a row got into the table.
@@ -157,18 +162,22 @@ impl HistoryTable {
         i64::from_be_bytes(bytes)
     }
 
-    /// The DDL creating the schema and table, idempotent.
+    /// The DDL creating the schema (unless `public`) and the table, idempotent.
     pub fn create_sql(&self) -> String {
-        let schema = if self.schema == "public" {
-            String::new()
+        if self.schema == "public" {
+            self.table_sql()
         } else {
             format!(
-                "CREATE SCHEMA IF NOT EXISTS {};\n",
-                quote_ident(&self.schema)
+                "CREATE SCHEMA IF NOT EXISTS {};\n{}",
+                quote_ident(&self.schema),
+                self.table_sql()
             )
-        };
+        }
+    }
+
+    fn table_sql(&self) -> String {
         format!(
-            "{schema}CREATE TABLE IF NOT EXISTS {} (
+            "CREATE TABLE IF NOT EXISTS {} (
     version            text        PRIMARY KEY,
     name               text        NOT NULL,
     checksum           bytea       NOT NULL,
@@ -236,10 +245,29 @@ impl HistoryTable {
         Ok(row.get(0))
     }
 
-    /// Creates the table if it is missing.
-    pub async fn create(&self, client: &impl GenericClient) -> Result<(), HistoryError> {
+    /// Creates the table (and its schema) if missing. Nothing is executed when the table exists,
+    /// so a role with only SELECT/INSERT/DELETE on a DBA-created table can migrate
+    /// (regression: `CREATE SCHEMA IF NOT EXISTS` needs CREATE on the database even when the
+    /// schema exists).
+    pub async fn ensure(&self, client: &impl GenericClient) -> Result<(), HistoryError> {
+        if self.exists(client).await? {
+            return Ok(());
+        }
+        let schema_exists: bool = client
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
+                &[&self.schema],
+            )
+            .await
+            .map_err(|e| self.query_error(e))?
+            .get(0);
+        let ddl = if schema_exists {
+            self.table_sql()
+        } else {
+            self.create_sql()
+        };
         client
-            .batch_execute(&self.create_sql())
+            .batch_execute(&ddl)
             .await
             .map_err(|e| self.query_error(e))
     }

@@ -158,7 +158,7 @@ impl<'m> Migrator<'m> {
             let applied = match cache.take() {
                 Some(rows) if self.table.count(&tx).await? == rows.len() as i64 => rows,
                 _ => {
-                    self.table.create(&tx).await?;
+                    self.table.ensure(&tx).await?;
                     self.table.read_existing(&tx).await?
                 }
             };
@@ -177,6 +177,14 @@ impl<'m> Migrator<'m> {
                 return Ok(self.outcome(steps, &state));
             };
             let revision = &self.migrations.as_slice()[index];
+            // Checked before either execution path: both need a down script.
+            if direction == Direction::Down && revision.is_irreversible() {
+                return Err(crate::plan::PlanError::Irreversible {
+                    target: describe_level(self.migrations, level),
+                    revision: revision.label(),
+                }
+                .into());
+            }
             if revision.up().transaction() == TransactionMode::None {
                 tx.commit()
                     .await
@@ -194,13 +202,6 @@ impl<'m> Migrator<'m> {
                 continue;
             }
             let still_at = describe_level(self.migrations, state.current_level());
-            if direction == Direction::Down && revision.is_irreversible() {
-                return Err(crate::plan::PlanError::Irreversible {
-                    target: describe_level(self.migrations, level),
-                    revision: revision.label(),
-                }
-                .into());
-            }
             let ms = apply::run_in_transaction(&tx, revision, direction, &still_at).await?;
             let record = match direction {
                 Direction::Up => {

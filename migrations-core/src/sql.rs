@@ -46,6 +46,11 @@ struct Splitter<'a> {
     current: Option<Statement>,
     /// Inside `BEGIN ATOMIC`: how many `CASE ... END` are open (0 = the body itself).
     atomic: Option<usize>,
+    /// Open parentheses: psql does not end a statement at a `;` inside them
+    /// (`CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT ...; INSERT ...)`).
+    parens: usize,
+    /// The previous word of the statement, whatever comments stand between.
+    last_word: String,
 }
 
 impl<'a> Splitter<'a> {
@@ -57,6 +62,8 @@ impl<'a> Splitter<'a> {
             out: Vec::new(),
             current: None,
             atomic: None,
+            parens: 0,
+            last_word: String::new(),
         }
     }
 
@@ -74,7 +81,7 @@ impl<'a> Splitter<'a> {
                 b';' => {
                     self.touch();
                     self.pos += 1;
-                    if self.atomic.is_none() {
+                    if self.atomic.is_none() && self.parens == 0 {
                         self.finish();
                     }
                 }
@@ -94,6 +101,20 @@ impl<'a> Splitter<'a> {
                 c if is_word_start(c) => {
                     self.touch();
                     self.word();
+                }
+                // Commas keep a statement "plain": `BEGIN ISOLATION LEVEL SERIALIZABLE, READ WRITE`.
+                b',' => {
+                    self.touch();
+                    self.pos += 1;
+                }
+                b'(' | b')' => {
+                    self.touch_non_word();
+                    self.parens = if c == b'(' {
+                        self.parens + 1
+                    } else {
+                        self.parens.saturating_sub(1)
+                    };
+                    self.pos += 1;
                 }
                 _ => {
                     self.touch_non_word();
@@ -135,6 +156,8 @@ impl<'a> Splitter<'a> {
             self.out.push(stmt);
         }
         self.atomic = None;
+        self.parens = 0;
+        self.last_word.clear();
     }
 
     fn count_newlines(&mut self, from: usize, to: usize) {
@@ -238,6 +261,7 @@ impl<'a> Splitter<'a> {
             stmt.keywords.push(word.clone());
         }
         self.track_atomic(&word);
+        self.last_word = word;
     }
 
     /// `CREATE FUNCTION ... BEGIN ATOMIC ...; ...; END` holds semicolons that do not end the
@@ -248,25 +272,12 @@ impl<'a> Splitter<'a> {
             .as_ref()
             .is_some_and(|s| s.keywords.first().is_some_and(|k| k == "CREATE"));
         match (self.atomic, word) {
-            (None, "ATOMIC") if is_routine && self.last_word_before_is_begin() => {
-                self.atomic = Some(0)
-            }
+            (None, "ATOMIC") if is_routine && self.last_word == "BEGIN" => self.atomic = Some(0),
             (Some(depth), "CASE") => self.atomic = Some(depth + 1),
             (Some(0), "END") => self.atomic = None,
             (Some(depth), "END") => self.atomic = Some(depth - 1),
             _ => {}
         }
-    }
-
-    fn last_word_before_is_begin(&self) -> bool {
-        let before = &self.src[..self.pos];
-        let trimmed_end = before.len() - "ATOMIC".len();
-        let head = &before[..trimmed_end];
-        let head = head
-            .iter()
-            .rposition(|c| !c.is_ascii_whitespace())
-            .map_or(&head[..0], |i| &head[..=i]);
-        head.len() >= 5 && head[head.len() - 5..].eq_ignore_ascii_case(b"BEGIN")
     }
 }
 

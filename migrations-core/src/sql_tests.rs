@@ -82,3 +82,19 @@ fn plpgsql_end_inside_dollar_quotes_is_not_commit() {
     assert_eq!(stmts.len(), 1);
     assert_eq!(transaction_control(&stmts[0]), None);
 }
+
+#[test]
+fn edge_cases_found_in_review() {
+    // A comment between BEGIN and ATOMIC.
+    let atomic = "CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN /* c */ ATOMIC SELECT 1; END;\nSELECT 2;";
+    assert_eq!(split(atomic).len(), 2, "{:?}", texts(atomic));
+    // Commas do not hide BEGIN with options.
+    let stmts = split("BEGIN TRANSACTION ISOLATION LEVEL SERIALIZABLE, READ WRITE;");
+    assert_eq!(
+        transaction_control(&stmts[0]),
+        Some(TransactionControl::BeginWithOptions)
+    );
+    // Semicolons inside parentheses, as in a multi-action rule.
+    let rule = "CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2));\nSELECT 1;";
+    assert_eq!(split(rule).len(), 2, "{:?}", texts(rule));
+}

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use migrations_core::{load_dir, scan, InvalidDirectory, Migrations, ScanOptions, ScanReport};
+use migrations_core::{scan, InvalidDirectory, Migrations, ScanOptions, ScanReport};
 use thiserror::Error;
 
 use crate::apply::Direction;
@@ -47,7 +47,7 @@ pub struct MigrateArgs {
 }
 
 /// Options every command accepts.
-#[derive(Debug, Clone, Args)]
+#[derive(Clone, Args)]
 pub struct GlobalArgs {
     /// Connection string (URI or key=value); never printed.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
@@ -70,6 +70,24 @@ pub struct GlobalArgs {
     /// Output of the read-only commands.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
+}
+
+// Written by hand so `{:?}` of the arguments never prints the connection string's password.
+impl std::fmt::Debug for GlobalArgs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GlobalArgs")
+            .field(
+                "database_url",
+                &self.database_url.as_deref().map(crate::connect::redact),
+            )
+            .field("history_table", &self.history_table)
+            .field("lock_timeout", &self.lock_timeout)
+            .field("allow_out_of_order", &self.allow_out_of_order)
+            .field("allow_unknown", &self.allow_unknown)
+            .field("ignore_checksums", &self.ignore_checksums)
+            .field("format", &self.format)
+            .finish()
+    }
 }
 
 /// Output format.
@@ -244,7 +262,14 @@ fn load<'a>(source: &Source<'a>) -> Result<Loaded<'a>, CliError> {
             // Warnings (e.g. string vs numeric order) are compile warnings for embedded tables and
             // `check --verbose` lines here, not noise on every command.
             let report = scan(path, &display, options);
-            let migrations = load_dir(path, &display, options)?;
+            let migrations =
+                report
+                    .clone()
+                    .into_migrations()
+                    .map_err(|problems| InvalidDirectory {
+                        dir: display.clone(),
+                        problems,
+                    })?;
             Ok(Loaded {
                 migrations: Cow::Owned(migrations),
                 report: Some(report),

@@ -22,6 +22,20 @@ pub fn redact(url: &str) -> String {
         };
         return format!("{scheme}{credentials}{}", redact_query(tail));
     }
+    // Not a URI we recognise, yet shaped like one (`postgres:/u:pw@h/db`): hide everything
+    // between the first ':' and the last '@' rather than echo a password (regression).
+    if let Some(at) = url.rfind('@') {
+        let head = &url[..at];
+        if !head.contains('=') {
+            if let Some(colon) = head.find(':') {
+                let masked = match head[colon + 1..].rfind(':') {
+                    Some(c) => format!("{}:***", &head[..colon + 1 + c]),
+                    None => format!("{}:***", &head[..colon]),
+                };
+                return format!("{masked}{}", &url[at..]);
+            }
+        }
+    }
     let (rest, params) = extract_params(url, &["password"]);
     if params.is_empty() {
         rest
@@ -185,5 +199,22 @@ mod tests {
         assert_eq!(percent_decode("%aé"), "%aé");
         assert_eq!(percent_decode("%+1"), "%+1");
         assert_eq!(percent_decode("50%"), "50%");
+    }
+
+    #[test]
+    fn malformed_uris_never_echo_the_password() {
+        for url in [
+            "postgres:/app:hunter2@localhost/db",
+            "postgresql//app:hunter2@h/db",
+            "app:hunter2@h",
+        ] {
+            let shown = redact(url);
+            assert!(!shown.contains("hunter2"), "{url} -> {shown}");
+            assert!(shown.contains("***"), "{url} -> {shown}");
+        }
+        assert_eq!(
+            redact("host=h user=u@corp dbname=x"),
+            "host=h user=u@corp dbname=x"
+        );
     }
 }

@@ -54,9 +54,17 @@ impl Migrator<'_> {
         let result = self
             .run_statements_locked(client, revision, direction)
             .await;
+        if result.is_err() {
+            // The file may have opened its own transaction before failing; an aborted transaction
+            // would refuse the unlock below (regression: the lock stayed held). Outside a
+            // transaction this is a harmless warning.
+            let _ = client.batch_execute("ROLLBACK").await;
+        }
         let unlocked = client
             .query_one("SELECT pg_advisory_unlock($1)", &[&key])
             .await;
+        // A statement error is the one to report; if the unlock failed too, the connection is
+        // broken, and the server releases the lock when it closes.
         let step = result?;
         unlocked.map_err(|source| lock::LockError::Query { source })?;
         Ok(step)
@@ -68,7 +76,7 @@ impl Migrator<'_> {
         revision: &Revision,
         direction: Direction,
     ) -> Result<Option<Step>, MigrateError> {
-        self.table.create(client).await?;
+        self.table.ensure(client).await?;
         let state = State::new(self.migrations, self.table.read_existing(client).await?);
         let index = self
             .migrations
@@ -91,7 +99,7 @@ impl Migrator<'_> {
                 .await
                 .map(drop),
         };
-        record.map_err(|source| ApplyError::Record {
+        record.map_err(|source| ApplyError::NotRecorded {
             revision: revision.label(),
             source,
         })?;

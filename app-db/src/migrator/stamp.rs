@@ -27,7 +27,7 @@ impl Migrator<'_> {
             drop(tx);
             return Err(lock::identify_holder(e, client, key).await.into());
         }
-        self.table.create(&tx).await?;
+        self.table.ensure(&tx).await?;
         let mut state = State::new(self.migrations, self.table.read_existing(&tx).await?);
         if !purge && !state.unknown.is_empty() && !self.overrides.allow_unknown {
             state.check(

@@ -115,3 +115,41 @@ async fn stamp_records_without_running_sql_and_purges() {
         .expect("purge");
     assert_eq!(common::recorded(&client).await, ["001", "002", "003"]);
 }
+
+/// Regression: every write ran `CREATE SCHEMA IF NOT EXISTS`, which needs CREATE on the database
+/// even when the schema exists, so a deploy role with only row privileges on a DBA-created
+/// history table could not migrate.
+#[tokio::test]
+async fn a_role_with_only_row_privileges_can_migrate() {
+    let (db, admin) = common::fresh().await;
+    let role = format!("deployer_{}", db.name().trim_start_matches("test_"));
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; CREATE SCHEMA ops; CREATE TABLE ops.hist (version text PRIMARY KEY, name text NOT NULL, checksum bytea NOT NULL, checksum_algorithm smallint NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), duration_ms bigint, applied_by text NOT NULL DEFAULT current_user, method text NOT NULL DEFAULT 'upgrade');
+             REVOKE CREATE ON DATABASE \"{db}\" FROM PUBLIC; GRANT USAGE, CREATE ON SCHEMA public TO {role}; GRANT USAGE ON SCHEMA ops TO {role}; GRANT SELECT, INSERT, DELETE ON ops.hist TO {role};",
+            db = db.name()
+        ))
+        .await
+        .expect("set up the role");
+    let mut config = db.config().clone();
+    config.user(&role);
+    let (mut deployer, conn) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect as the deploy role");
+    tokio::spawn(conn);
+    let dir = common::tables(2);
+    let m = common::load(dir.path());
+    let table = HistoryTable::parse("ops.hist").expect("name");
+    let outcome = Migrator::new(&m)
+        .with_table(table)
+        .upgrade(&mut deployer, "head")
+        .await
+        .expect("migrates with row privileges");
+    assert_eq!(outcome.steps.len(), 2);
+    drop(deployer);
+    admin
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await
+        .expect("clean up the role");
+}

@@ -75,3 +75,64 @@ async fn failing_non_transactional_statement_is_located() {
     }
     assert!(!common::recorded(&client).await.contains(&"001".to_owned()));
 }
+
+/// Regression: a `no-transaction` file that opens its own transaction and fails left the
+/// session in an aborted transaction, so the lock could not be released, and the message claimed
+/// the statements inside that transaction stayed applied.
+#[tokio::test]
+async fn failed_own_transaction_in_no_transaction_file_releases_the_lock() {
+    let (db, mut client) = common::fresh().await;
+    let dir = common::dir(&[(
+        "001_a/up.sql",
+        "-- migrate: no-transaction, irreversible\nCREATE TABLE kept (id int);\nBEGIN ISOLATION LEVEL SERIALIZABLE;\nCREATE TABLE a (x int);\nSELECT nope FROM a;\nCOMMIT;\n",
+    )]);
+    let m = common::load(dir.path());
+    let err = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("fails");
+    match &err {
+        MigrateError::Apply(ApplyError::Statement {
+            statement, applied, ..
+        }) => assert_eq!((*statement, *applied), (4, 1)),
+        other => panic!("unexpected {other}"),
+    }
+    assert!(
+        err.to_string().contains("statement 1 stays applied"),
+        "{err}"
+    );
+    let idle: String = client
+        .query_one(
+            "SELECT state FROM pg_stat_activity WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .expect("q")
+        .get(0);
+    assert_eq!(
+        idle, "active",
+        "the connection is usable, not in an aborted transaction"
+    );
+    let other = db.connect().await.expect("second connection");
+    let free: bool = other
+        .query_one(
+            "SELECT pg_try_advisory_lock($1)",
+            &[&Migrator::new(&m).table().lock_key()],
+        )
+        .await
+        .expect("q")
+        .get(0);
+    assert!(free, "the migration lock was released");
+    let a: bool = other
+        .query_one(
+            "SELECT to_regclass('a') IS NULL AND to_regclass('kept') IS NOT NULL",
+            &[],
+        )
+        .await
+        .expect("q")
+        .get(0);
+    assert!(
+        a,
+        "the file's own transaction was rolled back, the statement before it kept"
+    );
+}

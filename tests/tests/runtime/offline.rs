@@ -57,3 +57,32 @@ async fn offline_downgrade_needs_a_start_and_respects_irreversible() {
     .expect_err("irreversible");
     assert!(err.to_string().contains("005_backfill_email"), "{err}");
 }
+
+/// Regression: a body without its final `;`, or ending in a `--` comment, swallowed the history
+/// INSERT that the offline script appends after it.
+#[tokio::test]
+async fn offline_script_survives_unterminated_bodies() {
+    let (_db, client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (x int)"),
+        ("001_a/down.sql", "DROP TABLE a"),
+        (
+            "002_b/up.sql",
+            "INSERT INTO a VALUES (1) -- trailing comment",
+        ),
+        ("002_b/down.sql", "DELETE FROM a"),
+    ]);
+    let m = common::load(dir.path());
+    let sql = offline::render(&m, &HistoryTable::default(), Direction::Up, "head").expect("render");
+    client
+        .batch_execute(&sql)
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    assert_eq!(common::recorded(&client).await, ["001", "002"]);
+    let n: i64 = client
+        .query_one("SELECT count(*) FROM a", &[])
+        .await
+        .expect("q")
+        .get(0);
+    assert_eq!(n, 1);
+}

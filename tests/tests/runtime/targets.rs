@@ -107,7 +107,10 @@ async fn minus_one_is_one_step_with_small_integer_versions() {
     let m = common::load(dir.path());
     let mg = Migrator::new(&m);
     mg.upgrade(&mut client, "head").await.expect("upgrade");
-    let down = mg.downgrade(&mut client, "-1").await.expect("one step down");
+    let down = mg
+        .downgrade(&mut client, "-1")
+        .await
+        .expect("one step down");
     assert_eq!(down.steps.len(), 1);
     assert_eq!(level(&client).await, ["1", "2"]);
 }
