@@ -177,6 +177,22 @@ impl ConnectOptions {
 
     /// Connects and spawns the connection task on the current tokio runtime.
     pub async fn connect(&self) -> Result<Client, ConnectError> {
+        Ok(self.connect_with_task().await?.0)
+    }
+
+    /// Connects and returns the client with its connection task, which closes the socket when
+    /// aborted. Dropping a [`Client`] alone does not close it while a statement is in flight.
+    pub async fn connect_dedicated(&self) -> Result<DedicatedConnection, ConnectError> {
+        let (client, task) = self.connect_with_task().await?;
+        Ok(DedicatedConnection {
+            client,
+            task: task.abort_handle(),
+        })
+    }
+
+    async fn connect_with_task(
+        &self,
+    ) -> Result<(Client, tokio::task::JoinHandle<()>), ConnectError> {
         let fail = |source: tokio_postgres::Error| ConnectError::Connect {
             redacted: self.redacted.clone(),
             hint: hint(&source),
@@ -194,8 +210,7 @@ impl ConnectOptions {
         let unix_only = false;
         if self.tls == TlsMode::Disable || unix_only {
             let (client, connection) = self.config.connect(NoTls).await.map_err(fail)?;
-            tokio::spawn(async move { drop(connection.await) });
-            return Ok(client);
+            return Ok((client, tokio::spawn(async move { drop(connection.await) })));
         }
         let tls_config =
             tls::client_config(self.tls, self.root_cert.as_deref()).map_err(|reason| {
@@ -207,8 +222,28 @@ impl ConnectOptions {
         let connector =
             tokio_postgres_rustls::MakeRustlsConnect::new(Arc::unwrap_or_clone(tls_config));
         let (client, connection) = self.config.connect(connector).await.map_err(fail)?;
-        tokio::spawn(async move { drop(connection.await) });
-        Ok(client)
+        Ok((client, tokio::spawn(async move { drop(connection.await) })))
+    }
+}
+
+/// A connection whose socket closes when it is dropped, even mid-statement, so the server ends
+/// the session and releases whatever it held.
+#[derive(Debug)]
+pub struct DedicatedConnection {
+    client: Client,
+    task: tokio::task::AbortHandle,
+}
+
+impl DedicatedConnection {
+    /// The client.
+    pub fn client(&mut self) -> &mut Client {
+        &mut self.client
+    }
+}
+
+impl Drop for DedicatedConnection {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

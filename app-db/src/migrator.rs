@@ -7,6 +7,7 @@ use migrations_core::{Migrations, Revision, TransactionMode};
 use tokio_postgres::{Client, GenericClient};
 
 use crate::apply::{self, ApplyError, Direction};
+use crate::connect::ConnectOptions;
 use crate::history::{AppliedRevision, HistoryTable, Method};
 use crate::lock;
 use crate::plan::{Overrides, State};
@@ -57,6 +58,7 @@ pub struct Migrator<'m> {
     table: HistoryTable,
     overrides: Overrides,
     lock_timeout: Duration,
+    connect: Option<ConnectOptions>,
 }
 
 impl<'m> Migrator<'m> {
@@ -67,7 +69,16 @@ impl<'m> Migrator<'m> {
             table: HistoryTable::default(),
             overrides: Overrides::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            connect: None,
         }
+    }
+
+    /// Lets the runner open its own connection for `no-transaction` revisions, so that
+    /// cancelling or panicking in the middle of one cannot leave the lock with the caller's
+    /// connection (see [`Migrator::upgrade`]). Binaries should always set it.
+    pub fn with_connect_options(mut self, options: ConnectOptions) -> Self {
+        self.connect = Some(options);
+        self
     }
 
     /// Uses another history table.
@@ -104,6 +115,13 @@ impl<'m> Migrator<'m> {
     }
 
     /// Applies pending revisions up to `target` (`head`, a version, `+N`, ...).
+    ///
+    /// Each transactional revision commits together with its history row under a
+    /// transaction-scoped lock. A `no-transaction` revision runs under a session-level lock: on a
+    /// dedicated connection when [`Migrator::with_connect_options`] was given (dropping the future
+    /// closes it, and the server cancels the statement and releases the lock within a second),
+    /// otherwise on `client`, whose session keeps the lock if the future is dropped mid-revision
+    /// until `client` itself is dropped.
     pub async fn upgrade(
         &self,
         client: &mut Client,

@@ -320,6 +320,7 @@ pub async fn run(
         eprintln!("{note}");
     }
     let mut client = options.connect().await.map_err(MigrateError::from)?;
+    let migrator = migrator.with_connect_options(options);
     render::execute(
         &migrator,
         &mut client,

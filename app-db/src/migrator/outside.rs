@@ -1,5 +1,6 @@
 //! `no-transaction` revisions: statements one by one, outside any transaction, under a
-//! session-level advisory lock that every return path releases.
+//! session-level advisory lock that every return path releases, on a dedicated connection when
+//! the runner can open one.
 
 use migrations_core::Revision;
 use tokio_postgres::Client;
@@ -15,6 +16,37 @@ impl Migrator<'_> {
     /// A `no-transaction` revision: statements run one by one under a session-level lock, which
     /// is released on every return path. Returns `None` when another runner did it meanwhile.
     pub(super) async fn run_outside_transaction(
+        &self,
+        client: &mut Client,
+        revision: &Revision,
+        direction: Direction,
+        key: i64,
+        session_lock_timeout: &str,
+    ) -> Result<Option<Step>, MigrateError> {
+        match &self.connect {
+            Some(options) => {
+                // A connection of our own: if this future is dropped, so is the connection, and
+                // the server ends the session (statement and lock with it) once it notices.
+                // A plain Client would keep its socket open while the statement is in flight;
+                // a dedicated connection aborts its task, and so closes the socket, on drop.
+                let mut own = options.connect_dedicated().await?;
+                // PostgreSQL 14+: notice a vanished client within a second even mid-statement.
+                let _ = own
+                    .client()
+                    .batch_execute("SET client_connection_check_interval = '1s'")
+                    .await;
+                self.run_locked_on(own.client(), revision, direction, key, session_lock_timeout)
+                    .await
+            }
+            None => {
+                self.run_locked_on(client, revision, direction, key, session_lock_timeout)
+                    .await
+            }
+        }
+    }
+
+    /// Takes the session lock on `client`, runs the statements, releases the lock.
+    async fn run_locked_on(
         &self,
         client: &mut Client,
         revision: &Revision,

@@ -116,3 +116,71 @@ async fn cancelled_upgrade_leaks_no_lock_and_no_partial_revision() {
     );
     assert_eq!(common::recorded(&other).await, ["001", "002"]);
 }
+
+/// Regression (review H3): cancelling an upgrade in the middle of a `no-transaction` revision
+/// left the session lock with the caller's connection. With connect options the revision runs on
+/// a connection of the runner's own, which the cancellation closes: the server cancels the
+/// statement and releases the lock, and the history does not claim the revision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelled_no_transaction_revision_releases_the_lock() {
+    let (db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (x int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_idx/up.sql",
+            "-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);",
+        ),
+        ("002_idx/down.sql", "-- drop it by hand\n"),
+    ]);
+    let m = common::load(dir.path());
+    let options = app_db::connect::ConnectOptions::from_config(db.config().clone());
+    Migrator::new(&m)
+        .upgrade(&mut client, "001")
+        .await
+        .expect("001");
+    // Block the concurrent index build behind another session's table lock.
+    let blocker = db.connect().await.expect("blocker");
+    blocker
+        .batch_execute("BEGIN; LOCK TABLE a IN SHARE UPDATE EXCLUSIVE MODE")
+        .await
+        .expect("lock a");
+    let runner = Migrator::new(&m).with_connect_options(options);
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(1500),
+        runner.upgrade(&mut client, "head"),
+    )
+    .await;
+    assert!(
+        cancelled.is_err(),
+        "the upgrade was still waiting when cancelled"
+    );
+    let key = runner.table().lock_key();
+    let mut released = false;
+    for _ in 0..50 {
+        let free: bool = client
+            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
+            .await
+            .expect("try")
+            .get(0);
+        if free {
+            client
+                .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+                .await
+                .expect("unlock");
+            released = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        released,
+        "the migration lock was released after the cancellation"
+    );
+    blocker.batch_execute("ROLLBACK").await.expect("release a");
+    assert_eq!(
+        common::recorded(&client).await,
+        ["001"],
+        "002 is not claimed"
+    );
+}
