@@ -114,6 +114,20 @@ impl<'m> Migrator<'m> {
         Ok(State::new(self.migrations, self.table.read(client).await?))
     }
 
+    /// The refusals every write makes before anything runs: reads and checks the state, and
+    /// resolves `target` for `command` into a level.
+    async fn checked(
+        &self,
+        client: &Client,
+        command: &'static str,
+        target: &str,
+    ) -> Result<(State, usize), MigrateError> {
+        let state = self.state(client).await?;
+        state.check(self.migrations, self.overrides)?;
+        let level = state.resolve_for(command, self.migrations, target)?;
+        Ok((state, level))
+    }
+
     /// Applies pending revisions up to `target` (`head`, a version, `+N`, ...).
     ///
     /// Each transactional revision commits together with its history row under a
@@ -127,9 +141,7 @@ impl<'m> Migrator<'m> {
         client: &mut Client,
         target: &str,
     ) -> Result<Outcome, MigrateError> {
-        let state = self.state(&*client).await?;
-        state.check(self.migrations, self.overrides)?;
-        let level = state.resolve_for("upgrade", self.migrations, target)?;
+        let (state, level) = self.checked(client, "upgrade", target).await?;
         if !state.pending().iter().any(|&i| i < level) {
             return Ok(self.outcome(Vec::new(), &state));
         }
@@ -143,9 +155,7 @@ impl<'m> Migrator<'m> {
         client: &mut Client,
         target: &str,
     ) -> Result<Outcome, MigrateError> {
-        let state = self.state(&*client).await?;
-        state.check(self.migrations, self.overrides)?;
-        let level = state.resolve_for("downgrade", self.migrations, target)?;
+        let (state, level) = self.checked(client, "downgrade", target).await?;
         if state.plan_downgrade(self.migrations, target)?.is_empty() {
             return Ok(self.outcome(Vec::new(), &state));
         }

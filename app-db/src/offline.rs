@@ -43,22 +43,9 @@ pub fn render(
         to_level > from_level
     };
     if wrong {
-        return Err(PlanError::WrongDirection {
-            command,
-            target: range.to_owned(),
-            resolved: describe_level(migrations, to_level),
-            current: describe_level(migrations, from_level),
-            side: if direction == Direction::Up {
-                "below"
-            } else {
-                "above"
-            },
-            other: if direction == Direction::Up {
-                "downgrade"
-            } else {
-                "upgrade"
-            },
-        });
+        return Err(PlanError::wrong_direction(
+            command, range, migrations, to_level, from_level,
+        ));
     }
     let revisions: Vec<&Revision> = match direction {
         Direction::Up => migrations.as_slice()[from_level..to_level].iter().collect(),

@@ -94,6 +94,27 @@ pub enum PlanError {
     },
 }
 
+impl PlanError {
+    /// `command target` points the wrong way from `current` (both levels).
+    pub fn wrong_direction(
+        command: &'static str,
+        target: &str,
+        migrations: &Migrations,
+        resolved: usize,
+        current: usize,
+    ) -> Self {
+        let upward = command != "downgrade";
+        Self::WrongDirection {
+            command,
+            target: target.to_owned(),
+            resolved: describe_level(migrations, resolved),
+            current: describe_level(migrations, current),
+            side: if upward { "below" } else { "above" },
+            other: if upward { "downgrade" } else { "upgrade" },
+        }
+    }
+}
+
 /// The database's history matched against the binary's revisions.
 #[derive(Debug, Clone)]
 pub struct State {
@@ -233,14 +254,13 @@ impl State {
             None => (upward && resolved.level < current) || (!upward && resolved.level > current),
         };
         if wrong {
-            return Err(PlanError::WrongDirection {
+            return Err(PlanError::wrong_direction(
                 command,
-                target: target.to_owned(),
-                resolved: describe_level(migrations, resolved.level),
-                current: describe_level(migrations, current),
-                side: if upward { "below" } else { "above" },
-                other: if upward { "downgrade" } else { "upgrade" },
-            });
+                target,
+                migrations,
+                resolved.level,
+                current,
+            ));
         }
         Ok(resolved.level)
     }

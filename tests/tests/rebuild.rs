@@ -5,10 +5,12 @@
 //! A proc macro cannot tell cargo which files it read, so this rests on the two build-script
 //! lines (see `migrations_core::build`). These tests drive the real cargo on a throwaway crate.
 
+mod probe;
+
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 use std::time::Duration;
+
+use probe::Probe;
 
 /// Prints the number of embedded revisions, then `version checksum` per revision.
 const MAIN_RS: &str = "\
@@ -44,27 +46,27 @@ fn main() {
 
 #[test]
 fn add_edit_and_delete_each_rebuild() {
-    let probe = Probe::new("rebuild-watch", WATCHING_BUILD_RS);
-    probe.revision("001_create_a", "CREATE TABLE a (id int);\n");
-    probe.revision("002_create_b", "CREATE TABLE b (id int);\n");
-    let first = probe.run();
+    let probe = Probe::new("rebuild-watch", WATCHING_BUILD_RS, MAIN_RS);
+    revision(&probe, "001_create_a", "CREATE TABLE a (id int);\n");
+    revision(&probe, "002_create_b", "CREATE TABLE b (id int);\n");
+    let first = run(&probe);
     assert_eq!(first.versions(), ["001", "002"]);
 
-    probe.next_change();
-    probe.revision("003_create_c", "CREATE TABLE c (id int);\n");
-    let added = probe.run();
+    next_change();
+    revision(&probe, "003_create_c", "CREATE TABLE c (id int);\n");
+    let added = run(&probe);
     assert_eq!(
         added.versions(),
         ["001", "002", "003"],
         "adding a revision rebuilds"
     );
 
-    probe.next_change();
+    next_change();
     probe.write(
         "migrations/002_create_b/up.sql",
         "CREATE TABLE b (id bigint);\n",
     );
-    let edited = probe.run();
+    let edited = run(&probe);
     assert_eq!(edited.versions(), ["001", "002", "003"]);
     assert_ne!(
         edited.checksum("002"),
@@ -74,10 +76,10 @@ fn add_edit_and_delete_each_rebuild() {
     assert_eq!(edited.checksum("001"), added.checksum("001"));
     assert_eq!(edited.checksum("003"), added.checksum("003"));
 
-    probe.next_change();
+    next_change();
     fs::remove_dir_all(probe.root().join("migrations/001_create_a"))
         .expect("the revision directory can be deleted");
-    let deleted = probe.run();
+    let deleted = run(&probe);
     assert_eq!(
         deleted.versions(),
         ["002", "003"],
@@ -88,9 +90,9 @@ fn add_edit_and_delete_each_rebuild() {
 
 #[test]
 fn missing_env_line_is_a_compile_error_naming_both_lines() {
-    let probe = Probe::new("rebuild-silent", SILENT_BUILD_RS);
-    probe.revision("001_create_a", "CREATE TABLE a (id int);\n");
-    let output = probe.cargo("build");
+    let probe = Probe::new("rebuild-silent", SILENT_BUILD_RS, MAIN_RS);
+    revision(&probe, "001_create_a", "CREATE TABLE a (id int);\n");
+    let output = probe.cargo(&["build", "--quiet"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success(), "the build should fail:\n{stderr}");
     for expected in [
@@ -126,118 +128,38 @@ impl Run {
     }
 }
 
-/// A throwaway crate that embeds `migrations/` through the workspace's macro.
-struct Probe {
-    dir: tempfile::TempDir,
+fn revision(probe: &Probe, name: &str, up: &str) {
+    probe.write(&format!("migrations/{name}/up.sql"), up);
+    probe.write(&format!("migrations/{name}/down.sql"), "SELECT 1;\n");
 }
 
-impl Probe {
-    fn new(package: &str, build_rs: &str) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix(package)
-            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-            .expect("a temporary crate directory can be created in the target directory");
-        let probe = Probe { dir };
-        let workspace = workspace_root();
-        probe.write("Cargo.toml", &manifest(package, &workspace));
-        probe.write("build.rs", build_rs);
-        probe.write("src/main.rs", MAIN_RS);
-        // The workspace's lock file pins the same dependency versions the workspace already
-        // built and downloaded, so the probe needs no registry access; cargo drops the rest.
-        fs::copy(
-            workspace.join("Cargo.lock"),
-            probe.root().join("Cargo.lock"),
-        )
-        .expect("the workspace has a Cargo.lock to copy");
-        probe
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    fn write(&self, relative: &str, contents: &str) {
-        let path = self.root().join(relative);
-        fs::create_dir_all(path.parent().expect("probe files sit in a directory"))
-            .expect("probe directory can be created");
-        fs::write(path, contents).expect("probe file can be written");
-    }
-
-    fn revision(&self, name: &str, up: &str) {
-        self.write(&format!("migrations/{name}/up.sql"), up);
-        self.write(&format!("migrations/{name}/down.sql"), "SELECT 1;\n");
-    }
-
-    /// Cargo compares file modification times with when the build script last ran. On a file
-    /// system with one-second timestamps, a change in the same second as the last build would
-    /// look old, so let the clock move past it first.
-    fn next_change(&self) {
-        std::thread::sleep(Duration::from_millis(1100));
-    }
-
-    /// `cargo run`, parsed.
-    fn run(&self) -> Run {
-        let output = self.cargo("run");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success(),
-            "cargo run failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let mut lines = stdout.lines();
-        let count: usize = lines
-            .next()
-            .and_then(|l| l.parse().ok())
-            .unwrap_or_else(|| panic!("the probe prints its revision count first:\n{stdout}"));
-        let revisions: Vec<(String, String)> = lines
-            .map(|l| {
-                let (version, checksum) = l.split_once(' ').expect("`version checksum` lines");
-                (version.to_owned(), checksum.to_owned())
-            })
-            .collect();
-        assert_eq!(count, revisions.len(), "count and listed revisions agree");
-        Run { revisions }
-    }
-
-    fn cargo(&self, command: &str) -> Output {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        Command::new(cargo)
-            .args([command, "--quiet"])
-            .current_dir(self.root())
-            .env("CARGO_TARGET_DIR", probe_target_dir())
-            // The outer build's settings must not leak in: a watched list inherited from this
-            // package's build script would hide the missing line under test.
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_ENCODED_RUSTFLAGS")
-            .env_remove(migrations_core::build::WATCHED_ENV)
-            .output()
-            .expect("cargo runs")
-    }
+/// Cargo compares file modification times with when the build script last ran. On a file system
+/// with one-second timestamps, a change in the same second as the last build would look old, so
+/// let the clock move past it first.
+fn next_change() {
+    std::thread::sleep(Duration::from_millis(1100));
 }
 
-fn manifest(package: &str, workspace: &Path) -> String {
-    let core = workspace.join("migrations-core");
-    let mac = workspace.join("migrations-macro");
-    // An empty [workspace] keeps the probe out of any workspace above its directory.
-    format!(
-        "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\nmigrations-core = {{ path = {core:?} }}\nmigrations-macro = {{ path = {mac:?} }}\n\n\
-         [profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n"
-    )
-}
-
-/// The repository root: this package lives in `<root>/tests`.
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("the tests package sits inside the workspace")
-        .to_owned()
-}
-
-/// Shared with the warning tests, so the macro and its dependencies compile once per target dir.
-fn probe_target_dir() -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .parent()
-        .expect("CARGO_TARGET_TMPDIR is `<target>/tmp`")
-        .join("embed-probes")
+/// `cargo run`, parsed.
+fn run(probe: &Probe) -> Run {
+    let output = probe.cargo(&["run", "--quiet"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cargo run failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut lines = stdout.lines();
+    let count: usize = lines
+        .next()
+        .and_then(|l| l.parse().ok())
+        .unwrap_or_else(|| panic!("the probe prints its revision count first:\n{stdout}"));
+    let revisions: Vec<(String, String)> = lines
+        .map(|l| {
+            let (version, checksum) = l.split_once(' ').expect("`version checksum` lines");
+            (version.to_owned(), checksum.to_owned())
+        })
+        .collect();
+    assert_eq!(count, revisions.len(), "count and listed revisions agree");
+    Run { revisions }
 }

@@ -166,21 +166,15 @@ fn history(
     format: Format,
 ) -> Result<(), CliError> {
     let migrations = migrator.migrations();
-    let current = status
-        .revisions
-        .iter()
-        .rposition(|r| r.is_current)
-        .map_or(0, |i| i + 1);
     let (start, end) = match range {
         Some(r) => {
             let (a, b) = r.split_once(':').unwrap_or((r, ""));
-            let resolve = |s: &str, default: usize| -> Result<usize, CliError> {
+            let resolve = |s: &str, default: usize| {
                 if s.is_empty() {
-                    return Ok(default);
+                    Ok(default)
+                } else {
+                    resolve_level(migrator, status, s)
                 }
-                Ok(target::resolve(s, migrations, current)
-                    .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)))?
-                    .level)
             };
             (resolve(a, 0)?, resolve(b, migrations.len())?)
         }
@@ -232,6 +226,18 @@ fn history(
     Ok(())
 }
 
+/// The level of `spec`, relative to the database's current revision.
+fn resolve_level(migrator: &Migrator<'_>, status: &Status, spec: &str) -> Result<usize, CliError> {
+    let current = status
+        .revisions
+        .iter()
+        .rposition(|r| r.is_current)
+        .map_or(0, |i| i + 1);
+    let resolved = target::resolve(spec, migrator.migrations(), current)
+        .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)))?;
+    Ok(resolved.level)
+}
+
 fn heads(status: &Status, format: Format) {
     if format == Format::Json {
         return json(
@@ -252,14 +258,7 @@ fn show(
     format: Format,
 ) -> Result<(), CliError> {
     let migrations = migrator.migrations();
-    let current = status
-        .revisions
-        .iter()
-        .rposition(|r| r.is_current)
-        .map_or(0, |i| i + 1);
-    let level = target::resolve(rev, migrations, current)
-        .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)))?
-        .level;
+    let level = resolve_level(migrator, status, rev)?;
     let Some(index) = level.checked_sub(1) else {
         println!("base: the empty database before the first revision");
         return Ok(());
