@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use migrations_core::{Migrations, Revision, TransactionMode};
-use tokio_postgres::{Client, GenericClient};
+use tokio_postgres::{Client, GenericClient, Transaction};
 
 use crate::apply::{self, ApplyError, Direction};
 use crate::connect::ConnectOptions;
-use crate::history::{AppliedRevision, HistoryTable, Method};
+use crate::history::{AppliedRevision, HistoryError, HistoryTable, Method};
 use crate::lock;
 use crate::plan::{Overrides, State};
 use crate::target::describe_level;
@@ -183,21 +183,10 @@ impl<'m> Migrator<'m> {
                 drop(tx);
                 return Err(lock::identify_holder(e, client, key).await.into());
             }
-            let applied = match cache.take() {
-                Some(rows) if self.table.count(&tx).await? == rows.len() as i64 => rows,
-                _ => {
-                    self.table.ensure(&tx).await?;
-                    self.table.read_existing(&tx).await?
-                }
-            };
+            let applied = self.locked_history(&tx, cache.take()).await?;
             let state = State::new(self.migrations, applied.clone());
             state.check(self.migrations, self.overrides)?;
-            let next = match direction {
-                Direction::Up => state.pending().into_iter().find(|&i| i < level),
-                Direction::Down => (level..state.rows.len())
-                    .rev()
-                    .find(|&i| state.rows[i].is_some()),
-            };
+            let next = next_step(&state, direction, level);
             let Some(index) = next else {
                 tx.commit()
                     .await
@@ -230,30 +219,69 @@ impl<'m> Migrator<'m> {
                 continue;
             }
             let still_at = describe_level(self.migrations, state.current_level());
-            let ms = apply::run_in_transaction(&tx, revision, direction, &still_at).await?;
-            let record = match direction {
-                Direction::Up => {
-                    self.table
-                        .insert(&tx, revision, Some(ms), Method::Upgrade)
-                        .await
-                }
-                Direction::Down => self.table.delete(&tx, revision.version()).await.map(drop),
-            };
-            record.map_err(|source| ApplyError::Record {
-                revision: revision.label(),
-                source,
-            })?;
-            tx.commit().await.map_err(|source| ApplyError::Commit {
-                revision: revision.label(),
-                source,
-            })?;
+            let step = self.apply_in(tx, revision, direction, &still_at).await?;
             cache = Some(after(applied, revision, direction));
-            steps.push(Step {
-                version: revision.version().to_owned(),
-                name: revision.name().to_owned(),
-                direction,
-                duration_ms: ms,
-            });
+            steps.push(step);
+        }
+    }
+
+    /// The history, read under the lock: the cached rows when the row count shows no other
+    /// runner changed it since, else read afresh (creating the table on the first write).
+    async fn locked_history(
+        &self,
+        tx: &Transaction<'_>,
+        cache: Option<Vec<AppliedRevision>>,
+    ) -> Result<Vec<AppliedRevision>, MigrateError> {
+        if let Some(rows) = cache {
+            if self.table.count(tx).await? == rows.len() as i64 {
+                return Ok(rows);
+            }
+        }
+        self.table.ensure(tx).await?;
+        Ok(self.table.read_existing(tx).await?)
+    }
+
+    /// Runs one revision in `tx` together with its history row, and commits.
+    async fn apply_in(
+        &self,
+        tx: Transaction<'_>,
+        revision: &Revision,
+        direction: Direction,
+        still_at: &str,
+    ) -> Result<Step, MigrateError> {
+        let ms = apply::run_in_transaction(&tx, revision, direction, still_at).await?;
+        self.record(&tx, revision, direction, ms)
+            .await
+            .map_err(|source| ApplyError::Record {
+                revision: revision.label(),
+                source,
+            })?;
+        tx.commit().await.map_err(|source| ApplyError::Commit {
+            revision: revision.label(),
+            source,
+        })?;
+        Ok(Step::of(revision, direction, ms))
+    }
+
+    /// Writes (up) or deletes (down) the history row of `revision`.
+    pub(crate) async fn record(
+        &self,
+        client: &impl GenericClient,
+        revision: &Revision,
+        direction: Direction,
+        ms: i64,
+    ) -> Result<(), HistoryError> {
+        match direction {
+            Direction::Up => {
+                self.table
+                    .insert(client, revision, Some(ms), Method::Upgrade)
+                    .await
+            }
+            Direction::Down => self
+                .table
+                .delete(client, revision.version())
+                .await
+                .map(drop),
         }
     }
 
@@ -263,6 +291,29 @@ impl<'m> Migrator<'m> {
             steps,
             current: describe_level(self.migrations, level),
             at_head: level == self.migrations.len() && state.pending().is_empty(),
+        }
+    }
+}
+
+/// The next revision to run towards `level`: the oldest pending one going up, the newest applied
+/// one going down.
+fn next_step(state: &State, direction: Direction, level: usize) -> Option<usize> {
+    match direction {
+        Direction::Up => state.pending().into_iter().find(|&i| i < level),
+        Direction::Down => (level..state.rows.len())
+            .rev()
+            .find(|&i| state.rows[i].is_some()),
+    }
+}
+
+impl Step {
+    /// The step that ran `revision` in `direction` in `ms` milliseconds.
+    pub(crate) fn of(revision: &Revision, direction: Direction, ms: i64) -> Self {
+        Self {
+            version: revision.version().to_owned(),
+            name: revision.name().to_owned(),
+            direction,
+            duration_ms: ms,
         }
     }
 }

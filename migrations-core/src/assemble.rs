@@ -4,10 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::metadata;
-use crate::name::{FlatKind, FlatName, VersionName};
-use crate::problem::{Ignored, Note, Problem, Warning};
+use crate::name::VersionName;
+use crate::problem::{Note, Problem, Warning};
 use crate::revision::{Layout, Revision, Script, TransactionMode};
-use crate::scan::{flat_kind_suffix, ScanOptions, ScanReport};
+use crate::scan::{ScanOptions, ScanReport};
 use crate::source::{self, DirectiveDefect, KNOWN_DIRECTIVES};
 
 /// A file's normalised text and how to name it.
@@ -21,21 +21,15 @@ pub(crate) struct FileData {
     pub text: String,
 }
 
-/// A flat file with its parsed name.
-pub(crate) struct FlatFile {
-    pub name: FlatName,
-    pub data: FileData,
-}
-
 /// The files of one revision before validation.
 pub(crate) struct Candidate {
     /// Directory name, or the flat file name without its suffix.
     pub source: String,
     pub version: VersionName,
     /// diesel's string key or sqlx's integer.
-    key: OrderKey,
+    pub key: OrderKey,
     /// Where the down script is expected, for messages.
-    down_expected: String,
+    pub down_expected: String,
     /// Whether an up script exists, even if it could not be read.
     pub has_up: bool,
     pub up: Option<FileData>,
@@ -44,7 +38,7 @@ pub(crate) struct Candidate {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-enum OrderKey {
+pub(crate) enum OrderKey {
     Text(String),
     Number(i64),
 }
@@ -65,88 +59,6 @@ impl Candidate {
             metadata: None,
         }
     }
-}
-
-/// Groups flat files by version into candidates; reports duplicates and mismatches.
-pub(crate) fn pair_flat(
-    files: Vec<FlatFile>,
-    options: ScanOptions,
-    report: &mut ScanReport,
-) -> Vec<Candidate> {
-    let problems = &mut report.problems;
-    let mut by_number: BTreeMap<i64, Vec<FlatFile>> = BTreeMap::new();
-    for file in files {
-        by_number.entry(file.name.number).or_default().push(file);
-    }
-    let newest = by_number.keys().next_back().copied().unwrap_or(0);
-    let mut out = Vec::new();
-    for (number, group) in by_number {
-        let (ups, downs): (Vec<_>, Vec<_>) = group
-            .into_iter()
-            .partition(|f| f.name.kind != FlatKind::Down);
-        if ups.len() > 1 || downs.len() > 1 {
-            let clashing = if ups.len() > 1 { &ups } else { &downs };
-            let raw = &clashing[0].name.version.raw;
-            problems.push(Problem::DuplicateVersion {
-                version: raw.clone(),
-                paths: clashing.iter().map(|f| f.data.display.clone()).collect(),
-                next: format!("{:0width$}", newest.saturating_add(1), width = raw.len()),
-            });
-            continue;
-        }
-        let up = ups.into_iter().next();
-        let down = downs.into_iter().next();
-        match (up, down) {
-            (Some(up), Some(down)) if up.name.kind == FlatKind::Simple => {
-                let base = &up.data.display[..up.data.display.len() - ".sql".len()];
-                let reason = format!(
-                    "a plain `.sql` file is an up-only (sqlx \"simple\") migration and cannot pair with `{}`: rename it to `{base}.up.sql`",
-                    down.data.display
-                );
-                problems.push(Problem::BadName {
-                    path: up.data.display,
-                    reason,
-                });
-            }
-            (Some(up), Some(down)) if up.name.version.slug != down.name.version.slug => {
-                problems.push(Problem::MismatchedPair {
-                    up: up.data.display,
-                    down: down.data.display,
-                });
-            }
-            // sqlx never runs a down script without its up (zksync-era has one, a typo'd
-            // version): an import lists it as ignored, a strict directory refuses it.
-            (None, Some(down)) if options.allow_up_only => {
-                report.ignored.push(Ignored {
-                    path: down.data.display,
-                    reason: "down script without an up script (never run)",
-                });
-            }
-            (None, Some(down)) => {
-                let expected = down.data.display.replace(".down.sql", ".up.sql");
-                problems.push(Problem::DownWithoutUp {
-                    path: down.data.display,
-                    expected,
-                });
-            }
-            (Some(up), down) => {
-                let base = up.data.rel[..up.data.rel.len() - flat_kind_suffix(up.name.kind).len()]
-                    .to_owned();
-                out.push(Candidate {
-                    down_expected: format!("{base}.down.sql"),
-                    source: base,
-                    version: up.name.version.clone(),
-                    key: OrderKey::Number(number),
-                    has_up: true,
-                    up: Some(up.data),
-                    down: down.map(|d| d.data),
-                    metadata: None,
-                });
-            }
-            (None, None) => {}
-        }
-    }
-    out
 }
 
 /// Validates candidates into ordered revisions, filling `report`.
@@ -234,78 +146,12 @@ fn build(
     let up = c.up?;
     let before = problems.len();
     let mut notes = Vec::new();
-    let directives = match source::parse_directives(&up.text) {
-        Ok(d) => d,
-        Err(DirectiveDefect::Unknown { directive }) => {
-            problems.push(Problem::UnknownDirective {
-                path: up.display.clone(),
-                directive,
-                known: KNOWN_DIRECTIVES.join(", "),
-            });
-            source::Directives::default()
-        }
-        Err(DirectiveDefect::NotFirstLine { line }) => {
-            problems.push(Problem::MisplacedDirective {
-                path: up.display.clone(),
-                line,
-            });
-            source::Directives::default()
-        }
-    };
-    let metadata_tx = c
-        .metadata
-        .as_ref()
-        .and_then(|m| metadata::parse(m, problems));
-    if let (Some((true, line)), true) = (metadata_tx, directives.no_transaction) {
-        let path = c
-            .metadata
-            .as_ref()
-            .map(|m| m.display.clone())
-            .unwrap_or_default();
-        let message = "`run_in_transaction = true` contradicts the `no-transaction` directive in up.sql: keep one".into();
-        problems.push(Problem::Metadata {
-            path,
-            line,
-            message,
-        });
-    }
-    let no_transaction = directives.no_transaction || matches!(metadata_tx, Some((false, _)));
-    // A comment-only up is a deliberate no-op in real histories (docs.rs has two); only a file
-    // with nothing at all in it is a mistake.
-    if up.text.trim().is_empty() {
-        problems.push(Problem::EmptyUp {
-            path: up.display.clone(),
-        });
-    } else if !source::has_statements(&up.text) {
-        notes.push(Note::CommentOnlyUp {
-            path: up.display.clone(),
-        });
-    }
+    let directives = directives(&up, problems);
+    let no_transaction = no_transaction(c.metadata.as_ref(), directives, problems);
+    check_up_text(&up, problems, &mut notes);
     let label = format!("{}_{}", c.version.canonical, c.version.slug);
     let down = match c.down {
-        Some(down) => {
-            if let Some(line) = down
-                .text
-                .lines()
-                .position(|l| source::directive_list(l).is_some())
-            {
-                problems.push(Problem::MisplacedDirective {
-                    path: down.display.clone(),
-                    line: line + 1,
-                });
-            }
-            if !directives.irreversible {
-                Some(down)
-            } else if source::has_statements(&down.text) {
-                problems.push(Problem::IrreversibleWithDown {
-                    revision: label.clone(),
-                    down: down.display.clone(),
-                });
-                None
-            } else {
-                None
-            }
-        }
+        Some(down) => present_down(down, &label, directives.irreversible, problems),
         None if directives.irreversible => None,
         None if options.allow_up_only => {
             notes.push(Note::UpOnly {
@@ -314,21 +160,7 @@ fn build(
             None
         }
         None => {
-            // A sqlx "simple" file cannot get a down script beside it: it must become `.up.sql`.
-            let fix = match up.rel.strip_suffix(".sql") {
-                Some(base) if !up.rel.ends_with("up.sql") => {
-                    format!(
-                        "rename `{}` to `{prefix}{base}.up.sql` and add `{prefix}{base}.down.sql`",
-                        up.display
-                    )
-                }
-                _ => format!("add `{prefix}{}`", c.down_expected),
-            };
-            problems.push(Problem::MissingDown {
-                revision: label.clone(),
-                up: up.display.clone(),
-                fix,
-            });
+            problems.push(missing_down(&up, &label, prefix, &c.down_expected));
             None
         }
     };
@@ -359,6 +191,111 @@ fn build(
         checksum,
     );
     Some((revision, notes))
+}
+
+/// The first-line directives of `up.sql` (defaults after reporting a bad one).
+fn directives(up: &FileData, problems: &mut Vec<Problem>) -> source::Directives {
+    match source::parse_directives(&up.text) {
+        Ok(d) => d,
+        Err(DirectiveDefect::Unknown { directive }) => {
+            problems.push(Problem::UnknownDirective {
+                path: up.display.clone(),
+                directive,
+                known: KNOWN_DIRECTIVES.join(", "),
+            });
+            source::Directives::default()
+        }
+        Err(DirectiveDefect::NotFirstLine { line }) => {
+            problems.push(Problem::MisplacedDirective {
+                path: up.display.clone(),
+                line,
+            });
+            source::Directives::default()
+        }
+    }
+}
+
+/// Whether the revision runs outside a transaction: the directive or diesel's `metadata.toml`,
+/// which must not contradict each other.
+fn no_transaction(
+    metadata: Option<&FileData>,
+    directives: source::Directives,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let from_metadata = metadata.and_then(|m| metadata::parse(m, problems));
+    if let (Some((true, line)), true, Some(m)) =
+        (from_metadata, directives.no_transaction, metadata)
+    {
+        let message = "`run_in_transaction = true` contradicts the `no-transaction` directive in up.sql: keep one".into();
+        problems.push(Problem::Metadata {
+            path: m.display.clone(),
+            line,
+            message,
+        });
+    }
+    directives.no_transaction || matches!(from_metadata, Some((false, _)))
+}
+
+/// A comment-only up is a deliberate no-op in real histories (docs.rs has two); only a file with
+/// nothing at all in it is a mistake.
+fn check_up_text(up: &FileData, problems: &mut Vec<Problem>, notes: &mut Vec<Note>) {
+    if up.text.trim().is_empty() {
+        problems.push(Problem::EmptyUp {
+            path: up.display.clone(),
+        });
+    } else if !source::has_statements(&up.text) {
+        notes.push(Note::CommentOnlyUp {
+            path: up.display.clone(),
+        });
+    }
+}
+
+/// The down script to use: none for an irreversible revision (whose down must be empty), and
+/// never one holding a directive.
+fn present_down(
+    down: FileData,
+    label: &str,
+    irreversible: bool,
+    problems: &mut Vec<Problem>,
+) -> Option<FileData> {
+    if let Some(line) = down
+        .text
+        .lines()
+        .position(|l| source::directive_list(l).is_some())
+    {
+        problems.push(Problem::MisplacedDirective {
+            path: down.display.clone(),
+            line: line + 1,
+        });
+    }
+    if !irreversible {
+        return Some(down);
+    }
+    if source::has_statements(&down.text) {
+        problems.push(Problem::IrreversibleWithDown {
+            revision: label.to_owned(),
+            down: down.display,
+        });
+    }
+    None
+}
+
+fn missing_down(up: &FileData, label: &str, prefix: &str, down_expected: &str) -> Problem {
+    // A sqlx "simple" file cannot get a down script beside it: it must become `.up.sql`.
+    let fix = match up.rel.strip_suffix(".sql") {
+        Some(base) if !up.rel.ends_with("up.sql") => {
+            format!(
+                "rename `{}` to `{prefix}{base}.up.sql` and add `{prefix}{base}.down.sql`",
+                up.display
+            )
+        }
+        _ => format!("add `{prefix}{down_expected}`"),
+    };
+    Problem::MissingDown {
+        revision: label.to_owned(),
+        up: up.display.clone(),
+        fix,
+    }
 }
 
 fn script(

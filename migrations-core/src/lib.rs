@@ -19,6 +19,7 @@
 
 mod assemble;
 pub mod build;
+mod flat;
 mod metadata;
 pub mod name;
 mod problem;

@@ -85,7 +85,7 @@ pub fn scan(dir: &Path, display: &str, options: ScanOptions) -> ScanReport {
     } else {
         (
             Layout::Flat,
-            assemble::pair_flat(flats, options, &mut report),
+            crate::flat::pair_flat(flats, options, &mut report),
         )
     };
     if !candidates.is_empty() {
@@ -295,7 +295,7 @@ fn classify_file(
     display: &str,
     name: &str,
     report: &mut ScanReport,
-    out: &mut Vec<assemble::FlatFile>,
+    out: &mut Vec<crate::flat::FlatFile>,
 ) {
     let path = format!("{display}/{name}");
     if matches!(name, "up.sql" | "down.sql" | "metadata.toml") {
@@ -320,7 +320,7 @@ fn classify_file(
         }),
         Some(Ok(flat)) => {
             if let Some(data) = read_file(&dir.join(name), path, name.to_owned(), report) {
-                out.push(assemble::FlatFile { name: flat, data });
+                out.push(crate::flat::FlatFile { name: flat, data });
             }
         }
     }

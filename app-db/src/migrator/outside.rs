@@ -7,7 +7,6 @@ use tokio_postgres::Client;
 
 use super::{Migrator, Step};
 use crate::apply::{self, ApplyError, Direction};
-use crate::history::Method;
 use crate::lock;
 use crate::plan::State;
 use crate::MigrateError;
@@ -119,27 +118,12 @@ impl Migrator<'_> {
             return Ok(None);
         }
         let ms = apply::run_statements(client, revision, direction).await?;
-        let record = match direction {
-            Direction::Up => {
-                self.table
-                    .insert(client, revision, Some(ms), Method::Upgrade)
-                    .await
-            }
-            Direction::Down => self
-                .table
-                .delete(client, revision.version())
-                .await
-                .map(drop),
-        };
-        record.map_err(|source| ApplyError::NotRecorded {
-            revision: revision.label(),
-            source,
-        })?;
-        Ok(Some(Step {
-            version: revision.version().to_owned(),
-            name: revision.name().to_owned(),
-            direction,
-            duration_ms: ms,
-        }))
+        self.record(client, revision, direction, ms)
+            .await
+            .map_err(|source| ApplyError::NotRecorded {
+                revision: revision.label(),
+                source,
+            })?;
+        Ok(Some(Step::of(revision, direction, ms)))
     }
 }
