@@ -20,16 +20,21 @@ pub mod apply;
 pub mod cli;
 pub mod cluster;
 pub mod connect;
+pub mod data;
 pub mod history;
 pub mod lock;
 mod migrator;
 pub mod offline;
 pub mod plan;
 pub mod status;
+pub mod takeover;
 pub mod target;
 pub mod testing;
 
 pub use migrations_core::{self, Migrations};
+
+/// The simulator's revisions (`migrations/` at the workspace root), embedded at compile time.
+pub static MIGRATIONS: Migrations = migrations_macro::embed_migrations!("../migrations");
 pub use migrations_macro::embed_migrations;
 pub use migrator::{Migrator, Outcome, Step, DEFAULT_LOCK_TIMEOUT};
 

@@ -16,7 +16,7 @@ async fn main() -> ExitCode {
     if args.local {
         let data_dir = std::env::var_os("APP_DB_LOCAL_DATA")
             .map_or_else(|| PathBuf::from("target/dev-postgres"), PathBuf::from);
-        match cli::local_database(&data_dir).await {
+        match cli::local_database(&data_dir, cli::LOCAL_DATABASE).await {
             Ok(url) => args.global.database_url = Some(url),
             Err(error) => return fail(error),
         }

@@ -335,14 +335,14 @@ pub async fn run(
 /// The database name `--local` migrates.
 pub const LOCAL_DATABASE: &str = "migrate_dev";
 
-/// Starts (or reuses) the development cluster in `data_dir` and returns a connection string for
-/// its `migrate_dev` database, created if missing.
-pub async fn local_database(data_dir: &std::path::Path) -> Result<String, CliError> {
+/// Starts (or reuses) the local cluster in `data_dir` and returns a connection string for its
+/// database `name`, created if missing.
+pub async fn local_database(data_dir: &std::path::Path, name: &str) -> Result<String, CliError> {
     let cluster = crate::cluster::LocalCluster::ensure_persistent(data_dir)
         .await
         .map_err(|source| CliError::Local { source })?;
     let failed = |source| CliError::LocalDatabase {
-        name: LOCAL_DATABASE.into(),
+        name: name.into(),
         source,
     };
     let (client, connection) = cluster
@@ -352,25 +352,19 @@ pub async fn local_database(data_dir: &std::path::Path) -> Result<String, CliErr
         .map_err(failed)?;
     tokio::spawn(connection);
     let exists = client
-        .query_opt(
-            "SELECT 1 FROM pg_database WHERE datname = $1",
-            &[&LOCAL_DATABASE],
-        )
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
         .await
         .map_err(failed)?
         .is_some();
     if !exists {
-        let create = format!(
-            "CREATE DATABASE {}",
-            crate::history::quote_ident(LOCAL_DATABASE)
-        );
+        let create = format!("CREATE DATABASE {}", crate::history::quote_ident(name));
         client.batch_execute(&create).await.map_err(failed)?;
     }
     eprintln!(
-        "using the local development cluster in {dir} (database {LOCAL_DATABASE}); it keeps running: stop it with `pg_ctl -D {dir} stop` (as the postgres user when root)",
+        "using the local cluster in {dir} (database {name}); it keeps running: stop it with `pg_ctl -D {dir} stop` (as the postgres user when root)",
         dir = data_dir.display()
     );
-    Ok(cluster.url(LOCAL_DATABASE))
+    Ok(cluster.url(name))
 }
 
 fn offline(

@@ -1,0 +1,20 @@
+-- Reverts 002_seed_training_scenarios: deletes exactly the five seeded scenarios, by id, and
+-- no other row of training_scenarios (scenarios added by hand or by later revisions stay).
+--
+-- What happens to sessions that reference them: call_sessions.scenario_id is
+-- ON DELETE SET NULL (revision 001), so those sessions are KEPT, with their transcripts,
+-- extracted entities and performance metrics, as training history. Their scenario_id becomes
+-- NULL (revision 003's scenario_name, reverted before this one, no longer exists at this point).
+-- Re-applying 002 re-creates the five scenarios with the same ids; the orphaned sessions stay
+-- unlinked. To delete the sessions too, delete them explicitly before
+-- downgrading, e.g.
+--   DELETE FROM call_sessions WHERE scenario_id IN (...the ids below...);
+-- (their transcripts, entities and metrics then go by ON DELETE CASCADE).
+DELETE FROM training_scenarios
+WHERE id IN (
+    '5e083017-00a4-4bc8-a464-aeb864a059f4', -- Domestic Violence Call
+    'bde5e112-af02-4dc3-a5ba-86f47159722f', -- Medical Emergency - Heart Attack
+    '5b8e0096-161b-4f6e-af5c-a0102a68f12e', -- Car Accident - Minor Injuries
+    '75588c5f-0f37-49d8-9da1-2af521c58324', -- Active Shooter Report
+    'c9b2c2e1-c9d8-494c-b1b2-ff68095fabab'  -- Burglary in Progress
+);
