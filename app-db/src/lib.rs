@@ -26,6 +26,7 @@ pub mod lock;
 mod migrator;
 pub mod offline;
 pub mod plan;
+pub mod sim;
 pub mod status;
 pub mod takeover;
 pub mod target;

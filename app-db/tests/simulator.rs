@@ -1,0 +1,198 @@
+//! The `simulator` binary end to end: boot migration, a scripted and an interactive call landing
+//! in all five tables, the `db` commands on the embedded revisions, and a single-file deploy.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use app_db::testing::{self, TestDatabase};
+
+fn simulator(binary: &Path, cwd: &Path, url: &str, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(binary)
+        .args(args)
+        .current_dir(cwd)
+        .env("DATABASE_URL", url)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("simulator starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("simulator runs")
+}
+
+fn run(db: &TestDatabase, args: &[&str], stdin: &str) -> (String, String, i32) {
+    let out = simulator(
+        Path::new(env!("CARGO_BIN_EXE_simulator")),
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        db.url(),
+        args,
+        stdin,
+    );
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+async fn database() -> TestDatabase {
+    testing::server()
+        .await
+        .expect("server")
+        .create_database()
+        .await
+        .expect("database")
+}
+
+async fn count(db: &TestDatabase, table: &str) -> i64 {
+    let client = db.connect().await.expect("connect");
+    client
+        .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+        .await
+        .expect("count")
+        .get(0)
+}
+
+#[tokio::test]
+async fn a_scripted_call_migrates_plays_and_reports() {
+    let db = database().await;
+    let (out, err, code) = run(
+        &db,
+        &[
+            "--scenario",
+            "Car Accident - Minor Injuries",
+            "--operator",
+            "op-42",
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("migrated: applied"), "boot migrates: {err}");
+    assert!(
+        out.contains("TRAINING CALL REPORT — Car Accident - Minor Injuries"),
+        "{out}"
+    );
+    for section in [
+        "WHAT WAS CAPTURED",
+        "KEY QUESTIONS",
+        "METRICS",
+        "key_questions_ratio",
+    ] {
+        assert!(out.contains(section), "{section} missing:\n{out}");
+    }
+    for table in [
+        "call_sessions",
+        "call_transcripts",
+        "extracted_entities",
+        "performance_metrics",
+    ] {
+        assert!(count(&db, table).await > 0, "{table} is empty");
+    }
+    let client = db.connect().await.expect("connect");
+    let row = client
+        .query_one("SELECT operator_id, status::text FROM call_sessions", &[])
+        .await
+        .expect("q");
+    assert_eq!(
+        (row.get::<_, String>(0), row.get::<_, String>(1)),
+        ("op-42".to_owned(), "completed".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn an_interactive_call_takes_the_operators_lines() {
+    let db = database().await;
+    let (out, err, code) = run(
+        &db,
+        &["--interactive", "--scenario", "burglary in progress"],
+        "911, what is the address of the emergency?\n\n/quit\n",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("operator: 911, what is the address of the emergency?"),
+        "{out}"
+    );
+    let client = db.connect().await.expect("connect");
+    let status: String = client
+        .query_one("SELECT status::text FROM call_sessions", &[])
+        .await
+        .expect("q")
+        .get(0);
+    assert_eq!(status, "terminated", "/quit hangs up");
+    let typed: i64 = client.query_one("SELECT count(*) FROM call_transcripts WHERE text = '911, what is the address of the emergency?'", &[]).await.expect("q").get(0);
+    assert_eq!(typed, 1);
+}
+
+#[tokio::test]
+async fn db_commands_on_the_embedded_revisions() {
+    let db = database().await;
+    let (out, err, code) = run(&db, &["db", "check"], "");
+    assert_eq!(code, 1, "pending before the first upgrade: {out}{err}");
+    assert!(out.contains("connected to"), "{out}");
+    assert_eq!(run(&db, &["db", "upgrade", "head"], "").2, 0);
+    let (out, _, code) = run(&db, &["db", "check"], "");
+    assert_eq!(code, 0, "{out}");
+    let (out, _, _) = run(&db, &["db", "info"], "");
+    assert!(
+        out.contains("training_scenarios") && out.contains("5 rows"),
+        "{out}"
+    );
+    let (out, _, code) = run(&db, &["db", "history"], "");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("003_scenario_history (head, current)"),
+        "{out}"
+    );
+    // Seed again after editing a scenario: restored, idempotent.
+    db.connect()
+        .await
+        .expect("c")
+        .batch_execute("UPDATE training_scenarios SET is_active = false")
+        .await
+        .expect("edit");
+    let (out, err, code) = run(&db, &["db", "seed"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("seeded: 5"), "{out}");
+    let (_, err, code) = run(&db, &["db", "reset"], "");
+    assert_eq!(code, 1);
+    assert!(err.contains("pass --yes"), "{err}");
+    assert_eq!(run(&db, &["db", "reset", "--yes"], "").2, 0);
+    assert_eq!(count(&db, "call_sessions").await, 0);
+    assert_eq!(run(&db, &["db", "downgrade", "base"], "").2, 0);
+}
+
+/// The binary alone, in an empty directory: the revisions travel inside it.
+#[tokio::test]
+async fn a_single_binary_migrates_with_no_files_beside_it() {
+    let db = database().await;
+    let empty = tempfile::tempdir().expect("tempdir");
+    let binary = empty.path().join("simulator");
+    std::fs::copy(env!("CARGO_BIN_EXE_simulator"), &binary).expect("copy the binary");
+    assert_eq!(
+        std::fs::read_dir(empty.path()).expect("ls").count(),
+        1,
+        "nothing but the binary"
+    );
+    let out = simulator(
+        &binary,
+        empty.path(),
+        db.url(),
+        &["db", "upgrade", "head"],
+        "",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        count(&db, "schema_revisions").await as usize,
+        app_db::MIGRATIONS.len()
+    );
+}
