@@ -196,3 +196,46 @@ async fn a_single_binary_migrates_with_no_files_beside_it() {
         app_db::MIGRATIONS.len()
     );
 }
+
+/// A database the old Alembic setup left at 002: the binary takes it over on `db upgrade head`
+/// (recording 001 and 002 without running them) and migrates on.
+#[tokio::test]
+async fn the_binary_takes_over_an_alembic_database() {
+    let db = database().await;
+    let client = db.connect().await.expect("connect");
+    for revision in &app_db::MIGRATIONS.as_slice()[..2] {
+        client
+            .batch_execute(revision.up().sql())
+            .await
+            .expect("the Alembic-era schema");
+    }
+    client
+        .batch_execute("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY); INSERT INTO alembic_version VALUES ('002');")
+        .await
+        .expect("alembic_version");
+    let (out, err, code) = run(&db, &["db", "upgrade", "head"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        err.contains("took over the Alembic-managed database at revision 002"),
+        "{err}"
+    );
+    let rows = client
+        .query(
+            "SELECT version, method FROM schema_revisions ORDER BY version",
+            &[],
+        )
+        .await
+        .expect("history");
+    let history: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(
+        history[..2],
+        [
+            ("001".to_owned(), "stamp".to_owned()),
+            ("002".to_owned(), "stamp".to_owned())
+        ]
+    );
+    assert!(
+        history[2..].iter().all(|(_, m)| m == "upgrade"),
+        "later revisions ran: {history:?}"
+    );
+}
