@@ -23,6 +23,9 @@ use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config, NoTls};
 
 use crate::cluster::{ClusterError, LocalCluster};
+use migrations_core::Migrations;
+
+mod template;
 
 /// Why a test database could not be provided.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +59,30 @@ pub enum TestingError {
         database: String,
         /// The connection error.
         source: tokio_postgres::Error,
+    },
+    /// Building or checking a template database failed.
+    #[error("could not prepare template database `{name}`: the configured user needs the CREATEDB privilege")]
+    Template {
+        /// The template.
+        name: String,
+        /// The server's error.
+        source: tokio_postgres::Error,
+    },
+    /// Migrating a template database failed: the revisions themselves are broken.
+    #[error("migrating template database `{name}` failed")]
+    Migrate {
+        /// The template.
+        name: String,
+        /// The migration error (boxed: it is large).
+        source: Box<crate::MigrateError>,
+    },
+    /// The target of [`TestServer::database_at`] does not resolve.
+    #[error("invalid target `{target}` for a test database")]
+    Target {
+        /// The target.
+        target: String,
+        /// Why.
+        source: crate::target::TargetError,
     },
     /// `CREATE DATABASE` failed.
     #[error(
@@ -134,9 +161,57 @@ impl TestServer {
 
     /// Creates an empty database named `test_<uuid>` for one test.
     pub async fn create_database(&self) -> Result<TestDatabase, TestingError> {
+        self.create(None).await
+    }
+
+    /// A fresh database already migrated to head of `migrations`, cloned from a template built
+    /// once per revision set (and rebuilt automatically when the set changes).
+    ///
+    /// ```no_run
+    /// # async fn t() -> Result<(), app_db::testing::TestingError> {
+    /// let db = app_db::testing::server().await?.migrated_database(&app_db::MIGRATIONS).await?;
+    /// let client = db.connect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn migrated_database(
+        &self,
+        migrations: &Migrations,
+    ) -> Result<TestDatabase, TestingError> {
+        self.database_at(migrations, "head").await
+    }
+
+    /// A fresh database migrated to `target` (`head`, a version, `head-1`, ...) of `migrations`,
+    /// for testing the migrations themselves.
+    pub async fn database_at(
+        &self,
+        migrations: &Migrations,
+        target: &str,
+    ) -> Result<TestDatabase, TestingError> {
+        let level = crate::target::resolve(target, migrations, 0)
+            .map_err(|source| TestingError::Target {
+                target: target.to_owned(),
+                source,
+            })?
+            .level;
+        let template = template::name(migrations, level);
+        template::ensure(&self.admin, migrations, target, &template).await?;
+        self.create(Some(&template)).await
+    }
+
+    async fn create(&self, template: Option<&str>) -> Result<TestDatabase, TestingError> {
         let name = format!("test_{}", uuid::Uuid::new_v4().simple());
         let client = connect(&self.admin).await?;
-        let sql = format!("CREATE DATABASE {}", quote_identifier(&name));
+        // The server's default strategy (WAL_LOG on PG 15). FILE_COPY measured 12.6 vs 22.3 ms
+        // per clone alone, but it checkpoints on every clone, which may serialise parallel tests;
+        // the choice waits for the interleaved benchmark.
+        let sql = match template {
+            Some(t) => format!(
+                "CREATE DATABASE {} TEMPLATE {}",
+                quote_identifier(&name),
+                quote_identifier(t)
+            ),
+            None => format!("CREATE DATABASE {}", quote_identifier(&name)),
+        };
         client
             .batch_execute(&sql)
             .await

@@ -11,3 +11,4 @@ mod failures;
 mod offline;
 mod refusals;
 mod targets;
+mod templates;

@@ -1,17 +1,17 @@
 //! Every data-layer function against the real schema, inside one transaction where it helps.
 
 use app_db::data::{store, CallSessionStatus, NewEntity, NewLine, Speaker};
-use app_db::{Migrator, MIGRATIONS};
+use app_db::MIGRATIONS;
 use serde_json::json;
 
-use crate::common;
-
+/// A database at head, cloned from the template (the data layer is what is under test here).
 async fn migrated() -> (app_db::testing::TestDatabase, tokio_postgres::Client) {
-    let (db, mut client) = common::fresh().await;
-    Migrator::new(&MIGRATIONS)
-        .upgrade(&mut client, "head")
+    let server = app_db::testing::server().await.expect("server");
+    let db = server
+        .migrated_database(&MIGRATIONS)
         .await
-        .expect("migrates to head");
+        .expect("migrated database");
+    let client = db.connect().await.expect("connect");
     (db, client)
 }
 

@@ -1,0 +1,106 @@
+//! Test databases cloned from a migrated template (`testing::TestServer::migrated_database`).
+
+use app_db::testing;
+use app_db::MIGRATIONS;
+
+use crate::common;
+
+async fn versions(db: &testing::TestDatabase) -> Vec<String> {
+    common::recorded(&db.connect().await.expect("connect")).await
+}
+
+#[tokio::test]
+async fn a_migrated_database_is_at_head_and_isolated() {
+    let server = testing::server().await.expect("server");
+    let a = server.migrated_database(&MIGRATIONS).await.expect("first");
+    let b = server.migrated_database(&MIGRATIONS).await.expect("second");
+    assert_eq!(versions(&a).await.len(), MIGRATIONS.len());
+    let ca = a.connect().await.expect("a");
+    ca.batch_execute("DELETE FROM training_scenarios")
+        .await
+        .expect("write to a");
+    let cb = b.connect().await.expect("b");
+    let n: i64 = cb
+        .query_one("SELECT count(*) FROM training_scenarios", &[])
+        .await
+        .expect("q")
+        .get(0);
+    assert_eq!(n, 5, "b is its own copy");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_requests_build_the_template_once() {
+    let dir = common::tables(12);
+    let set: &'static migrations_core::Migrations = Box::leak(Box::new(common::load(dir.path())));
+    let server = testing::server().await.expect("server");
+    let tasks: Vec<_> = (0..8)
+        .map(|_| tokio::spawn(async move { server.migrated_database(set).await }))
+        .collect();
+    let mut dbs = Vec::new();
+    for t in tasks {
+        dbs.push(
+            t.await
+                .expect("task")
+                .expect("every request gets a database"),
+        );
+    }
+    for db in &dbs {
+        assert_eq!(versions(db).await.len(), 12);
+    }
+    let admin = dbs[0].connect().await.expect("connect");
+    let prefix = format!("appdb_tmpl_{}%", &set.fingerprint().to_hex()[..16]);
+    let templates: i64 = admin
+        .query_one(
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1 AND datistemplate",
+            &[&prefix],
+        )
+        .await
+        .expect("q")
+        .get(0);
+    assert_eq!(templates, 1, "one template for the set");
+}
+
+#[tokio::test]
+async fn a_database_at_a_chosen_revision() {
+    let db = testing::server()
+        .await
+        .expect("server")
+        .database_at(&MIGRATIONS, "001")
+        .await
+        .expect("at 001");
+    assert_eq!(versions(&db).await, ["001"]);
+}
+
+#[tokio::test]
+async fn a_changed_set_gets_a_new_template_and_a_crash_leftover_is_rebuilt() {
+    let dir = common::tables(2);
+    let before = common::load(dir.path());
+    let server = testing::server().await.expect("server");
+    let db = server
+        .migrated_database(&before)
+        .await
+        .expect("two revisions");
+    assert_eq!(versions(&db).await.len(), 2);
+    common::write(
+        dir.path(),
+        &[
+            ("003_t3/up.sql", "CREATE TABLE t3 (id int);"),
+            ("003_t3/down.sql", "DROP TABLE t3;"),
+        ],
+    );
+    let after = common::load(dir.path());
+    assert_ne!(before.fingerprint(), after.fingerprint());
+    // A build that crashed half-way left a plain database under the template's name.
+    let leftover = format!("appdb_tmpl_{}_3", &after.fingerprint().to_hex()[..16]);
+    let admin = db.connect().await.expect("connect");
+    admin
+        .batch_execute(&format!("CREATE DATABASE \"{leftover}\""))
+        .await
+        .expect("leftover");
+    let db = server.migrated_database(&after).await.expect("rebuilt");
+    assert_eq!(
+        versions(&db).await.len(),
+        3,
+        "the new revision is in the new template"
+    );
+}
