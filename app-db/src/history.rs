@@ -238,8 +238,16 @@ impl HistoryTable {
 
     /// True when the table exists. Read-only; takes no lock.
     pub async fn exists(&self, client: &impl GenericClient) -> Result<bool, HistoryError> {
+        // A query on pg_class sees what other sessions committed before this statement; name
+        // resolution (`to_regclass`) goes through a catalog cache that waiting on an advisory
+        // lock does not refresh (regression: replicas taking over at once missed the table
+        // another had just created, and recorded the history twice).
         let row = client
-            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&self.qualified()])
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))",
+                &[&self.schema, &self.table],
+            )
             .await
             .map_err(|e| self.query_error(e))?;
         Ok(row.get(0))

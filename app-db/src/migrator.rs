@@ -81,6 +81,11 @@ impl<'m> Migrator<'m> {
         self
     }
 
+    /// How long to wait for another runner's lock.
+    pub fn lock_timeout(&self) -> std::time::Duration {
+        self.lock_timeout
+    }
+
     /// The connect options given with [`Migrator::with_connect_options`].
     pub fn connect_options(&self) -> Option<&ConnectOptions> {
         self.connect.as_ref()

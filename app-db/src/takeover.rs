@@ -1,15 +1,20 @@
 //! Taking over a database managed by the old Alembic setup: it has an `alembic_version` table and
-//! no history table of ours. The schema is compared with what our revisions up to Alembic's
-//! revision produce (built in a scratch database); if they match, those revisions are recorded as
-//! applied without running them, and migrating carries on from there.
+//! no history table of ours. Under the migration lock, in one transaction, the schema is compared
+//! with what our revisions up to Alembic's revision produce (run inside a savepoint, in a private
+//! schema that is rolled back: no CREATEDB needed, nothing left behind); if they match, those
+//! revisions are recorded as applied without running them, and migrating carries on from there.
 //!
 //! `alembic_version` is left in place and no longer updated: the old Python deployment can still
 //! read which revision it knew, and the table can be dropped once that deployment is retired.
 
 use std::collections::BTreeSet;
 
+use migrations_core::TransactionMode;
 use thiserror::Error;
-use tokio_postgres::{Client, GenericClient};
+use tokio_postgres::{Client, GenericClient, Transaction};
+
+use crate::history::Method;
+use crate::lock;
 
 use crate::{MigrateError, Migrator};
 
@@ -33,9 +38,12 @@ pub enum TakeoverError {
         /// One line per difference.
         differences: Vec<String>,
     },
-    /// The runner has no way to open the scratch database.
-    #[error("taking over from Alembic needs connect options to build a scratch database: use Migrator::with_connect_options")]
-    NoConnectOptions,
+    /// A revision up to Alembic's cannot run inside the comparison's transaction.
+    #[error("revision {revision} runs outside a transaction, so the takeover cannot rebuild it for comparison: stamp the database by hand after checking its schema")]
+    CannotVerify {
+        /// The revision.
+        revision: String,
+    },
     /// A query failed.
     #[error("{action} failed")]
     Query {
@@ -66,14 +74,15 @@ pub enum Takeover {
     },
 }
 
-/// Takes over an Alembic-managed database if `client`'s is one (see the module docs).
+/// Takes over an Alembic-managed database if `client`'s is one (see the module docs). Safe with
+/// many replicas booting at once: the first takes it over under the lock, the others find the
+/// history table when they get the lock.
 pub async fn take_over(
     client: &mut Client,
     migrator: &Migrator<'_>,
 ) -> Result<Takeover, TakeoverError> {
-    let exists = |name: &str| format!("SELECT to_regclass('{name}') IS NOT NULL");
     let alembic: bool = client
-        .query_one(&exists("alembic_version"), &[])
+        .query_one("SELECT to_regclass('alembic_version') IS NOT NULL", &[])
         .await
         .map_err(query("looking for alembic_version"))?
         .get(0);
@@ -86,14 +95,56 @@ pub async fn take_over(
     {
         return Ok(Takeover::NotNeeded);
     }
-    let rows = client
+    let session_lock_timeout = lock::session_lock_timeout(client)
+        .await
+        .map_err(MigrateError::from)?;
+    let key = migrator.table().lock_key();
+    let tx = client
+        .transaction()
+        .await
+        .map_err(query("starting the takeover"))?;
+    if let Err(e) = lock::take(&tx, key, migrator.lock_timeout(), &session_lock_timeout).await {
+        drop(tx);
+        return Err(MigrateError::from(lock::identify_holder(e, client, key).await).into());
+    }
+    // Another replica may have taken it over while we waited for the lock.
+    if migrator
+        .table()
+        .exists(&tx)
+        .await
+        .map_err(MigrateError::from)?
+    {
+        return Ok(Takeover::NotNeeded);
+    }
+    let revision = alembic_revision(&tx, migrator).await?;
+    let expected = expected_schema(&tx, migrator, &revision).await?;
+    let differences = diff(&expected, &schema(&tx, "public").await?);
+    if !differences.is_empty() {
+        return Err(TakeoverError::SchemaMismatch {
+            revision,
+            differences,
+        });
+    }
+    record(&tx, migrator, &revision).await?;
+    tx.commit()
+        .await
+        .map_err(query("committing the takeover"))?;
+    Ok(Takeover::Recorded { revision })
+}
+
+/// The one revision `alembic_version` holds, if this binary knows it.
+async fn alembic_revision(
+    tx: &Transaction<'_>,
+    migrator: &Migrator<'_>,
+) -> Result<String, TakeoverError> {
+    let rows = tx
         .query("SELECT version_num::text FROM alembic_version", &[])
         .await
         .map_err(query("reading alembic_version"))?;
     let versions: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
     let migrations = migrator.migrations();
-    let revision = match versions.as_slice() {
-        [one] if migrations.get(one).is_some() => one.clone(),
+    match versions.as_slice() {
+        [one] if migrations.get(one).is_some() => Ok(one.clone()),
         _ => {
             let known = migrations
                 .iter()
@@ -105,81 +156,113 @@ pub async fn take_over(
             } else {
                 versions.join(", ")
             };
-            return Err(TakeoverError::UnknownRevision { found, known });
+            Err(TakeoverError::UnknownRevision { found, known })
         }
-    };
-    let expected = expected_schema(client, migrator, &revision).await?;
-    let actual = schema(&*client).await?;
-    let differences = diff(&expected, &actual);
-    if !differences.is_empty() {
-        return Err(TakeoverError::SchemaMismatch {
-            revision,
-            differences,
-        });
     }
-    migrator.stamp(client, &revision, false).await?;
-    Ok(Takeover::Recorded { revision })
 }
 
-/// The schema our revisions up to `revision` produce, built in a scratch database on the same
-/// server and dropped again.
+/// Records the revisions up to `revision` as applied (`stamp`), inserting only what is missing.
+async fn record(
+    tx: &Transaction<'_>,
+    migrator: &Migrator<'_>,
+    revision: &str,
+) -> Result<(), TakeoverError> {
+    let table = migrator.table();
+    table.ensure(tx).await.map_err(MigrateError::from)?;
+    let level = migrator
+        .migrations()
+        .position(revision)
+        .map_or(0, |i| i + 1);
+    for r in &migrator.migrations().as_slice()[..level] {
+        table
+            .insert(tx, r, None, Method::Stamp)
+            .await
+            .map_err(MigrateError::from)?;
+    }
+    Ok(())
+}
+
+/// The schema our revisions up to `revision` produce: their scripts run inside a savepoint, in
+/// a private schema first on the search path, then rolled back.
 async fn expected_schema(
-    client: &Client,
+    tx: &Transaction<'_>,
     migrator: &Migrator<'_>,
     revision: &str,
 ) -> Result<BTreeSet<String>, TakeoverError> {
-    let options = migrator
-        .connect_options()
-        .ok_or(TakeoverError::NoConnectOptions)?;
-    let name = format!("takeover_{}", uuid::Uuid::new_v4().simple());
-    let quoted = crate::history::quote_ident(&name);
-    client
-        .batch_execute(&format!("CREATE DATABASE {quoted}"))
-        .await
-        .map_err(query("creating the scratch database"))?;
-    let built = async {
-        let mut scratch = options
-            .with_dbname(&name)
-            .connect()
-            .await
-            .map_err(MigrateError::from)?;
-        Migrator::new(migrator.migrations())
-            .upgrade(&mut scratch, revision)
-            .await?;
-        schema(&scratch).await
+    let level = migrator
+        .migrations()
+        .position(revision)
+        .map_or(0, |i| i + 1);
+    let revisions = &migrator.migrations().as_slice()[..level];
+    if let Some(r) = revisions
+        .iter()
+        .find(|r| r.up().transaction() == TransactionMode::None)
+    {
+        return Err(TakeoverError::CannotVerify {
+            revision: r.label(),
+        });
     }
-    .await;
-    let dropped = client
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"))
-        .await;
-    let expected = built?;
-    dropped.map_err(query("dropping the scratch database"))?;
-    Ok(expected)
+    tx.batch_execute("SAVEPOINT takeover_check; CREATE SCHEMA takeover_check; SET LOCAL search_path = takeover_check, public;")
+        .await
+        .map_err(query("preparing the comparison"))?;
+    let mut built = Ok(());
+    for r in revisions {
+        if let Err(source) = tx.batch_execute(r.up().sql()).await {
+            built = Err(TakeoverError::Query {
+                action: "running the revisions for comparison",
+                source,
+            });
+            break;
+        }
+    }
+    let expected = match built {
+        Ok(()) => schema(tx, "takeover_check").await,
+        Err(e) => Err(e),
+    };
+    tx.batch_execute("ROLLBACK TO SAVEPOINT takeover_check; RESET search_path;")
+        .await
+        .map_err(query("rolling back the comparison"))?;
+    expected
 }
 
-/// Tables, columns with their types, and enum types with their labels, one line each.
-async fn schema(client: &impl GenericClient) -> Result<BTreeSet<String>, TakeoverError> {
+/// Tables, columns with their types and nullability, foreign keys with their delete actions,
+/// and enum types with their labels, one line each, for the tables in `schema`.
+async fn schema(
+    client: &impl GenericClient,
+    schema: &str,
+) -> Result<BTreeSet<String>, TakeoverError> {
     let columns = client
         .query(
-            "SELECT 'table ' || c.table_name || ': column ' || c.column_name || ' ' || c.udt_name
-             FROM information_schema.columns c JOIN information_schema.tables t USING (table_schema, table_name)
-             WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE'
-               AND c.table_name NOT IN ('alembic_version', 'schema_revisions')",
-            &[],
+            "SELECT 'table ' || c.relname || ': column ' || a.attname || ' ' || t.typname || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
+             WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+               AND c.relname NOT IN ('alembic_version', 'schema_revisions')",
+            &[&schema],
         )
         .await
         .map_err(query("reading columns"))?;
+    let foreign_keys = client
+        .query(
+            "SELECT 'table ' || c.relname || ': foreign key (' || array_to_string(ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = k.conrelid AND attnum = ANY (k.conkey)), ', ')
+                    || ') references ' || r.relname || ' on delete ' || CASE k.confdeltype WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' WHEN 'd' THEN 'set default' WHEN 'r' THEN 'restrict' ELSE 'no action' END
+             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+             WHERE k.contype = 'f' AND n.nspname = $1",
+            &[&schema],
+        )
+        .await
+        .map_err(query("reading foreign keys"))?;
     let enums = client
         .query(
             "SELECT 'type ' || t.typname || ' (' || string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder) || ')'
              FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
-             WHERE n.nspname = 'public' GROUP BY t.typname",
-            &[],
+             WHERE n.nspname = $1 GROUP BY t.typname",
+            &[&schema],
         )
         .await
         .map_err(query("reading enum types"))?;
     Ok(columns
         .iter()
+        .chain(&foreign_keys)
         .chain(&enums)
         .map(|r| r.get::<_, String>(0))
         .collect())

@@ -19,8 +19,8 @@
 -- as it is, and no other scenario is touched. A name already used by a
 -- different scenario is an error (training_scenarios_name_key) rather than a silent overwrite.
 --
--- Sessions: call_sessions.scenario_id is ON DELETE SET NULL (see 001 and this revision's
--- down.sql), so sessions of these scenarios survive a downgrade, with scenario_id NULL.
+-- Sessions: this revision's down.sql detaches sessions of these scenarios (scenario_id NULL)
+-- before deleting the rows, so sessions survive a downgrade.
 
 INSERT INTO training_scenarios
     (id, name, difficulty_level, description, caller_profile, scenario_script)

@@ -2,10 +2,12 @@
 -- kept identical to it so an Alembic database can be taken over, and this revision then runs
 -- on it like on any other):
 --   * training_scenarios.created_at / updated_at, updated_at maintained by a trigger;
+--   * the scenario key becomes ON DELETE SET NULL (it was CASCADE, as Alembic had it): deleting a
+--     scenario keeps its sessions as training history;
 --   * call_sessions.scenario_name, a copy of the scenario's name taken when a session is linked
---     to it, so a session keeps saying which scenario it played even after the scenario is
---     deleted (scenario_id is ON DELETE SET NULL). Existing sessions are backfilled from their
---     scenario; one whose scenario is already gone gets '(deleted scenario)'.
+--     to it, so a session keeps saying which scenario it played after the scenario is deleted.
+--     Existing sessions are backfilled from their scenario; one whose scenario is already gone
+--     gets '(deleted scenario)'.
 
 ALTER TABLE training_scenarios
     ADD COLUMN created_at timestamptz NOT NULL DEFAULT now(),
@@ -32,6 +34,14 @@ CREATE TRIGGER training_scenarios_touch_updated_at
     EXECUTE FUNCTION training_scenarios_touch_updated_at();
 COMMENT ON TRIGGER training_scenarios_touch_updated_at ON training_scenarios IS
     'Keeps updated_at current on every UPDATE of a scenario.';
+
+ALTER TABLE call_sessions
+    DROP CONSTRAINT call_sessions_scenario_id_fkey,
+    ADD CONSTRAINT call_sessions_scenario_id_fkey FOREIGN KEY (scenario_id)
+        REFERENCES training_scenarios (id) ON DELETE SET NULL;
+COMMENT ON COLUMN call_sessions.scenario_id IS
+    'The training scenario played (FK to training_scenarios.id, ON DELETE SET NULL): NULL once '
+    'the scenario has been deleted; scenario_name still names it.';
 
 ALTER TABLE call_sessions ADD COLUMN scenario_name text;
 UPDATE call_sessions AS cs

@@ -163,7 +163,7 @@ pub async fn end_session(
     status: CallSessionStatus,
     duration_ms: i64,
 ) -> Result<CallSession, DataError> {
-    let sql = format!("UPDATE call_sessions SET status = $2, duration_ms = $3, ended_at = greatest(now(), started_at) WHERE id = $1 RETURNING {SESSION_COLUMNS}");
+    let sql = format!("UPDATE call_sessions SET status = $2, duration_ms = $3, ended_at = greatest(now(), started_at) WHERE id = $1 AND status = 'active' RETURNING {SESSION_COLUMNS}");
     let row = client
         .query_opt(&sql, &[&id, &status, &duration_ms])
         .await

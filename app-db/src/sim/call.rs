@@ -74,29 +74,59 @@ pub async fn run(
     };
     let metadata = json!({ "mode": mode, "simulator_version": env!("CARGO_PKG_VERSION") });
     let session = store::start_session(&*client, &options.operator_id, scenario, &metadata).await?;
-    let result = play(client, scenario, options, session.id, input, out).await;
-    match result {
-        Ok((status, duration_ms, lines)) => {
-            let evaluation = evaluate(scenario, &lines);
-            let named: Vec<(&str, f64)> = evaluation
-                .metrics
-                .iter()
-                .map(|m| (m.name, m.value))
-                .collect();
-            store::record_metrics(&*client, session.id, &named).await?;
-            store::end_session(&*client, session.id, status, duration_ms).await?;
-            let session = store::load_session(&*client, session.id).await?;
-            Ok(CallRecord {
-                session,
-                evaluation,
-            })
-        }
-        Err(error) => {
-            // Best effort: the session must not stay `active` forever after a failure.
-            let _ = store::end_session(&*client, session.id, CallSessionStatus::Error, 0).await;
-            Err(error)
-        }
+    let mut clock_ms = 0;
+    let result = match play(
+        client,
+        scenario,
+        options,
+        session.id,
+        &mut clock_ms,
+        input,
+        out,
+    )
+    .await
+    {
+        Ok((status, lines)) => finish(client, scenario, session.id, status, clock_ms, &lines).await,
+        Err(error) => Err(error),
+    };
+    if result.is_err() {
+        // Best effort: the session must not stay `active` after a failure; it ends as `error`
+        // with the call time reached, and keeps the lines recorded so far.
+        let _ = store::end_session(&*client, session.id, CallSessionStatus::Error, clock_ms).await;
     }
+    result
+}
+
+/// Scores the call, then records the metrics and ends the session in one transaction, so a
+/// session is never left `active` with part of its metrics.
+async fn finish(
+    client: &mut Client,
+    scenario: &TrainingScenario,
+    session_id: uuid::Uuid,
+    status: CallSessionStatus,
+    duration_ms: i64,
+    lines: &[Played],
+) -> Result<CallRecord, CallError> {
+    let evaluation = evaluate(scenario, lines);
+    let named: Vec<(&str, f64)> = evaluation
+        .metrics
+        .iter()
+        .map(|m| (m.name, m.value))
+        .collect();
+    let tx = client
+        .transaction()
+        .await
+        .map_err(|source| CallError::Transaction { source })?;
+    store::record_metrics(&tx, session_id, &named).await?;
+    store::end_session(&tx, session_id, status, duration_ms).await?;
+    tx.commit()
+        .await
+        .map_err(|source| CallError::Transaction { source })?;
+    let session = store::load_session(&*client, session_id).await?;
+    Ok(CallRecord {
+        session,
+        evaluation,
+    })
 }
 
 /// A line as it happened, with the entities found in it.
@@ -112,10 +142,10 @@ async fn play(
     scenario: &TrainingScenario,
     options: &CallOptions,
     session_id: uuid::Uuid,
+    clock_ms: &mut i64,
     input: &mut impl BufRead,
     out: &mut impl Write,
-) -> Result<(CallSessionStatus, i64, Vec<Played>), CallError> {
-    let mut clock_ms: i64 = 0;
+) -> Result<(CallSessionStatus, Vec<Played>), CallError> {
     let mut played = Vec::new();
     let mut last_line = Instant::now();
     for line in &scenario.scenario_script.dialogue {
@@ -123,13 +153,13 @@ async fn play(
             (Speaker::Operator, true) => match ask_operator(line, input, out)? {
                 Some(text) => {
                     // Interactive time is real time: how long the trainee took to answer.
-                    clock_ms += last_line.elapsed().as_millis() as i64;
+                    *clock_ms += last_line.elapsed().as_millis() as i64;
                     text
                 }
-                None => return Ok((CallSessionStatus::Terminated, clock_ms, played)),
+                None => return Ok((CallSessionStatus::Terminated, played)),
             },
             _ => {
-                clock_ms += line.delay_ms as i64;
+                *clock_ms += line.delay_ms as i64;
                 line.text.clone()
             }
         };
@@ -139,16 +169,16 @@ async fn play(
             (Speaker::Caller, None) => "caller".to_owned(),
             (Speaker::Operator, _) => "operator".to_owned(),
         };
-        writeln!(out, "[{}] {label}: {text}", clock(clock_ms))?;
-        let entities = record_line(client, session_id, line, &text, clock_ms).await?;
+        writeln!(out, "[{}] {label}: {text}", clock(*clock_ms))?;
+        let entities = record_line(client, session_id, line, &text, *clock_ms).await?;
         played.push(Played {
             speaker: line.speaker,
             text,
-            timestamp_ms: clock_ms,
+            timestamp_ms: *clock_ms,
             entities,
         });
     }
-    Ok((CallSessionStatus::Completed, clock_ms, played))
+    Ok((CallSessionStatus::Completed, played))
 }
 
 /// Prompts for the operator's line; `None` when the trainee quits or the input ends.

@@ -115,3 +115,67 @@ async fn an_unknown_alembic_revision_is_refused() {
     );
     assert!(!common::history_exists(&client, "public.schema_revisions").await);
 }
+
+/// Regression (review S1): replicas booting together on an Alembic database raced in the
+/// takeover; some failed with a spurious mismatch and the history could end up claiming 002
+/// while 003's columns existed. Now every replica succeeds and the history is consistent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn replicas_taking_over_at_once_agree() {
+    let (db, client) = alembic_database("002").await;
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let config = db.config().clone();
+            tokio::spawn(async move {
+                let (mut c, conn) = config
+                    .connect(tokio_postgres::NoTls)
+                    .await
+                    .expect("connect");
+                tokio::spawn(conn);
+                let m = Migrator::new(&MIGRATIONS)
+                    .with_connect_options(ConnectOptions::from_config(config));
+                take_over(&mut c, &m)
+                    .await
+                    .expect("takeover succeeds on every replica");
+                m.upgrade(&mut c, "head").await.expect("and the upgrade")
+            })
+        })
+        .collect();
+    for t in tasks {
+        assert!(t.await.expect("task").at_head);
+    }
+    let rows = client
+        .query(
+            "SELECT version, method FROM schema_revisions ORDER BY version",
+            &[],
+        )
+        .await
+        .expect("q");
+    let history: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    let expected: Vec<(String, String)> = [("001", "stamp"), ("002", "stamp"), ("003", "upgrade")]
+        .iter()
+        .map(|(v, m)| (v.to_string(), m.to_string()))
+        .collect();
+    assert_eq!(history, expected);
+}
+
+/// Regression (review S3): foreign-key actions and nullability were not compared.
+#[tokio::test]
+async fn a_different_delete_action_is_refused() {
+    let (db, mut client) = alembic_database("002").await;
+    client
+        .batch_execute(
+            "ALTER TABLE call_transcripts DROP CONSTRAINT call_transcripts_session_id_fkey,
+             ADD CONSTRAINT call_transcripts_session_id_fkey FOREIGN KEY (session_id) REFERENCES call_sessions (id) ON DELETE RESTRICT",
+        )
+        .await
+        .expect("drift");
+    let err = take_over(&mut client, &migrator(&db))
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("foreign key (session_id) references call_sessions on delete cascade"),
+        "{err}"
+    );
+    assert!(!common::history_exists(&client, "public.schema_revisions").await);
+}
