@@ -338,6 +338,9 @@ pub const LOCAL_DATABASE: &str = "migrate_dev";
 /// Starts (or reuses) the local cluster in `data_dir` and returns a connection string for its
 /// database `name`, created if missing.
 pub async fn local_database(data_dir: &std::path::Path, name: &str) -> Result<String, CliError> {
+    // Absolute, so the message below is right from any directory and the cluster is one place.
+    let absolute = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
+    let data_dir = absolute.as_path();
     let cluster = crate::cluster::LocalCluster::ensure_persistent(data_dir)
         .await
         .map_err(|source| CliError::Local { source })?;
