@@ -1,10 +1,11 @@
 //! The `migrate` binary end to end: exit codes, human and JSON output, offline SQL, scaffolding,
 //! and errors that name the problem without leaking the password.
 
+mod common;
+
+use common::database;
 use std::path::Path;
 use std::process::{Command, Output};
-
-use app_db::testing::{self, TestDatabase};
 
 fn migrate(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_migrate"));
@@ -39,15 +40,6 @@ fn fixture() -> tempfile::TempDir {
         std::fs::write(full, body).expect("write");
     }
     dir
-}
-
-async fn database() -> TestDatabase {
-    testing::server()
-        .await
-        .expect("server")
-        .create_database()
-        .await
-        .expect("database")
 }
 
 #[tokio::test]

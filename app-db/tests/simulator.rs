@@ -1,11 +1,14 @@
 //! The `simulator` binary end to end: boot migration, a scripted and an interactive call landing
 //! in all five tables, the `db` commands on the embedded revisions, and a single-file deploy.
 
+mod common;
+
+use common::database;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use app_db::testing::{self, TestDatabase};
+use app_db::testing::TestDatabase;
 
 fn simulator(binary: &Path, cwd: &Path, url: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(binary)
@@ -39,15 +42,6 @@ fn run(db: &TestDatabase, args: &[&str], stdin: &str) -> (String, String, i32) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
         out.status.code().unwrap_or(-1),
     )
-}
-
-async fn database() -> TestDatabase {
-    testing::server()
-        .await
-        .expect("server")
-        .create_database()
-        .await
-        .expect("database")
 }
 
 async fn count(db: &TestDatabase, table: &str) -> i64 {
