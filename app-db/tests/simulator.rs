@@ -76,7 +76,7 @@ async fn a_scripted_call_migrates_plays_and_reports() {
         "WHAT WAS CAPTURED",
         "KEY QUESTIONS",
         "METRICS",
-        "key_questions_ratio",
+        "Key questions asked (share)",
     ] {
         assert!(out.contains(section), "{section} missing:\n{out}");
     }

@@ -174,22 +174,26 @@ async fn take_over(client: &mut tokio_postgres::Client, migrator: &Migrator<'_>)
 }
 
 async fn find_scenario(client: &tokio_postgres::Client, wanted: &str) -> Result<TrainingScenario> {
-    if let Ok(id) = wanted.parse::<uuid::Uuid>() {
-        return Ok(store::get_scenario(client, id).await?);
-    }
-    match store::find_scenario_by_name(client, wanted).await? {
-        Some(s) => Ok(s),
-        None => {
-            let names: Vec<String> = store::list_scenarios(client, true)
-                .await?
-                .into_iter()
-                .map(|s| s.name)
-                .collect();
-            Err(anyhow!(
-                "no scenario named `{wanted}`: choose one of {}",
-                names.join(", ")
-            ))
-        }
+    let found = match wanted.parse::<uuid::Uuid>() {
+        Ok(id) => Some(store::get_scenario(client, id).await?),
+        Err(_) => store::find_scenario_by_name(client, wanted).await?,
+    };
+    let active: Vec<String> = store::list_scenarios(client, false)
+        .await?
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    match found {
+        Some(s) if s.is_active => Ok(s),
+        Some(s) => Err(anyhow!(
+            "scenario `{}` is retired (is_active is false): choose one of {}, or reactivate it",
+            s.name,
+            active.join(", ")
+        )),
+        None => Err(anyhow!(
+            "no scenario named `{wanted}`: choose one of {}",
+            active.join(", ")
+        )),
     }
 }
 

@@ -190,16 +190,32 @@ fn ask_operator(
     writeln!(out, "          (suggested: {})", line.text)?;
     write!(out, "operator> ")?;
     out.flush()?;
-    let mut answer = String::new();
-    if input.read_line(&mut answer)? == 0 {
+    let mut raw = Vec::new();
+    if input.read_until(b'\n', &mut raw)? == 0 {
         return Ok(None);
     }
-    let answer = answer.trim();
-    Ok(match answer {
+    let answer = clean(&raw);
+    Ok(match answer.as_str() {
         "/quit" => None,
         "" => Some(line.text.clone()),
-        typed => Some(typed.to_owned()),
+        _ => Some(answer),
     })
+}
+
+/// The longest operator line kept, in characters: a dispatcher says a sentence or two, and a
+/// pasted wall of text would otherwise be stored and scanned whole.
+pub const MAX_LINE_CHARS: usize = 2_000;
+
+/// A typed line as stored: invalid UTF-8 replaced, control characters dropped (a NUL byte made
+/// PostgreSQL reject the line and the call end as `error`), trimmed, cut at [`MAX_LINE_CHARS`].
+fn clean(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    let kept: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_LINE_CHARS)
+        .collect();
+    kept.trim().to_owned()
 }
 
 /// Stores one line and the entities found in it, in one transaction.
@@ -287,4 +303,19 @@ fn evaluate(scenario: &TrainingScenario, played: &[Played]) -> Evaluation {
 pub fn clock(ms: i64) -> String {
     let secs = ms / 1000;
     format!("{:02}:{:02}", secs / 60, secs % 60)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_lines_are_cleaned_and_capped() {
+        assert_eq!(
+            clean(b"  911, what is \x00the address?\r\n"),
+            "911, what is the address?"
+        );
+        assert_eq!(clean(b"caf\xe9 sur la rue\n"), "caf\u{fffd} sur la rue");
+        assert_eq!(clean("x".repeat(5_000).as_bytes()).len(), MAX_LINE_CHARS);
+    }
 }

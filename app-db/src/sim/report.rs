@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::call::{clock, CallRecord};
+use super::metrics;
 use crate::data::{Speaker, TrainingScenario};
 
 /// Renders the report of `record`, a call of `scenario`.
@@ -79,13 +80,16 @@ pub fn render(scenario: &TrainingScenario, record: &CallRecord) -> String {
         let _ = writeln!(out, "  {mark}  {:<18} {}", k.entity_type, k.value);
     }
     let _ = writeln!(out, "\nMETRICS");
+    let asked = !evaluation.covered_questions.is_empty();
     for m in &record.session.metrics {
-        let _ = writeln!(
-            out,
-            "  {:<34} {}",
-            m.metric_name,
+        let value = if m.metric_name == metrics::TIME_TO_FIRST_KEY_QUESTION_MS && !asked {
+            // The stored value is the call's length (so averages stay meaningful); printed as a
+            // time it would read as if a question had been asked.
+            "never asked".to_owned()
+        } else {
             format_metric(&m.metric_name, m.metric_value)
-        );
+        };
+        let _ = writeln!(out, "  {:<34} {value}", label(&m.metric_name));
     }
     let _ = writeln!(
         out,
@@ -138,6 +142,21 @@ fn captured(record: &CallRecord) -> Vec<Captured> {
         });
     }
     out
+}
+
+/// A metric's name as people read it.
+fn label(name: &str) -> &str {
+    match name {
+        metrics::TIME_TO_FIRST_KEY_QUESTION_MS => "Time to first key question",
+        metrics::KEY_QUESTIONS_COVERED => "Key questions asked",
+        metrics::KEY_QUESTIONS_RATIO => "Key questions asked (share)",
+        metrics::ENTITIES_CAPTURED_RATIO => "Key facts captured (share)",
+        metrics::OPERATOR_TURNS => "Operator turns",
+        metrics::CALLER_TURNS => "Caller turns",
+        metrics::AVERAGE_OPERATOR_RESPONSE_MS => "Average operator response time",
+        metrics::CALL_DURATION_MS => "Call duration",
+        other => other,
+    }
 }
 
 fn format_metric(name: &str, value: f64) -> String {
