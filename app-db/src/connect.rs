@@ -155,14 +155,6 @@ impl ConnectOptions {
         }
     }
 
-    /// The same server and credentials, another database.
-    pub fn with_dbname(&self, dbname: &str) -> Self {
-        let mut other = self.clone();
-        other.config.dbname(dbname);
-        other.redacted = format!("{} (database {dbname})", self.redacted);
-        other
-    }
-
     /// The connection string with its password replaced by `***`.
     pub fn redacted(&self) -> &str {
         &self.redacted

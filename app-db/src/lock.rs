@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, Transaction};
+use tokio_postgres::{Client, GenericClient, Transaction};
 
 /// Errors of this phase.
 #[derive(Debug, Error)]
@@ -74,26 +74,66 @@ pub async fn take(
     timeout: Duration,
     session_lock_timeout: &str,
 ) -> Result<(), LockError> {
+    acquire(tx, Scope::Transaction, key, timeout, session_lock_timeout).await
+}
+
+/// Takes the lock `key` for the session of `client` (for work outside a transaction); the caller
+/// releases it with `pg_advisory_unlock`. Errors as [`take`]; on an error the lock is not held.
+pub async fn take_session(
+    client: &Client,
+    key: i64,
+    timeout: Duration,
+    session_lock_timeout: &str,
+) -> Result<(), LockError> {
+    acquire(client, Scope::Session, key, timeout, session_lock_timeout).await
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Transaction,
+    Session,
+}
+
+async fn acquire(
+    client: &impl GenericClient,
+    scope: Scope,
+    key: i64,
+    timeout: Duration,
+    session_lock_timeout: &str,
+) -> Result<(), LockError> {
+    let (local, lock) = match scope {
+        Scope::Transaction => (true, "SELECT pg_advisory_xact_lock($1)::text"),
+        Scope::Session => (false, "SELECT pg_advisory_lock($1)::text"),
+    };
+    let set = "SELECT set_config('lock_timeout', $1, $2)";
     let millis = timeout.as_millis().max(1).to_string();
-    let locked = async {
-        tx.query_one("SELECT set_config('lock_timeout', $1, true)", &[&millis])
-            .await?;
-        tx.query_one("SELECT pg_advisory_xact_lock($1)::text", &[&key])
-            .await?;
-        tx.query_one(
-            "SELECT set_config('lock_timeout', $1, true)",
-            &[&session_lock_timeout],
-        )
+    client
+        .query_one(set, &[&millis, &local])
         .await
-    }
-    .await;
-    match locked {
-        Ok(_) => Ok(()),
-        Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(LockError::Timeout {
+        .map_err(|source| LockError::Query { source })?;
+    let locked = client.query_one(lock, &[&key]).await;
+    // After a timeout inside a transaction this fails too (the transaction is aborted); the
+    // rollback that follows restores the setting anyway.
+    let restored = client
+        .query_one(set, &[&session_lock_timeout, &local])
+        .await;
+    match (locked, restored) {
+        (Err(e), _) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(LockError::Timeout {
             waited: timeout,
             holder: None,
         }),
-        Err(source) => Err(LockError::Query { source }),
+        (Err(source), _) => Err(LockError::Query { source }),
+        (Ok(_), Err(source)) => {
+            // Locked, but the caller will not get to unlock: a session lock must not stay behind
+            // (a transaction lock goes with the rollback).
+            if scope == Scope::Session {
+                let _ = client
+                    .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+                    .await;
+            }
+            Err(LockError::Query { source })
+        }
+        (Ok(_), Ok(_)) => Ok(()),
     }
 }
 

@@ -86,11 +86,6 @@ impl<'m> Migrator<'m> {
         self.lock_timeout
     }
 
-    /// The connect options given with [`Migrator::with_connect_options`].
-    pub fn connect_options(&self) -> Option<&ConnectOptions> {
-        self.connect.as_ref()
-    }
-
     /// Uses another history table.
     pub fn with_table(mut self, table: HistoryTable) -> Self {
         self.table = table;

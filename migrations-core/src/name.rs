@@ -32,10 +32,7 @@ pub fn parse_dir_name(name: &str) -> Option<Result<VersionName, NameDefect>> {
     if !name.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let run = name
-        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-        .unwrap_or(name.len());
-    let version = name[..run].trim_end_matches('-');
+    let version = version_prefix(name);
     let rest = &name[version.len()..];
     let slug = match rest.chars().next() {
         None => return Some(Err(NameDefect::NoSlug)),
@@ -50,6 +47,15 @@ pub fn parse_dir_name(name: &str) -> Option<Result<VersionName, NameDefect>> {
         canonical: version.replace('-', ""),
         slug: slug.to_owned(),
     }))
+}
+
+/// The version at the start of `name`: the longest run of digits and dashes, without trailing
+/// dashes (`2023-05-23-1715` of `2023-05-23-1715-update-x`). Empty when `name` has none.
+pub fn version_prefix(name: &str) -> &str {
+    let run = name
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(name.len());
+    name[..run].trim_end_matches('-')
 }
 
 /// The role of a flat migration file.

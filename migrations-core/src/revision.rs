@@ -198,11 +198,7 @@ impl Revision {
 
     /// The version exactly as written on disk (`2014-11-13-193818`).
     pub fn raw_version(&self) -> &str {
-        let digits = self
-            .source
-            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
-            .unwrap_or(self.source.len());
-        self.source[..digits].trim_end_matches('-')
+        crate::name::version_prefix(&self.source)
     }
 
     /// The slug after the version (`create_users`).

@@ -53,34 +53,10 @@ impl Migrator<'_> {
         key: i64,
         session_lock_timeout: &str,
     ) -> Result<Option<Step>, MigrateError> {
-        let millis = self.lock_timeout.as_millis().max(1).to_string();
-        let locked = async {
-            client
-                .query_one("SELECT set_config('lock_timeout', $1, false)", &[&millis])
-                .await?;
-            let r = client
-                .query_one("SELECT pg_advisory_lock($1)::text", &[&key])
-                .await;
-            client
-                .query_one(
-                    "SELECT set_config('lock_timeout', $1, false)",
-                    &[&session_lock_timeout],
-                )
-                .await?;
-            r
-        }
-        .await;
-        if let Err(source) = locked {
-            let err = match source.code() {
-                Some(&tokio_postgres::error::SqlState::LOCK_NOT_AVAILABLE) => {
-                    lock::LockError::Timeout {
-                        waited: self.lock_timeout,
-                        holder: None,
-                    }
-                }
-                _ => lock::LockError::Query { source },
-            };
-            return Err(lock::identify_holder(err, client, key).await.into());
+        if let Err(e) =
+            lock::take_session(client, key, self.lock_timeout, session_lock_timeout).await
+        {
+            return Err(lock::identify_holder(e, client, key).await.into());
         }
         let result = self
             .run_statements_locked(client, revision, direction)
