@@ -26,6 +26,7 @@ use std::time::Duration;
 use process::{output_tail, run, run_checked, tail, Binaries};
 
 mod process;
+mod run;
 
 /// The port in every socket file name; harmless to share because socket directories are private.
 const PORT: u16 = 5432;
@@ -153,8 +154,10 @@ pub struct LocalCluster {
     socket_dir: PathBuf,
     log_file: PathBuf,
     binaries: Binaries,
-    /// Stopped and deleted on drop; `None` for a persistent cluster.
-    throwaway_root: Option<PathBuf>,
+    /// The directory of a throwaway cluster; `None` for a persistent one.
+    root: Option<PathBuf>,
+    /// Whether dropping the value stops and deletes it: only a cluster of this process's own.
+    delete_on_drop: bool,
 }
 
 impl LocalCluster {
@@ -162,21 +165,86 @@ impl LocalCluster {
     /// dropped or, failing that, within a few seconds of this process exiting.
     pub async fn start_throwaway() -> Result<Self, ClusterError> {
         let binaries = Binaries::locate()?;
+        run::sweep(&binaries).await;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("appdb-pg-{}-{}", std::process::id(), &suffix[..12]);
         let root = std::env::temp_dir().join(name);
-        let socket_dir = root.join("sock");
-        check_socket_path(&socket_dir, THROWAWAY.path_hint)?;
-        std::fs::create_dir(&root).map_err(io_error("create directory", &root))?;
-        // From here on Drop, or the watchdog if the process dies, removes the directory.
-        let cluster = Self {
+        let owner = run::Owner::current().map_or(std::process::id(), |owner| owner.pid);
+        let mut cluster = Self::create_throwaway(binaries, root, owner).await?;
+        cluster.delete_on_drop = true;
+        Ok(cluster)
+    }
+
+    /// The throwaway cluster of this test run: started by the first test binary of a `cargo
+    /// test` or `cargo nextest` run, reused by the others, and stopped and deleted when that
+    /// cargo process exits. Outside cargo, a cluster of this process's own
+    /// ([`start_throwaway`](Self::start_throwaway)). Dropping the value leaves it running.
+    pub async fn start_shared() -> Result<Self, ClusterError> {
+        let Some((key, owner)) = run::current() else {
+            return Self::start_throwaway().await;
+        };
+        let binaries = Binaries::locate()?;
+        run::sweep(&binaries).await;
+        let root = std::env::temp_dir().join(format!("appdb-run-{key}"));
+        let lock_path = run::lock_path(&root);
+        // Held until this function returns, so that one process starts the cluster and the
+        // others wait for it. The OS releases it if we die, and a half-built one is redone.
+        let lock = tokio::task::spawn_blocking(move || {
+            let file = std::fs::File::create(&lock_path).map_err(io_error("create", &lock_path))?;
+            file.lock().map_err(io_error("lock", &lock_path))?;
+            Ok::<_, ClusterError>(file)
+        });
+        let lock = lock.await.expect("locking does not panic")?;
+        let ready = root.join("ready");
+        if ready.exists() {
+            let cluster = Self::at(binaries, &root);
+            if cluster.probe().await.is_ok() {
+                return Ok(cluster);
+            }
+            return Err(ClusterError::Io {
+                action: "reuse the run's cluster in",
+                path: root,
+                source: io::Error::other("it was started but no longer answers"),
+            });
+        }
+        if root.exists() {
+            // A start that failed or was killed half-way: no process depends on it.
+            std::fs::remove_dir_all(&root).map_err(io_error("remove", &root))?;
+        }
+        let cluster = Self::create_throwaway(binaries, root, owner.pid).await?;
+        std::fs::write(&ready, b"").map_err(io_error("create", &ready))?;
+        drop(lock);
+        Ok(cluster)
+    }
+
+    /// The cluster laid out under `root` (see [`create_throwaway`](Self::create_throwaway)).
+    fn at(binaries: Binaries, root: &Path) -> Self {
+        Self {
             data_dir: root.join("data"),
             log_file: root.join("server.log"),
-            socket_dir,
+            socket_dir: root.join("sock"),
             binaries,
-            throwaway_root: Some(root.clone()),
-        };
-        process::spawn_watchdog(&root, cluster.stop_command())?;
+            root: Some(root.to_owned()),
+            delete_on_drop: false,
+        }
+    }
+
+    /// Creates and starts a throwaway cluster under `root`, removed by a watchdog once the
+    /// process `owner` has exited.
+    async fn create_throwaway(
+        binaries: Binaries,
+        root: PathBuf,
+        owner: u32,
+    ) -> Result<Self, ClusterError> {
+        let cluster = Self::at(binaries, &root);
+        check_socket_path(&cluster.socket_dir, THROWAWAY.path_hint)?;
+        std::fs::create_dir(&root).map_err(io_error("create directory", &root))?;
+        let owner_file = root.join("owner");
+        let record = run::Owner::of(owner).map(|owner| owner.record());
+        std::fs::write(&owner_file, record.unwrap_or_default())
+            .map_err(io_error("create", &owner_file))?;
+        // From here on the watchdog removes the directory once the owner is gone.
+        process::spawn_watchdog(&root, owner, cluster.stop_command())?;
         let sock = &cluster.socket_dir;
         std::fs::create_dir(sock).map_err(io_error("create directory", sock))?;
         cluster
@@ -187,6 +255,23 @@ impl LocalCluster {
         cluster.start(&THROWAWAY).await?;
         cluster.probe().await?;
         Ok(cluster)
+    }
+
+    /// Leaves this throwaway cluster running after its owner exits, because a failing test kept
+    /// a database in it; the next test run removes it. Returns the data directory, or `None`
+    /// for a persistent cluster, which always keeps running.
+    pub fn keep_after_exit(&self) -> Option<&Path> {
+        let root = self.root.as_deref()?;
+        match run::keep(root) {
+            Ok(()) => Some(&self.data_dir),
+            Err(error) => {
+                eprintln!(
+                    "warning: could not mark {} to be kept: {error}",
+                    root.display()
+                );
+                None
+            }
+        }
     }
 
     /// Connects to the developer cluster in `data_dir`, creating it if `PG_VERSION` is missing
@@ -208,7 +293,8 @@ impl LocalCluster {
             log_file: data_dir.join("server.log"),
             data_dir,
             binaries,
-            throwaway_root: None,
+            root: None,
+            delete_on_drop: false,
         };
         if fresh {
             cluster.initdb(&PERSISTENT).await?;
@@ -348,7 +434,7 @@ impl LocalCluster {
 
 impl Drop for LocalCluster {
     fn drop(&mut self) {
-        let Some(root) = &self.throwaway_root else {
+        let Some(root) = self.root.as_ref().filter(|_| self.delete_on_drop) else {
             return;
         };
         // Blocking is acceptable: an immediate stop takes milliseconds.
@@ -414,7 +500,8 @@ mod tests {
                 pg_ctl: "pg_ctl".into(),
                 as_postgres: false,
             },
-            throwaway_root: None, // so Drop does nothing
+            root: None,
+            delete_on_drop: false,
         };
         let parsed: tokio_postgres::Config = cluster.url("my db").parse().expect("url parses");
         assert_eq!(parsed, cluster.config("my db"));

@@ -36,7 +36,8 @@ pub use migrations_core::{self, Migrations};
 
 /// The simulator's revisions (`migrations/` at the workspace root), embedded at compile time.
 pub static MIGRATIONS: Migrations = migrations_macro::embed_migrations!("../migrations");
-pub use migrations_macro::embed_migrations;
+pub use migrations_macro::{embed_migrations, test};
+
 pub use migrator::{Migrator, Outcome, Step, DEFAULT_LOCK_TIMEOUT};
 
 /// Any failure of a migration command, by phase.

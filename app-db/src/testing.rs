@@ -1,22 +1,29 @@
-//! One fresh database per test.
+//! One fresh database per test, migrated in milliseconds.
 //!
-//! [`server`] finds the process-wide test server: the one named by `TEST_DATABASE_URL`, else
-//! `DATABASE_URL`, else a throwaway [`LocalCluster`] started once for the whole test process.
-//! [`TestServer::create_database`] makes a database only that test uses, so tests run in
-//! parallel. It is dropped when the test passes and kept for inspection when it panics.
+//! The short way is the [`#[app_db::test]`](crate::test) attribute: the test receives a
+//! [`TestDatabase`] already at head of the crate's revision table, dropped when the test passes
+//! and kept (its name printed) when it fails.
 //!
 //! ```no_run
-//! #[tokio::test]
-//! async fn creates_a_table() -> Result<(), Box<dyn std::error::Error>> {
-//!     let db = app_db::testing::server().await?.create_database().await?;
-//!     let client = db.connect().await?;
-//!     client.batch_execute("CREATE TABLE t (id int)").await?;
-//!     Ok(())
+//! static MIGRATIONS: app_db::Migrations = app_db::embed_migrations!("../migrations");
+//!
+//! #[app_db::test]
+//! async fn creates_a_session(db: app_db::testing::TestDatabase) {
+//!     let client = db.connect().await.unwrap();
+//!     client.batch_execute("INSERT INTO call_sessions DEFAULT VALUES").await.unwrap();
 //! }
 //! ```
+//!
+//! Underneath, [`server`] finds the test server: the one named by `TEST_DATABASE_URL`, else
+//! `DATABASE_URL`, else a throwaway [`LocalCluster`] shared by the test binaries of the `cargo
+//! test` run ([`LocalCluster::start_shared`]). [`TestServer::migrated_database`] migrates the
+//! revision set once into a template database keyed by its fingerprint and clones it for each
+//! test; [`TestServer::create_database`] gives an empty database. [`round_trip`] checks that
+//! every revision's down script undoes its up script.
 
 use std::env::VarError;
 use std::fmt;
+use std::sync::mpsc;
 
 use tokio::sync::OnceCell;
 use tokio_postgres::config::Host;
@@ -25,7 +32,15 @@ use tokio_postgres::{Client, Config, NoTls};
 use crate::cluster::{ClusterError, LocalCluster};
 use migrations_core::Migrations;
 
+mod database;
+mod runner;
+mod schema;
+mod sweep;
 mod template;
+
+pub use database::TestDatabase;
+pub use runner::{run, Fixture, TestOutcome};
+pub use schema::{round_trip, RoundTripError, Snapshot};
 
 /// Why a test database could not be provided.
 #[derive(Debug, thiserror::Error)]
@@ -102,6 +117,18 @@ pub enum TestingError {
         /// The server's error.
         source: tokio_postgres::Error,
     },
+    /// `APPDB_TEST_CLONE_STRATEGY` holds something other than `file_copy` or `wal_log`.
+    #[error("APPDB_TEST_CLONE_STRATEGY is `{value}`: use file_copy or wal_log, or unset it")]
+    Strategy {
+        /// The value found.
+        value: String,
+    },
+    /// Reading the server's version failed.
+    #[error("could not read the test server's version")]
+    Version {
+        /// The server's error.
+        source: tokio_postgres::Error,
+    },
     /// The runtime used to drop a database could not be built.
     #[error("could not build a runtime to drop a test database")]
     Runtime {
@@ -115,10 +142,14 @@ pub struct TestServer {
     /// Where `CREATE DATABASE` and `DROP DATABASE` are sent.
     admin: Config,
     backend: Backend,
+    /// The `STRATEGY` clause of a clone; empty before PostgreSQL 15, which has no such option.
+    strategy: &'static str,
+    /// Drops finished databases of a throwaway cluster in the background (see `database`).
+    reaper: Option<std::sync::Mutex<mpsc::Sender<String>>>,
 }
 
 enum Backend {
-    /// Never dropped (it lives in a static); its watchdog removes it after the process exits.
+    /// Never dropped (it lives in a static); its watchdog removes it after the run.
     Throwaway(LocalCluster),
     External {
         url: String,
@@ -130,37 +161,49 @@ static SERVER: OnceCell<TestServer> = OnceCell::const_new();
 /// The process-wide test server, started or connected on first use.
 ///
 /// Uses `TEST_DATABASE_URL`, else `DATABASE_URL`, with administrative connections going to the
-/// database that URL names (typically `postgres`); else starts one throwaway cluster.
+/// database that URL names (typically `postgres`); else the run's throwaway cluster. Databases
+/// left by crashed test processes are dropped on first use (see the README's "Test databases").
 pub async fn server() -> Result<&'static TestServer, TestingError> {
     SERVER.get_or_try_init(TestServer::from_env).await
 }
 
 impl TestServer {
     async fn from_env() -> Result<Self, TestingError> {
-        for var in ["TEST_DATABASE_URL", "DATABASE_URL"] {
-            match std::env::var(var) {
-                Ok(url) if !url.trim().is_empty() => {
-                    let admin = url
-                        .parse()
-                        .map_err(|source| TestingError::InvalidUrl { var, source })?;
-                    return Ok(Self {
-                        admin,
-                        backend: Backend::External { url },
-                    });
-                }
-                Ok(_) | Err(VarError::NotPresent) => {}
-                Err(VarError::NotUnicode(_)) => return Err(TestingError::NotUnicode { var }),
+        let (admin, backend) = match configured()? {
+            Some((admin, url)) => (admin, Backend::External { url }),
+            None => {
+                let cluster = LocalCluster::start_shared().await?;
+                (cluster.config("postgres"), Backend::Throwaway(cluster))
             }
+        };
+        let client = connect(&admin).await?;
+        let version: i32 = client
+            .query_one("SELECT current_setting('server_version_num')::int", &[])
+            .await
+            .map_err(|source| TestingError::Version { source })?
+            .get(0);
+        let strategy = strategy(version)?;
+        let local = match &backend {
+            Backend::Throwaway(_) => true,
+            Backend::External { .. } => sweep::is_local(&admin),
+        };
+        if local {
+            sweep::abandoned_databases(&client).await;
         }
-        let cluster = LocalCluster::start_throwaway().await?;
+        // On a throwaway cluster nothing outlives the run, so a drop still queued when the
+        // process exits costs nothing; on a server of the user's, drops happen in the test.
+        let reaper = matches!(backend, Backend::Throwaway(_))
+            .then(|| std::sync::Mutex::new(database::spawn_reaper(admin.clone())));
         Ok(Self {
-            admin: cluster.config("postgres"),
-            backend: Backend::Throwaway(cluster),
+            admin,
+            backend,
+            strategy,
+            reaper,
         })
     }
 
-    /// Creates an empty database named `test_<uuid>` for one test.
-    pub async fn create_database(&self) -> Result<TestDatabase, TestingError> {
+    /// Creates an empty database named `appdb_test_<pid>_<random>` for one test.
+    pub async fn create_database(&'static self) -> Result<TestDatabase, TestingError> {
         self.create(None).await
     }
 
@@ -174,7 +217,7 @@ impl TestServer {
     /// # Ok(()) }
     /// ```
     pub async fn migrated_database(
-        &self,
+        &'static self,
         migrations: &Migrations,
     ) -> Result<TestDatabase, TestingError> {
         self.database_at(migrations, "head").await
@@ -183,7 +226,7 @@ impl TestServer {
     /// A fresh database migrated to `target` (`head`, a version, `head-1`, ...) of `migrations`,
     /// for testing the migrations themselves.
     pub async fn database_at(
-        &self,
+        &'static self,
         migrations: &Migrations,
         target: &str,
     ) -> Result<TestDatabase, TestingError> {
@@ -198,17 +241,17 @@ impl TestServer {
         self.create(Some(&template)).await
     }
 
-    async fn create(&self, template: Option<&str>) -> Result<TestDatabase, TestingError> {
-        let name = format!("test_{}", uuid::Uuid::new_v4().simple());
+    async fn create(&'static self, template: Option<&str>) -> Result<TestDatabase, TestingError> {
+        let random = uuid::Uuid::new_v4().simple().to_string();
+        // The pid lets a later run tell a crashed process's leftovers from a live test's.
+        let name = format!("appdb_test_{}_{}", std::process::id(), &random[..12]);
         let client = connect(&self.admin).await?;
-        // The server's default strategy (WAL_LOG on PG 15). FILE_COPY measured 12.6 vs 22.3 ms
-        // per clone alone, but it checkpoints on every clone, which may serialise parallel tests;
-        // the choice waits for the interleaved benchmark.
         let sql = match template {
             Some(t) => format!(
-                "CREATE DATABASE {} TEMPLATE {}",
+                "CREATE DATABASE {} TEMPLATE {}{}",
                 quote_identifier(&name),
-                quote_identifier(t)
+                quote_identifier(t),
+                self.strategy
             ),
             None => format!("CREATE DATABASE {}", quote_identifier(&name)),
         };
@@ -219,52 +262,51 @@ impl TestServer {
                 name: name.clone(),
                 source,
             })?;
-        let mut config = self.admin.clone();
-        config.dbname(&name);
-        let (url, throwaway) = match &self.backend {
-            Backend::Throwaway(cluster) => (cluster.url(&name), true),
-            Backend::External { url } => (with_dbname(url, &name), false),
-        };
-        Ok(TestDatabase {
-            name,
-            config,
-            url,
-            admin: self.admin.clone(),
-            throwaway,
-        })
+        Ok(TestDatabase::new(self, name))
+    }
+
+    /// The connection string of database `dbname` on this server, in the form of the server's
+    /// own (see [`TestDatabase::url`]): e.g. to hand the server to a child process as its
+    /// `TEST_DATABASE_URL`. It may contain a password.
+    pub fn url(&self, dbname: &str) -> String {
+        match &self.backend {
+            Backend::Throwaway(cluster) => cluster.url(dbname),
+            Backend::External { url } => with_dbname(url, dbname),
+        }
     }
 }
 
-/// A database owned by one test: dropped with the value, unless the thread is panicking, in
-/// which case it is kept and its connection string printed so a failure can be inspected.
-pub struct TestDatabase {
-    name: String,
-    config: Config,
-    url: String,
-    admin: Config,
-    throwaway: bool,
+/// The administrative connection and URL from `TEST_DATABASE_URL` or `DATABASE_URL`.
+fn configured() -> Result<Option<(Config, String)>, TestingError> {
+    for var in ["TEST_DATABASE_URL", "DATABASE_URL"] {
+        match std::env::var(var) {
+            Ok(url) if !url.trim().is_empty() => {
+                let admin = url
+                    .parse()
+                    .map_err(|source| TestingError::InvalidUrl { var, source })?;
+                return Ok(Some((admin, url)));
+            }
+            Ok(_) | Err(VarError::NotPresent) => {}
+            Err(VarError::NotUnicode(_)) => return Err(TestingError::NotUnicode { var }),
+        }
+    }
+    Ok(None)
 }
 
-impl TestDatabase {
-    /// The database name, `test_<uuid>`.
-    pub fn name(&self) -> &str {
-        &self.name
+/// The clone strategy: `FILE_COPY` unless `APPDB_TEST_CLONE_STRATEGY` says otherwise. It copies
+/// the template's files instead of writing every page through the WAL; BENCHMARKS.md has the
+/// measurements behind the choice.
+fn strategy(server_version: i32) -> Result<&'static str, TestingError> {
+    if server_version < 150_000 {
+        return Ok("");
     }
-
-    /// Connection settings for this database.
-    pub fn config(&self) -> &Config {
-        &self.config
-    }
-
-    /// A connection string for this database, in the form of the server's own: a URI when the
-    /// server came from a `postgres://` URL, key=value otherwise. It may contain a password.
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    /// Opens a connection, driving it on a spawned tokio task.
-    pub async fn connect(&self) -> Result<Client, TestingError> {
-        connect(&self.config).await
+    match std::env::var("APPDB_TEST_CLONE_STRATEGY") {
+        Err(_) => Ok(" STRATEGY FILE_COPY"),
+        Ok(value) => match value.to_ascii_lowercase().as_str() {
+            "" | "file_copy" => Ok(" STRATEGY FILE_COPY"),
+            "wal_log" => Ok(" STRATEGY WAL_LOG"),
+            _ => Err(TestingError::Strategy { value }),
+        },
     }
 }
 
@@ -276,62 +318,12 @@ impl fmt::Debug for TestServer {
         debug
             .field("admin", &self.admin)
             .field("throwaway", &throwaway)
+            .field("strategy", &self.strategy.trim())
             .finish()
     }
 }
 
-impl fmt::Debug for TestDatabase {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("TestDatabase");
-        debug
-            .field("name", &self.name)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        if std::thread::panicking() {
-            let psql = describe(&self.config);
-            eprintln!(
-                "test database `{}` kept for inspection: psql '{psql}'",
-                self.name
-            );
-            if self.throwaway {
-                eprintln!("(it goes with the throwaway cluster when the test process exits; set TEST_DATABASE_URL to keep it longer)");
-            }
-            return;
-        }
-        // Drop may run inside a runtime, where blocking on a future panics: use a fresh thread.
-        let (admin, name) = (self.admin.clone(), self.name.clone());
-        let outcome = std::thread::spawn(move || drop_database(&admin, name)).join();
-        match outcome {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => eprintln!("warning: {}", error_chain(&error)),
-            Err(_) => eprintln!("warning: dropping test database `{}` panicked", self.name),
-        }
-    }
-}
-
-fn drop_database(admin: &Config, name: String) -> Result<(), TestingError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let runtime = runtime.map_err(|source| TestingError::Runtime { source })?;
-    runtime.block_on(async {
-        let client = connect(admin).await?;
-        // FORCE ends sessions the test left open, e.g. a connection task still winding down.
-        let sql = format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote_identifier(&name)
-        );
-        let result = client.batch_execute(&sql).await;
-        result.map_err(|source| TestingError::DropDatabase { name, source })
-    })
-}
-
-async fn connect(config: &Config) -> Result<Client, TestingError> {
+pub(crate) async fn connect(config: &Config) -> Result<Client, TestingError> {
     let (client, connection) = config.connect(NoTls).await.map_err(|source| {
         let database = config
             .get_dbname()
@@ -347,7 +339,7 @@ async fn connect(config: &Config) -> Result<Client, TestingError> {
     Ok(client)
 }
 
-fn quote_identifier(name: &str) -> String {
+pub(crate) fn quote_identifier(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
@@ -372,7 +364,7 @@ fn with_dbname(url: &str, dbname: &str) -> String {
 }
 
 /// A key=value description of `config` without its password, safe to print.
-fn describe(config: &Config) -> String {
+pub(crate) fn describe(config: &Config) -> String {
     let hosts: Vec<String> = config
         .get_hosts()
         .iter()
@@ -391,7 +383,7 @@ fn describe(config: &Config) -> String {
     text
 }
 
-fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(cause) = source {
@@ -433,23 +425,6 @@ mod tests {
         let config: Config = url.parse().expect("the derived string parses");
         assert_eq!(config.get_dbname(), Some("test_1"));
         assert_eq!(config.get_user(), Some("me"));
-    }
-
-    #[test]
-    fn debug_leaves_out_the_password() {
-        let url = "postgres://u:secret@h:5433/app";
-        let config: Config = url.parse().expect("valid URL");
-        let admin = config.clone();
-        let (name, url) = ("test_1".to_owned(), url.to_owned());
-        let db = TestDatabase {
-            name,
-            config,
-            url,
-            admin,
-            throwaway: false,
-        };
-        assert!(!format!("{db:?}").contains("secret"));
-        std::mem::forget(db); // no server to drop it on
     }
 
     #[test]

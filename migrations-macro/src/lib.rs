@@ -21,6 +21,7 @@
 mod codegen;
 mod expand;
 mod input;
+mod test_attr;
 
 use proc_macro::TokenStream;
 
@@ -31,4 +32,30 @@ use proc_macro::TokenStream;
 pub fn embed_migrations(tokens: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(tokens as input::Input);
     expand::expand(&input).into()
+}
+
+/// A test that receives its own PostgreSQL database, re-exported as `app_db::test`.
+///
+/// ```ignore
+/// #[app_db::test]                                    // at head of `crate::MIGRATIONS`
+/// async fn a(db: app_db::testing::TestDatabase) {}
+///
+/// #[app_db::test(migrations = my::MIGRATIONS, at = "002")]  // another table, a revision
+/// async fn b(db: app_db::testing::TestDatabase) -> Result<(), Box<dyn std::error::Error>> {
+///     Ok(())
+/// }
+///
+/// #[app_db::test(empty)]                             // no migrations at all
+/// async fn c(db: app_db::testing::TestDatabase) {}
+/// ```
+///
+/// The body runs on a current-thread tokio runtime. The database is dropped when the test
+/// passes and kept, with its name printed, when it panics or returns an error. `crate = path`
+/// says where `app_db` is if it was renamed. Other attributes (`#[ignore]`, `#[should_panic]`)
+/// go on the generated `#[test]`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    let args = syn::parse_macro_input!(args as test_attr::Args);
+    let function = syn::parse_macro_input!(item as syn::ItemFn);
+    test_attr::expand(args, function).into()
 }

@@ -6,17 +6,19 @@ use std::process::{Command, Output, Stdio};
 
 use super::ClusterError;
 
-/// Starts a detached process that stops the server and deletes `root` once this process
-/// has exited, because a cluster kept in a `static` is never dropped.
-pub(super) fn spawn_watchdog(root: &Path, stop: Command) -> Result<(), ClusterError> {
+/// Starts a detached process that stops the server and deletes `root` (and its lock file) once
+/// the process `owner` has exited, because a cluster kept in a `static` is never dropped. A
+/// cluster marked to be kept (see `run::keep`) is left running for a later run to sweep.
+pub(super) fn spawn_watchdog(root: &Path, owner: u32, stop: Command) -> Result<(), ClusterError> {
     // It also quits, harmlessly, once Drop has removed `root`. A zombie counts as gone:
     // an orphaned process may wait a while for init to reap it.
     const SCRIPT: &str = r#"pid=$1 dir=$2; shift 2
 while kill -0 "$pid" 2>/dev/null && ! grep -qs zombie "/proc/$pid/status" && [ -d "$dir" ]
 do sleep 1; done
+[ -e "$dir/keep" ] && exit 0
 "$@" >/dev/null 2>&1
-rm -rf "$dir""#;
-    let pid = std::process::id().to_string();
+rm -rf "$dir" "$dir.lock""#;
+    let pid = owner.to_string();
     let mut cmd = Command::new("setsid");
     cmd.args(["-f", "sh", "-c", SCRIPT, "sh", &pid]).arg(root);
     cmd.arg(stop.get_program())

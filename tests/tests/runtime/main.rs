@@ -8,6 +8,7 @@ mod commands;
 mod concurrency;
 mod embedded;
 mod failures;
+mod hygiene;
 mod offline;
 mod refusals;
 mod targets;

@@ -104,3 +104,54 @@ async fn a_changed_set_gets_a_new_template_and_a_crash_leftover_is_rebuilt() {
         "the new revision is in the new template"
     );
 }
+
+#[tokio::test]
+async fn the_project_revisions_round_trip() {
+    let checked = testing::round_trip(&MIGRATIONS)
+        .await
+        .unwrap_or_else(|error| panic!("{error}: {:?}", std::error::Error::source(&error)));
+    assert_eq!(checked.len(), MIGRATIONS.len(), "none is irreversible");
+}
+
+#[tokio::test]
+async fn a_down_script_that_forgets_something_fails_the_round_trip() {
+    let dir = common::dir(&[
+        (
+            "001_t/up.sql",
+            "CREATE TABLE t (id int PRIMARY KEY, name text);",
+        ),
+        ("001_t/down.sql", "DROP TABLE t;"),
+        (
+            "002_index/up.sql",
+            "CREATE INDEX t_name ON t (name); INSERT INTO t VALUES (1, 'a');",
+        ),
+        ("002_index/down.sql", "DELETE FROM t;"),
+    ]);
+    let set = common::load(dir.path());
+    let error = testing::round_trip(&set)
+        .await
+        .expect_err("002 leaves its index");
+    let text = error.to_string();
+    assert!(
+        text.starts_with("revision 002: down.sql does not undo up.sql"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unexpected index CREATE INDEX t_name ON public.t USING btree (name)"),
+        "{text}"
+    );
+    assert!(!text.contains("rows public.t"), "row counts agree: {text}");
+
+    let dir = common::dir(&[
+        ("001_t/up.sql", "CREATE TABLE t (id int);"),
+        ("001_t/down.sql", "DROP TABLE t;"),
+        ("002_seed/up.sql", "INSERT INTO t VALUES (1), (2);"),
+        ("002_seed/down.sql", "DELETE FROM t WHERE id = 1;"),
+    ]);
+    let error = testing::round_trip(&common::load(dir.path()))
+        .await
+        .expect_err("002 leaves a row");
+    let text = error.to_string();
+    assert!(text.contains("missing rows public.t: 0"), "{text}");
+    assert!(text.contains("unexpected rows public.t: 1"), "{text}");
+}

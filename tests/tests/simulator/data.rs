@@ -1,23 +1,18 @@
 //! Every data-layer function against the real schema, inside one transaction where it helps.
 
 use app_db::data::{store, CallSessionStatus, NewEntity, NewLine, Speaker};
+use app_db::testing::TestDatabase;
 use app_db::MIGRATIONS;
 use serde_json::json;
 
-/// A database at head, cloned from the template (the data layer is what is under test here).
-async fn migrated() -> (app_db::testing::TestDatabase, tokio_postgres::Client) {
-    let server = app_db::testing::server().await.expect("server");
-    let db = server
-        .migrated_database(&MIGRATIONS)
-        .await
-        .expect("migrated database");
-    let client = db.connect().await.expect("connect");
-    (db, client)
+/// A connection to the test's database, cloned from the template at head.
+async fn connect(db: &TestDatabase) -> tokio_postgres::Client {
+    db.connect().await.expect("connect")
 }
 
-#[tokio::test]
-async fn the_five_seeded_scenarios_parse() {
-    let (_db, client) = migrated().await;
+#[app_db::test(migrations = MIGRATIONS)]
+async fn the_five_seeded_scenarios_parse(db: TestDatabase) {
+    let client = connect(&db).await;
     let scenarios = store::list_scenarios(&client, false).await.expect("list");
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     for expected in [
@@ -62,9 +57,9 @@ async fn the_five_seeded_scenarios_parse() {
     assert!(found.is_some(), "names match case-insensitively");
 }
 
-#[tokio::test]
-async fn a_session_records_and_loads_in_order() {
-    let (_db, mut client) = migrated().await;
+#[app_db::test(migrations = MIGRATIONS)]
+async fn a_session_records_and_loads_in_order(db: TestDatabase) {
+    let mut client = connect(&db).await;
     let scenario = store::find_scenario_by_name(&client, "Domestic Violence Call")
         .await
         .expect("q")
@@ -137,9 +132,9 @@ async fn a_session_records_and_loads_in_order() {
     );
 }
 
-#[tokio::test]
-async fn constraints_reject_bad_data() {
-    let (_db, client) = migrated().await;
+#[app_db::test(migrations = MIGRATIONS)]
+async fn constraints_reject_bad_data(db: TestDatabase) {
+    let client = connect(&db).await;
     let scenario = store::find_scenario_by_name(&client, "Burglary in Progress")
         .await
         .expect("q")

@@ -1,0 +1,88 @@
+//! What [`#[app_db::test]`](crate::test) expands to: a runtime, a database, the test body, and
+//! the database's fate decided by the outcome.
+
+use std::fmt;
+use std::future::Future;
+use std::panic::{self, AssertUnwindSafe};
+
+use migrations_core::Migrations;
+
+use super::{error_chain, server, TestDatabase, TestingError};
+
+/// The database a test starts from.
+#[derive(Clone, Copy, Debug)]
+pub enum Fixture {
+    /// An empty database.
+    Empty,
+    /// A database migrated to `target` (`head`, a version, `head-1`, ...) of `migrations`.
+    At {
+        /// The revision table.
+        migrations: &'static Migrations,
+        /// Where to migrate to.
+        target: &'static str,
+    },
+}
+
+/// What a test body may return: `()`, or a `Result` whose error is `Debug`, as for `#[test]`.
+pub trait TestOutcome {
+    /// The failure to report, if the test failed.
+    fn failure(self) -> Option<String>;
+}
+
+impl TestOutcome for () {
+    fn failure(self) -> Option<String> {
+        None
+    }
+}
+
+impl<E: fmt::Debug> TestOutcome for Result<(), E> {
+    fn failure(self) -> Option<String> {
+        self.err().map(|error| format!("Error: {error:?}"))
+    }
+}
+
+/// Runs the test `name`: makes the database `fixture` describes, runs `body` with it on a
+/// current-thread tokio runtime, then drops the database if the test passed, or keeps it and
+/// prints its name if the body panicked or returned an error. Panics to fail the test.
+///
+/// This is what `#[app_db::test]` calls; call it directly to choose the fixture at run time.
+pub fn run<F, Fut>(name: &str, fixture: Fixture, body: F)
+where
+    F: FnOnce(TestDatabase) -> Fut,
+    Fut: Future,
+    Fut::Output: TestOutcome,
+{
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|error| panic!("{name}: could not build a tokio runtime: {error}"));
+    let db = match runtime.block_on(database(fixture)) {
+        Ok(db) => db,
+        Err(error) => panic!("{name}: no test database: {}", error_chain(&error)),
+    };
+    let handle = db.borrowed();
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(body(handle))));
+    // Ends the test's connection tasks before the database is dropped or inspected.
+    drop(runtime);
+    match outcome {
+        Ok(result) => match result.failure() {
+            None => drop(db),
+            Some(failure) => {
+                db.keep(name);
+                panic!("{failure}");
+            }
+        },
+        Err(payload) => {
+            db.keep(name);
+            panic::resume_unwind(payload);
+        }
+    }
+}
+
+async fn database(fixture: Fixture) -> Result<TestDatabase, TestingError> {
+    let server = server().await?;
+    match fixture {
+        Fixture::Empty => server.create_database().await,
+        Fixture::At { migrations, target } => server.database_at(migrations, target).await,
+    }
+}

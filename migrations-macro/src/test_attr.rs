@@ -1,0 +1,128 @@
+//! `#[app_db::test]`: parses the attribute's arguments and the test function, and expands to a
+//! plain `#[test]` that hands the body to `app_db::testing::run`.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Error, ItemFn, LitStr, Path, Token};
+
+/// The attribute's arguments.
+pub(crate) struct Args {
+    migrations: Option<Path>,
+    at: Option<LitStr>,
+    empty: bool,
+    krate: Option<Path>,
+}
+
+impl Parse for Args {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let mut args = Args {
+            migrations: None,
+            at: None,
+            empty: false,
+            krate: None,
+        };
+        while !input.is_empty() {
+            let key: syn::Ident = if input.peek(Token![crate]) {
+                let token: Token![crate] = input.parse()?;
+                syn::Ident::new("crate", token.span)
+            } else {
+                input.parse()?
+            };
+            match key.to_string().as_str() {
+                "empty" => args.empty = true,
+                "migrations" => args.migrations = Some(value(input)?),
+                "at" => args.at = Some(value(input)?),
+                "crate" => args.krate = Some(value(input)?),
+                other => {
+                    let message = format!("unknown argument `{other}`: expected `migrations = path`, `at = \"target\"`, `empty` or `crate = path`");
+                    return Err(Error::new(key.span(), message));
+                }
+            }
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        let revision = args.at.as_ref().map(LitStr::span);
+        if let Some(span) = revision.or(args.migrations.as_ref().map(Spanned::span)) {
+            if args.empty {
+                let message = "`empty` gives a database without migrations: drop `migrations` and `at`, or drop `empty`";
+                return Err(Error::new(span, message));
+            }
+        }
+        Ok(args)
+    }
+}
+
+fn value<T: Parse>(input: ParseStream<'_>) -> syn::Result<T> {
+    input.parse::<Token![=]>()?;
+    input.parse()
+}
+
+/// The expansion, or the errors explaining why the function cannot be a database test.
+pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
+    let mut errors: Option<Error> = None;
+    let mut error = |span: proc_macro2::Span, message: &str| {
+        let new = Error::new(span, message);
+        match &mut errors {
+            Some(all) => all.combine(new),
+            None => errors = Some(new),
+        }
+    };
+    let signature = &function.sig;
+    if signature.asyncness.is_none() {
+        error(
+            signature.fn_token.span,
+            "a database test must be `async fn`",
+        );
+    }
+    if signature.inputs.len() != 1 {
+        error(
+            signature.paren_token.span.join(),
+            "a database test takes one argument, its database: `db: app_db::testing::TestDatabase`",
+        );
+    }
+    if !signature.generics.params.is_empty() {
+        error(
+            signature.generics.span(),
+            "a database test cannot be generic",
+        );
+    }
+    if let Some(errors) = errors {
+        return errors.to_compile_error();
+    }
+    let krate = args.krate.unwrap_or_else(|| syn::parse_quote!(::app_db));
+    let fixture = if args.empty {
+        quote!(#krate::testing::Fixture::Empty)
+    } else {
+        let migrations = args
+            .migrations
+            .unwrap_or_else(|| syn::parse_quote!(crate::MIGRATIONS));
+        let target = args.at.map_or_else(|| quote!("head"), |at| quote!(#at));
+        // Spanned at the path, so that a missing `MIGRATIONS` is reported where it is named.
+        let reference = quote_spanned!(migrations.span()=> &#migrations);
+        quote!(#krate::testing::Fixture::At { migrations: #reference, target: #target })
+    };
+    let ItemFn {
+        attrs,
+        vis,
+        sig,
+        block,
+    } = function;
+    let name = &sig.ident;
+    let mut body = sig.clone();
+    body.ident = format_ident!("__app_db_test_body");
+    quote! {
+        #[::core::prelude::v1::test]
+        #(#attrs)*
+        #vis fn #name() {
+            #body #block
+            #krate::testing::run(
+                ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
+                #fixture,
+                __app_db_test_body,
+            )
+        }
+    }
+}
