@@ -33,10 +33,26 @@ pub mod target;
 pub mod testing;
 
 pub use migrations_core::{self, Migrations};
+/// The PostgreSQL client the runtime and [`testing`] hand out, for naming its types.
+pub use tokio_postgres;
 
 /// The simulator's revisions (`migrations/` at the workspace root), embedded at compile time.
 pub static MIGRATIONS: Migrations = migrations_macro::embed_migrations!("../migrations");
-pub use migrations_macro::{embed_migrations, test};
+pub use migrations_macro::test;
+
+#[doc(hidden)]
+pub use migrations_macro::embed_migrations as __embed_migrations;
+
+/// `migrations_macro::embed_migrations!`, reaching `migrations_core` through this crate, so that
+/// a crate depending only on `app-db` can embed its directory:
+/// `static MIGRATIONS: app_db::Migrations = app_db::embed_migrations!("migrations");`.
+/// The same arguments are accepted, except `crate`.
+#[macro_export]
+macro_rules! embed_migrations {
+    ($path:literal $(, $($argument:tt)*)?) => {
+        $crate::__embed_migrations!($path, crate = $crate::migrations_core $(, $($argument)*)?)
+    };
+}
 
 pub use migrator::{Migrator, Outcome, Step, DEFAULT_LOCK_TIMEOUT};
 

@@ -1,0 +1,2 @@
+ALTER TABLE users ADD COLUMN email text;
+CREATE UNIQUE INDEX users_email ON users (lower(email));
