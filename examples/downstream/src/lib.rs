@@ -23,29 +23,30 @@ pub async fn add_user(
 mod tests {
     use app_db::testing::TestDatabase;
 
+    type Result = std::result::Result<(), Box<dyn std::error::Error>>;
+
     #[app_db::test]
-    async fn emails_are_unique_whatever_their_case(db: TestDatabase) {
-        let client = db.connect().await.unwrap();
-        super::add_user(&client, "Ada", "ada@example.com")
-            .await
-            .unwrap();
+    async fn emails_are_unique_whatever_their_case(db: TestDatabase) -> Result {
+        let client = db.connect().await?;
+        super::add_user(&client, "Ada", "ada@example.com").await?;
         assert!(super::add_user(&client, "Ada", "ADA@example.com")
             .await
             .is_err());
+        Ok(())
     }
 
     #[app_db::test(at = "001")]
-    async fn revision_001_has_no_email_column(db: TestDatabase) {
-        let client = db.connect().await.unwrap();
+    async fn revision_001_has_no_email_column(db: TestDatabase) -> Result {
+        let client = db.connect().await?;
         let error = client.execute("UPDATE users SET email = 'x'", &[]).await;
         assert!(error.is_err());
+        Ok(())
     }
 
     #[app_db::test(empty)]
-    async fn every_revision_round_trips(_db: TestDatabase) {
-        let checked = app_db::testing::round_trip(&super::MIGRATIONS)
-            .await
-            .unwrap();
+    async fn every_revision_round_trips(_db: TestDatabase) -> Result {
+        let checked = app_db::testing::round_trip(&super::MIGRATIONS).await?;
         assert_eq!(checked, ["001", "002"]);
+        Ok(())
     }
 }
