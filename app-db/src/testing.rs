@@ -39,7 +39,7 @@ mod sweep;
 mod template;
 
 pub use database::TestDatabase;
-pub use runner::{run, Fixture, TestOutcome};
+pub use runner::{run, run_should_panic, Fixture, TestOutcome};
 pub use schema::{round_trip, RoundTripError, Snapshot};
 
 /// Why a test database could not be provided.

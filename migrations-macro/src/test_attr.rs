@@ -111,6 +111,14 @@ pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
         block,
     } = function;
     let name = &sig.ident;
+    // A panic is what a `#[should_panic]` test is for: its database need not be kept.
+    let should_panic = attrs
+        .iter()
+        .any(|attr| attr.path().is_ident("should_panic"));
+    let runner = match should_panic {
+        true => format_ident!("run_should_panic"),
+        false => format_ident!("run"),
+    };
     let mut body = sig.clone();
     body.ident = format_ident!("__app_db_test_body");
     quote! {
@@ -118,7 +126,7 @@ pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
         #(#attrs)*
         #vis fn #name() {
             #body #block
-            #krate::testing::run(
+            #krate::testing::#runner(
                 ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
                 #fixture,
                 __app_db_test_body,

@@ -52,6 +52,25 @@ where
     Fut: Future,
     Fut::Output: TestOutcome,
 {
+    execute(name, fixture, body, false);
+}
+
+/// [`run`] for a `#[should_panic]` test: a panic is its success, so the database is dropped.
+pub fn run_should_panic<F, Fut>(name: &str, fixture: Fixture, body: F)
+where
+    F: FnOnce(TestDatabase) -> Fut,
+    Fut: Future,
+    Fut::Output: TestOutcome,
+{
+    execute(name, fixture, body, true);
+}
+
+fn execute<F, Fut>(name: &str, fixture: Fixture, body: F, should_panic: bool)
+where
+    F: FnOnce(TestDatabase) -> Fut,
+    Fut: Future,
+    Fut::Output: TestOutcome,
+{
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -73,7 +92,10 @@ where
             }
         },
         Err(payload) => {
-            db.keep(name);
+            match should_panic {
+                true => drop(db),
+                false => db.keep(name),
+            }
             panic::resume_unwind(payload);
         }
     }

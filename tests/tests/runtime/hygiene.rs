@@ -48,7 +48,12 @@ async fn child_crashes(db: TestDatabase) {
 fn child(filter: &str, server: &testing::TestServer) -> (Output, Vec<String>) {
     let exe = std::env::current_exe().expect("the test binary");
     let output = Command::new(exe)
-        .args([filter, "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            filter,
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("TEST_DATABASE_URL", server.url("postgres"))
         .env(CHILD, "1")
         .output()
@@ -151,4 +156,11 @@ async fn the_attribute_gives_a_database_at_the_chosen_revision(db: TestDatabase)
     let client = db.connect().await.expect("connect");
     let versions = crate::common::recorded(&client).await;
     assert_eq!(versions.len(), MIGRATIONS.len() - 1);
+}
+
+#[app_db::test(migrations = MIGRATIONS)]
+#[should_panic(expected = "an expected panic")]
+async fn a_should_panic_test_passes_by_panicking(db: TestDatabase) {
+    println!("database: {}", db.name());
+    panic!("an expected panic");
 }
