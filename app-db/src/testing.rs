@@ -237,8 +237,20 @@ impl TestServer {
             })?
             .level;
         let template = template::name(migrations, level);
-        template::ensure(&self.admin, migrations, target, &template).await?;
-        self.create(Some(&template)).await
+        if !template::known(&template) {
+            template::ensure(&self.admin, migrations, target, &template).await?;
+        }
+        match self.create(Some(&template)).await {
+            // Dropped behind our back since we built or checked it: build it again, once.
+            Err(TestingError::CreateDatabase { source, .. })
+                if source.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_DATABASE) =>
+            {
+                template::forget(&template);
+                template::ensure(&self.admin, migrations, target, &template).await?;
+                self.create(Some(&template)).await
+            }
+            result => result,
+        }
     }
 
     async fn create(&'static self, template: Option<&str>) -> Result<TestDatabase, TestingError> {

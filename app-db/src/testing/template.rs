@@ -2,6 +2,9 @@
 //! and target, and every test gets a clone (`CREATE DATABASE ... TEMPLATE`), which costs
 //! milliseconds instead of replaying every revision.
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
 use migrations_core::Migrations;
 use tokio_postgres::{Client, Config};
 
@@ -15,6 +18,27 @@ pub(super) fn name(migrations: &Migrations, level: usize) -> String {
         "appdb_tmpl_{}_{level}",
         &migrations.fingerprint().to_hex()[..16]
     )
+}
+
+/// Templates this process has built or found complete, so that later tests skip the check.
+static KNOWN: Mutex<BTreeSet<String>> = Mutex::new(BTreeSet::new());
+
+/// True when this process has already seen the template `name` complete.
+pub(super) fn known(name: &str) -> bool {
+    KNOWN.lock().is_ok_and(|known| known.contains(name))
+}
+
+/// Forgets the template `name`, found missing after all.
+pub(super) fn forget(name: &str) {
+    if let Ok(mut known) = KNOWN.lock() {
+        known.remove(name);
+    }
+}
+
+fn remember(name: &str) {
+    if let Ok(mut known) = KNOWN.lock() {
+        known.insert(name.to_owned());
+    }
 }
 
 /// Makes sure the template `name` exists, migrated to `target`. Several test processes may race
@@ -44,11 +68,16 @@ pub(super) async fn ensure(
         .await
         .map_err(failed)?;
     match row.map(|r| r.get::<_, bool>(0)) {
-        Some(true) => return Ok(()),
+        Some(true) => {
+            remember(name);
+            return Ok(());
+        }
         Some(false) => drop_database(&client, name).await?,
         None => {}
     }
-    build(&client, admin, migrations, target, name).await
+    build(&client, admin, migrations, target, name).await?;
+    remember(name);
+    Ok(())
 }
 
 async fn build(

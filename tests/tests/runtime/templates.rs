@@ -155,3 +155,25 @@ async fn a_down_script_that_forgets_something_fails_the_round_trip() {
     assert!(text.contains("missing rows public.t: 0"), "{text}");
     assert!(text.contains("unexpected rows public.t: 1"), "{text}");
 }
+
+#[tokio::test]
+async fn a_template_dropped_behind_our_back_is_rebuilt() {
+    let dir = common::tables(3);
+    let set: &'static migrations_core::Migrations = Box::leak(Box::new(common::load(dir.path())));
+    let server = testing::server().await.expect("server");
+    let first = server
+        .migrated_database(set)
+        .await
+        .expect("builds the template");
+    let template = format!("appdb_tmpl_{}_3", &set.fingerprint().to_hex()[..16]);
+    let admin = first.connect().await.expect("connect");
+    for sql in [
+        format!("ALTER DATABASE \"{template}\" IS_TEMPLATE false"),
+        format!("DROP DATABASE \"{template}\""),
+    ] {
+        let dropped = admin.batch_execute(&sql).await;
+        dropped.expect("drop the template as a cleanup script might");
+    }
+    let second = server.migrated_database(set).await.expect("rebuilt");
+    assert_eq!(versions(&second).await.len(), 3);
+}
