@@ -1,0 +1,20 @@
+//! Benchmarks of app-db against its peers, in a workspace of their own so that criterion and
+//! sqlx stay out of the project's normal build and CI.
+//!
+//! The `test_db` bench measures W3, the time a test waits for a fresh database at head: our
+//! template clone (`app_db::testing`) against sqlx's replay of every migration (what
+//! `#[sqlx::test]` does), on the 911 schema and on a synthetic 200-revision history. The
+//! `report` binary prints the medians and ratios as a markdown table.
+//!
+//! ```
+//! let revisions = appdb_benches::synthetic::generate(3);
+//! let dir = tempfile::tempdir().unwrap();
+//! appdb_benches::layout::write_directories(dir.path(), &revisions).unwrap();
+//! let loaded = migrations_core::load_dir(dir.path(), "synthetic", Default::default()).unwrap();
+//! assert_eq!(loaded.len(), 3);
+//! ```
+
+pub mod layout;
+pub mod results;
+pub mod synthetic;
+pub mod url;
