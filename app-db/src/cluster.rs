@@ -1,9 +1,10 @@
 //! A private PostgreSQL cluster run from the local server binaries.
 //!
-//! Tests use [`LocalCluster::start_throwaway`]: a cluster in a temporary directory, stopped and
-//! deleted when the value is dropped or, since test binaries keep it in a `static` whose
-//! destructor never runs, by a watchdog process once the test process has exited. Developers
-//! use [`LocalCluster::ensure_persistent`] for a cluster kept between runs.
+//! Tests use [`LocalCluster::start_shared`] or [`LocalCluster::start_throwaway`]: a cluster in a
+//! temporary directory (`APPDB_TEST_CLUSTER_DIR`, else `/dev/shm` when it is a tmpfs of 1 GiB or
+//! more, else `TMPDIR`), stopped and deleted by a watchdog process once its owner (the cargo
+//! process of the test run, or the test process) has exited, or when the value is dropped.
+//! Developers use [`LocalCluster::ensure_persistent`] for a cluster kept between runs.
 //!
 //! Both listen only on a Unix socket in a directory of their own, so any number of them run
 //! side by side on port 5432 without clashing with each other or with a system server. As root,
@@ -135,8 +136,8 @@ struct Profile {
 const THROWAWAY: Profile = Profile {
     initdb_flags: &["--no-sync"],
     settings: "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n",
-    path_hint: "set TMPDIR to a short directory every user can enter, e.g. /tmp",
-    start_hint: "check free memory and free space in the temp directory (TMPDIR)",
+    path_hint: "set APPDB_TEST_CLUSTER_DIR to a short directory every user can enter, e.g. /tmp",
+    start_hint: "check free memory and free space in the cluster's directory (APPDB_TEST_CLUSTER_DIR, else /dev/shm or TMPDIR)",
 };
 
 const PERSISTENT: Profile = Profile {
@@ -168,7 +169,7 @@ impl LocalCluster {
         run::sweep(&binaries).await;
         let suffix = uuid::Uuid::new_v4().simple().to_string();
         let name = format!("appdb-pg-{}-{}", std::process::id(), &suffix[..12]);
-        let root = std::env::temp_dir().join(name);
+        let root = run::parent_dir().join(name);
         let owner = run::Owner::current().map_or(std::process::id(), |owner| owner.pid);
         let mut cluster = Self::create_throwaway(binaries, root, owner).await?;
         cluster.delete_on_drop = true;
@@ -185,7 +186,7 @@ impl LocalCluster {
         };
         let binaries = Binaries::locate()?;
         run::sweep(&binaries).await;
-        let root = std::env::temp_dir().join(format!("appdb-run-{key}"));
+        let root = run::parent_dir().join(format!("appdb-run-{key}"));
         let lock_path = run::lock_path(&root);
         // Held until this function returns, so that one process starts the cluster and the
         // others wait for it. The OS releases it if we die, and a half-built one is redone.

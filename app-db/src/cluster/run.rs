@@ -67,6 +67,46 @@ pub(super) fn current() -> Option<(String, Owner)> {
     (comm.trim() == "cargo").then(|| (format!("cargo-{}-{}", parent.pid, parent.start), parent))
 }
 
+/// Smallest tmpfs we put a throwaway cluster on: room for a few hundred test databases.
+const MIN_SHM_BYTES: u64 = 1 << 30;
+
+/// Where throwaway clusters live: `APPDB_TEST_CLUSTER_DIR` if set; else `/dev/shm` when it is
+/// a tmpfs of at least 1 GiB, because cloning and dropping databases writes every page of the
+/// template, and on a disk sustained clones were measured 6x slower (229 vs 35 ms per clone and
+/// drop of an 18 MB template) once the kernel starts throttling writeback; else the temp dir.
+pub(super) fn parent_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("APPDB_TEST_CLUSTER_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir);
+    }
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap_or_default();
+    match shm_size(&mounts) {
+        Some(size) if size >= MIN_SHM_BYTES => PathBuf::from("/dev/shm"),
+        _ => std::env::temp_dir(),
+    }
+}
+
+/// The size of the tmpfs mounted on `/dev/shm`, from `/proc/mounts`; `u64::MAX` for one
+/// without a size option (the kernel's default, half the memory).
+fn shm_size(mounts: &str) -> Option<u64> {
+    let line = mounts.lines().find(|line| {
+        let mut fields = line.split_whitespace().skip(1);
+        (fields.next(), fields.next()) == (Some("/dev/shm"), Some("tmpfs"))
+    })?;
+    let options = line.split_whitespace().nth(3)?;
+    let Some(size) = options.split(',').find_map(|o| o.strip_prefix("size=")) else {
+        return Some(u64::MAX);
+    };
+    let (digits, unit) = size.split_at(size.trim_end_matches(char::is_alphabetic).len());
+    let scale = match unit {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return None,
+    };
+    digits.parse::<u64>().ok().map(|n| n.saturating_mul(scale))
+}
+
 /// Marks the cluster at `root` to be left running when its owner exits, because a failing test
 /// kept a database in it for inspection. The next test run removes it.
 pub(super) fn keep(root: &Path) -> std::io::Result<()> {
@@ -77,9 +117,17 @@ pub(super) fn keep(root: &Path) -> std::io::Result<()> {
 /// earlier run, or left by one whose watchdog was killed. Failures are ignored: another
 /// process may be removing the same directory, or it may belong to another user.
 pub(super) async fn sweep(binaries: &Binaries) {
-    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
-        return;
-    };
+    let mut parents = vec![
+        parent_dir(),
+        std::env::temp_dir(),
+        PathBuf::from("/dev/shm"),
+    ];
+    parents.sort();
+    parents.dedup();
+    let entries = parents
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
@@ -164,6 +212,16 @@ mod tests {
         for root in [live, unowned] {
             std::fs::remove_dir_all(root).expect("cleanup");
         }
+    }
+
+    #[test]
+    fn shm_size_is_read_from_the_mount_options() {
+        let mounts = "proc /proc proc rw 0 0\ntmpfs /dev/shm tmpfs rw,nosuid,size=24684096k 0 0\n";
+        assert_eq!(shm_size(mounts), Some(24_684_096 << 10));
+        let small = "shm /dev/shm tmpfs rw,size=65536k 0 0\n";
+        assert!(shm_size(small).is_some_and(|size| size < MIN_SHM_BYTES));
+        assert_eq!(shm_size("tmpfs /dev/shm tmpfs rw 0 0\n"), Some(u64::MAX));
+        assert_eq!(shm_size("overlay / overlay rw 0 0\n"), None);
     }
 
     #[test]
