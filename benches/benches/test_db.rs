@@ -2,6 +2,9 @@
 //!
 //! - `appdb_template_clone`: `app_db::testing`'s `migrated_database` (a clone of a template
 //!   migrated once per revision set), then `connect` and `SELECT 1`.
+//! - `schema_per_test_replay`: the alternative to a database per test: one shared database, a
+//!   fresh schema per test (`CREATE SCHEMA`, `search_path`), every revision replayed into it by
+//!   our runtime, since PostgreSQL cannot clone a schema.
 //! - `sqlx_replay`: what `#[sqlx::test]` does: `CREATE DATABASE` on a fresh admin connection,
 //!   connect to the new database, `Migrator::run` every migration, then `SELECT 1`.
 //!
@@ -16,7 +19,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use app_db::cluster::LocalCluster;
-use appdb_benches::results::{self, Set, OURS, PEER, SETS};
+use appdb_benches::results::{self, Set, OURS, PEER, SCHEMA, SETS};
 use appdb_benches::{layout, synthetic, url};
 use criterion::{Criterion, SamplingMode};
 use migrations_core::Migrations;
@@ -133,6 +136,14 @@ async fn prepare(dir: &Path) -> Fallible<Vec<Bench>> {
     for bench in &benches {
         check_same_schema(bench).await?;
     }
+    let mut admin = PgConnection::connect_with(&benches[0].server).await?;
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {SHARED_DB} WITH (FORCE)"),
+        format!("CREATE DATABASE {SHARED_DB}"),
+    ] {
+        admin.execute(AssertSqlSafe(sql)).await?;
+    }
+    admin.close().await?;
     Ok(benches)
 }
 
@@ -177,6 +188,15 @@ fn run_criterion(criterion: &mut Criterion, rt: &tokio::runtime::Runtime, bench:
                 total += ours_once(&bench.ours)
                     .await
                     .unwrap_or_else(|e| fail(OURS, e));
+            }
+            total
+        })
+    });
+    group.bench_function(SCHEMA, |b| {
+        b.to_async(rt).iter_custom(|iters| async move {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                total += schema_once(bench).await.unwrap_or_else(|e| fail(SCHEMA, e));
             }
             total
         })
@@ -233,6 +253,43 @@ async fn ours_create(
     let elapsed = start.elapsed();
     assert_eq!(one, 1);
     Ok((elapsed, db, client))
+}
+
+/// The database every schema-per-test test shares, created on first use.
+const SHARED_DB: &str = "schema_per_test";
+
+/// One test's wait with a schema of its own in a shared database: connect, create the schema,
+/// replay every revision into it (history table included), `SELECT 1`. The schema is dropped
+/// after the clock stops.
+async fn schema_once(bench: &Bench) -> Fallible<Duration> {
+    let mut config = app_db::testing::server()
+        .await?
+        .url(SHARED_DB)
+        .parse::<tokio_postgres::Config>()?;
+    config.application_name("schema_per_test");
+    let schema = format!("s_{}", uuid::Uuid::new_v4().simple());
+    let start = Instant::now();
+    let (mut client, connection) = config.connect(tokio_postgres::NoTls).await?;
+    let driver = tokio::spawn(connection);
+    client
+        .batch_execute(&format!(
+            "CREATE SCHEMA {schema}; SET search_path TO {schema}"
+        ))
+        .await?;
+    let table = app_db::history::HistoryTable::parse(&format!("{schema}.schema_revisions"))?;
+    app_db::Migrator::new(&bench.ours)
+        .with_table(table)
+        .upgrade(&mut client, "head")
+        .await?;
+    let one: i32 = client.query_one("SELECT 1", &[]).await?.get(0);
+    let elapsed = start.elapsed();
+    assert_eq!(one, 1);
+    client
+        .batch_execute(&format!("DROP SCHEMA {schema} CASCADE"))
+        .await?;
+    drop(client);
+    driver.await??;
+    Ok(elapsed)
 }
 
 /// One test's wait with `#[sqlx::test]`'s approach. The database is dropped after the clock

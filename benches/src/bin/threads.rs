@@ -8,7 +8,7 @@
 //! of `integration-tests` (every test there uses its own database). Configurations are
 //! interleaved and repeated (`--reps`, default 2), and the median run of each is reported.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, ExitCode};
 use std::time::Instant;
 
@@ -76,7 +76,7 @@ fn cargo(root: &Path) -> Command {
     cmd
 }
 
-fn build(root: &PathBuf) -> Result<(), String> {
+fn build(root: &Path) -> Result<(), String> {
     let status = cargo(root).arg("--no-run").status();
     match status {
         Ok(status) if status.success() => Ok(()),
@@ -85,7 +85,7 @@ fn build(root: &PathBuf) -> Result<(), String> {
 }
 
 /// One timed `cargo test` run: seconds and the number of tests that passed.
-fn run(root: &PathBuf, strategy: &str, threads: usize) -> Result<(f64, usize), String> {
+fn run(root: &Path, strategy: &str, threads: usize) -> Result<(f64, usize), String> {
     let start = Instant::now();
     let output = cargo(root)
         .args(["--", &format!("--test-threads={threads}")])
