@@ -56,7 +56,17 @@ impl Owner {
 
 /// The run this test process belongs to: a key naming it and the process that owns it. `None`
 /// when the process was not started by cargo (a test binary run by hand, or a program).
+///
+/// `APPDB_TEST_RUN_OWNER=<pid>` names the owner explicitly, for harnesses other than cargo:
+/// every process given the same pid shares one cluster, stopped when that process exits.
 pub(super) fn current() -> Option<(String, Owner)> {
+    if let Some(pid) = std::env::var("APPDB_TEST_RUN_OWNER")
+        .ok()
+        .and_then(|p| p.parse().ok())
+    {
+        let owner = Owner::of(pid)?;
+        return Some((format!("owner-{}-{}", owner.pid, owner.start), owner));
+    }
     let parent = Owner::of(std::os::unix::process::parent_id())?;
     let comm = std::fs::read_to_string(format!("/proc/{}/comm", parent.pid)).ok()?;
     if let Ok(id) = std::env::var("NEXTEST_RUN_ID") {

@@ -164,3 +164,61 @@ async fn a_should_panic_test_passes_by_panicking(db: TestDatabase) {
     println!("database: {}", db.name());
     panic!("an expected panic");
 }
+
+#[app_db::test(empty)]
+#[ignore = "a fixture: run by the hygiene tests in a child process"]
+async fn child_reports_its_server(_db: TestDatabase) {
+    let server = testing::server().await.expect("server");
+    println!("database: {}", server.url("postgres"));
+}
+
+#[tokio::test]
+async fn processes_of_one_run_share_one_cluster_started_once() {
+    let exe = std::env::current_exe().expect("the test binary");
+    let me = std::process::id();
+    // Three processes of one run start at once: one starts the cluster, the others wait for it.
+    let children: Vec<_> = (0..3)
+        .map(|_| {
+            Command::new(&exe)
+                .args(["hygiene::child_reports_its_server", "--include-ignored"])
+                .args(["--nocapture", "--exact"])
+                .env("APPDB_TEST_RUN_OWNER", me.to_string())
+                .env_remove("TEST_DATABASE_URL")
+                .env_remove("DATABASE_URL")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("the test binary runs")
+        })
+        .collect();
+    let mut servers = Vec::new();
+    for child in children {
+        let output = child.wait_with_output().expect("the child finishes");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = stdout
+            .lines()
+            .find_map(|line| Some(&line[line.find("database: ")? + 10..]));
+        servers.push(
+            line.expect("the child printed its server")
+                .trim()
+                .to_owned(),
+        );
+    }
+    assert!(servers.iter().all(|s| s == &servers[0]), "{servers:?}");
+    assert!(
+        servers[0].contains(&format!("/appdb-run-owner-{me}-")),
+        "{}",
+        servers[0]
+    );
+    // The children are gone; the cluster is ours until this process exits.
+    let (client, connection) = tokio_postgres::connect(&servers[0], tokio_postgres::NoTls)
+        .await
+        .expect("the run's cluster outlives the processes that used it");
+    tokio::spawn(connection);
+    client.batch_execute("SELECT 1").await.expect("query");
+}
