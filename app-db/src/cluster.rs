@@ -21,108 +21,22 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use process::{output_tail, run, run_checked, tail, Binaries};
 
+mod error;
 mod process;
 mod run;
+mod throwaway;
+
+pub use error::ClusterError;
 
 /// The port in every socket file name; harmless to share because socket directories are private.
 const PORT: u16 = 5432;
 /// Linux's `sun_path` holds 108 bytes including the trailing NUL.
 const MAX_SOCKET_PATH: usize = 107;
-
-/// Why a [`LocalCluster`] could not be created or started.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ClusterError {
-    /// A server binary is neither on `PATH` nor under `/usr/lib/postgresql/*/bin`.
-    #[error("{program} not found on PATH: install PostgreSQL 15 server binaries (Debian: postgresql-15)")]
-    BinaryNotFound {
-        /// The missing program, e.g. `initdb`.
-        program: &'static str,
-    },
-    /// We run as root, postgres refuses to, and there is no `postgres` user to switch to.
-    #[error("running as root without a `postgres` user to run the server: create one (useradd --system postgres) or run as an ordinary user")]
-    NoPostgresUser,
-    /// The `postgres` user cannot enter a directory on the way to the cluster.
-    #[error("directory {dir} is not searchable by the postgres user, so the server cannot reach {target}: {hint}")]
-    NotTraversable {
-        /// The first directory the `postgres` user cannot enter.
-        dir: PathBuf,
-        /// The cluster directory behind it.
-        target: PathBuf,
-        /// What to do instead.
-        hint: &'static str,
-    },
-    /// The socket path is too long for a socket address, or not UTF-8 and so cannot be written
-    /// into `postgresql.conf`.
-    #[error("socket path {path} is unusable ({problem}): {hint}")]
-    SocketPath {
-        /// The socket file path.
-        path: PathBuf,
-        /// What is wrong with it.
-        problem: &'static str,
-        /// What to do instead.
-        hint: &'static str,
-    },
-    /// A file system operation failed.
-    #[error("could not {action} {path}: check its permissions and the free disk space")]
-    Io {
-        /// What we were doing, e.g. `create directory`.
-        action: &'static str,
-        /// The file or directory involved.
-        path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// A helper program could not be started at all.
-    #[error("could not run `{command}`: check that it is installed and executable")]
-    Spawn {
-        /// The command line.
-        command: String,
-        /// The underlying error.
-        source: io::Error,
-    },
-    /// A helper program such as `initdb` or `chown` ran and failed.
-    #[error("`{command}` failed ({status}):\n{output}\n{hint}")]
-    Command {
-        /// The command line.
-        command: String,
-        /// How it exited.
-        status: ExitStatus,
-        /// The last lines of its stderr, or of its stdout when stderr is empty.
-        output: String,
-        /// What to do.
-        hint: &'static str,
-    },
-    /// `pg_ctl start` failed.
-    #[error("postgres did not start from {data_dir}; pg_ctl said:\n{output}\nlast lines of {log_file}:\n{log_tail}\n{hint}")]
-    Start {
-        /// The cluster's data directory.
-        data_dir: PathBuf,
-        /// The last lines of pg_ctl's output.
-        output: String,
-        /// The server log.
-        log_file: PathBuf,
-        /// The last lines of the server log.
-        log_tail: String,
-        /// What to do.
-        hint: &'static str,
-    },
-    /// The server reported that it started, but refuses connections.
-    #[error("postgres started but refuses connections in {socket_dir}: see {log_file}")]
-    Connect {
-        /// The socket directory.
-        socket_dir: PathBuf,
-        /// The server log.
-        log_file: PathBuf,
-        /// The last connection error.
-        source: tokio_postgres::Error,
-    },
-}
 
 /// What differs between a throwaway and a persistent cluster.
 struct Profile {
@@ -162,119 +76,6 @@ pub struct LocalCluster {
 }
 
 impl LocalCluster {
-    /// Creates and starts a cluster in a fresh temporary directory, removed when the value is
-    /// dropped or, failing that, within a few seconds of this process exiting.
-    pub async fn start_throwaway() -> Result<Self, ClusterError> {
-        let binaries = Binaries::locate()?;
-        run::sweep(&binaries).await;
-        let suffix = uuid::Uuid::new_v4().simple().to_string();
-        let name = format!("appdb-pg-{}-{}", std::process::id(), &suffix[..12]);
-        let root = run::parent_dir().join(name);
-        let owner = run::Owner::current().map_or(std::process::id(), |owner| owner.pid);
-        let mut cluster = Self::create_throwaway(binaries, root, owner).await?;
-        cluster.delete_on_drop = true;
-        Ok(cluster)
-    }
-
-    /// The throwaway cluster of this test run: started by the first test binary of a `cargo
-    /// test` or `cargo nextest` run, reused by the others, and stopped and deleted when that
-    /// cargo process exits. Outside cargo, a cluster of this process's own
-    /// ([`start_throwaway`](Self::start_throwaway)). Dropping the value leaves it running.
-    pub async fn start_shared() -> Result<Self, ClusterError> {
-        let Some((key, owner)) = run::current() else {
-            return Self::start_throwaway().await;
-        };
-        let binaries = Binaries::locate()?;
-        run::sweep(&binaries).await;
-        let root = run::parent_dir().join(format!("appdb-run-{key}"));
-        let lock_path = run::lock_path(&root);
-        // Held until this function returns, so that one process starts the cluster and the
-        // others wait for it. The OS releases it if we die, and a half-built one is redone.
-        let lock = tokio::task::spawn_blocking(move || {
-            let file = std::fs::File::create(&lock_path).map_err(io_error("create", &lock_path))?;
-            file.lock().map_err(io_error("lock", &lock_path))?;
-            Ok::<_, ClusterError>(file)
-        });
-        let lock = lock.await.expect("locking does not panic")?;
-        let ready = root.join("ready");
-        if ready.exists() {
-            let cluster = Self::at(binaries, &root);
-            if cluster.probe().await.is_ok() {
-                return Ok(cluster);
-            }
-            return Err(ClusterError::Io {
-                action: "reuse the run's cluster in",
-                path: root,
-                source: io::Error::other("it was started but no longer answers"),
-            });
-        }
-        if root.exists() {
-            // A start that failed or was killed half-way: no process depends on it.
-            std::fs::remove_dir_all(&root).map_err(io_error("remove", &root))?;
-        }
-        let cluster = Self::create_throwaway(binaries, root, owner.pid).await?;
-        std::fs::write(&ready, b"").map_err(io_error("create", &ready))?;
-        drop(lock);
-        Ok(cluster)
-    }
-
-    /// The cluster laid out under `root` (see [`create_throwaway`](Self::create_throwaway)).
-    fn at(binaries: Binaries, root: &Path) -> Self {
-        Self {
-            data_dir: root.join("data"),
-            log_file: root.join("server.log"),
-            socket_dir: root.join("sock"),
-            binaries,
-            root: Some(root.to_owned()),
-            delete_on_drop: false,
-        }
-    }
-
-    /// Creates and starts a throwaway cluster under `root`, removed by a watchdog once the
-    /// process `owner` has exited.
-    async fn create_throwaway(
-        binaries: Binaries,
-        root: PathBuf,
-        owner: u32,
-    ) -> Result<Self, ClusterError> {
-        let cluster = Self::at(binaries, &root);
-        check_socket_path(&cluster.socket_dir, THROWAWAY.path_hint)?;
-        std::fs::create_dir(&root).map_err(io_error("create directory", &root))?;
-        let owner_file = root.join("owner");
-        let record = run::Owner::of(owner).map(|owner| owner.record());
-        std::fs::write(&owner_file, record.unwrap_or_default())
-            .map_err(io_error("create", &owner_file))?;
-        // From here on the watchdog removes the directory once the owner is gone.
-        process::spawn_watchdog(&root, owner, cluster.stop_command())?;
-        let sock = &cluster.socket_dir;
-        std::fs::create_dir(sock).map_err(io_error("create directory", sock))?;
-        cluster
-            .binaries
-            .hand_over(&root, true, THROWAWAY.path_hint)
-            .await?;
-        cluster.initdb(&THROWAWAY).await?;
-        cluster.start(&THROWAWAY).await?;
-        cluster.probe().await?;
-        Ok(cluster)
-    }
-
-    /// Leaves this throwaway cluster running after its owner exits, because a failing test kept
-    /// a database in it; the next test run removes it. Returns the data directory, or `None`
-    /// for a persistent cluster, which always keeps running.
-    pub fn keep_after_exit(&self) -> Option<&Path> {
-        let root = self.root.as_deref()?;
-        match run::keep(root) {
-            Ok(()) => Some(&self.data_dir),
-            Err(error) => {
-                eprintln!(
-                    "warning: could not mark {} to be kept: {error}",
-                    root.display()
-                );
-                None
-            }
-        }
-    }
-
     /// Connects to the developer cluster in `data_dir`, creating it if `PG_VERSION` is missing
     /// and starting it if it is not running. The server keeps running after the value is
     /// dropped; its socket and `server.log` live in `data_dir` itself.

@@ -26,116 +26,24 @@ use std::fmt;
 use std::sync::mpsc;
 
 use tokio::sync::OnceCell;
-use tokio_postgres::config::Host;
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::Config;
 
-use crate::cluster::{ClusterError, LocalCluster};
+use crate::cluster::LocalCluster;
 use migrations_core::Migrations;
 
+mod connection;
 mod database;
+mod error;
 mod runner;
 mod schema;
 mod sweep;
 mod template;
 
+use connection::{connect, describe, error_chain, quote_identifier, with_dbname};
 pub use database::TestDatabase;
+pub use error::TestingError;
 pub use runner::{run, run_should_panic, Fixture, TestOutcome};
 pub use schema::{round_trip, RoundTripError, Snapshot};
-
-/// Why a test database could not be provided.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TestingError {
-    /// No server URL is configured and a throwaway cluster did not start.
-    #[error("could not start a throwaway PostgreSQL cluster for tests: fix the cause, or set TEST_DATABASE_URL to an existing server")]
-    Cluster {
-        /// Why the cluster did not start.
-        #[from]
-        source: ClusterError,
-    },
-    /// The configured connection string does not parse.
-    #[error("{var} is not a valid connection string: use postgres://user:password@host:port/dbname or key=value form")]
-    InvalidUrl {
-        /// The environment variable holding it.
-        var: &'static str,
-        /// The parse error.
-        source: tokio_postgres::Error,
-    },
-    /// The configured connection string is not Unicode.
-    #[error("{var} is not valid Unicode: use a plain connection string")]
-    NotUnicode {
-        /// The environment variable holding it.
-        var: &'static str,
-    },
-    /// Connecting to a database failed.
-    #[error("could not connect to database `{database}` on the test server: check that it runs and accepts the configured user")]
-    Connect {
-        /// The database we tried.
-        database: String,
-        /// The connection error.
-        source: tokio_postgres::Error,
-    },
-    /// Building or checking a template database failed.
-    #[error("could not prepare template database `{name}`: the configured user needs the CREATEDB privilege")]
-    Template {
-        /// The template.
-        name: String,
-        /// The server's error.
-        source: tokio_postgres::Error,
-    },
-    /// Migrating a template database failed: the revisions themselves are broken.
-    #[error("migrating template database `{name}` failed")]
-    Migrate {
-        /// The template.
-        name: String,
-        /// The migration error (boxed: it is large).
-        source: Box<crate::MigrateError>,
-    },
-    /// The target of [`TestServer::database_at`] does not resolve.
-    #[error("invalid target `{target}` for a test database")]
-    Target {
-        /// The target.
-        target: String,
-        /// Why.
-        source: crate::target::TargetError,
-    },
-    /// `CREATE DATABASE` failed.
-    #[error(
-        "could not create test database `{name}`: the configured user needs the CREATEDB privilege"
-    )]
-    CreateDatabase {
-        /// The database name.
-        name: String,
-        /// The server's error.
-        source: tokio_postgres::Error,
-    },
-    /// `DROP DATABASE` failed; only reported as a warning, from `Drop`.
-    #[error("could not drop test database `{name}`: drop it by hand")]
-    DropDatabase {
-        /// The database name.
-        name: String,
-        /// The server's error.
-        source: tokio_postgres::Error,
-    },
-    /// `APPDB_TEST_CLONE_STRATEGY` holds something other than `file_copy` or `wal_log`.
-    #[error("APPDB_TEST_CLONE_STRATEGY is `{value}`: use file_copy or wal_log, or unset it")]
-    Strategy {
-        /// The value found.
-        value: String,
-    },
-    /// Reading the server's version failed.
-    #[error("could not read the test server's version")]
-    Version {
-        /// The server's error.
-        source: tokio_postgres::Error,
-    },
-    /// The runtime used to drop a database could not be built.
-    #[error("could not build a runtime to drop a test database")]
-    Runtime {
-        /// The underlying error.
-        source: std::io::Error,
-    },
-}
 
 /// The server test databases are created on, shared by the whole test process.
 pub struct TestServer {
@@ -190,9 +98,12 @@ impl TestServer {
         if local {
             sweep::abandoned_databases(&client).await;
         }
-        // On a throwaway cluster nothing outlives the run, so a drop still queued when the
-        // process exits costs nothing; on a server of the user's, drops happen in the test.
-        let reaper = matches!(backend, Backend::Throwaway(_))
+        // A drop still queued when the process exits is left to the next process's sweep: fine
+        // on a throwaway cluster running many tests per process; on a server of the user's, and
+        // under nextest (a process per test, so nearly every drop would be queued last), drops
+        // happen in the test.
+        let per_test_process = std::env::var_os("NEXTEST_RUN_ID").is_some();
+        let reaper = (matches!(backend, Backend::Throwaway(_)) && !per_test_process)
             .then(|| std::sync::Mutex::new(database::spawn_reaper(admin.clone())));
         Ok(Self {
             admin,
@@ -332,116 +243,5 @@ impl fmt::Debug for TestServer {
             .field("throwaway", &throwaway)
             .field("strategy", &self.strategy.trim())
             .finish()
-    }
-}
-
-pub(crate) async fn connect(config: &Config) -> Result<Client, TestingError> {
-    let (client, connection) = config.connect(NoTls).await.map_err(|source| {
-        let database = config
-            .get_dbname()
-            .or(config.get_user())
-            .unwrap_or_default();
-        TestingError::Connect {
-            database: database.to_owned(),
-            source,
-        }
-    })?;
-    // A failed connection surfaces as an error on the client's next call.
-    tokio::spawn(connection);
-    Ok(client)
-}
-
-pub(crate) fn quote_identifier(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// `url` with its database replaced by `dbname`.
-fn with_dbname(url: &str, dbname: &str) -> String {
-    for scheme in ["postgres://", "postgresql://"] {
-        let Some(rest) = url.strip_prefix(scheme) else {
-            continue;
-        };
-        // Split where tokio-postgres does: credentials end at the first `@`, hosts at `/` or `?`.
-        let hosts_start = rest.find('@').map_or(0, |at| at + 1);
-        let path_start = rest[hosts_start..]
-            .find(['/', '?'])
-            .map_or(rest.len(), |i| hosts_start + i);
-        let query = rest[path_start..]
-            .find('?')
-            .map_or("", |i| &rest[path_start + i..]);
-        return format!("{scheme}{}/{dbname}{query}", &rest[..path_start]);
-    }
-    // The last `dbname` wins in key=value strings, for libpq and tokio-postgres alike.
-    format!("{url} dbname={dbname}")
-}
-
-/// A key=value description of `config` without its password, safe to print.
-pub(crate) fn describe(config: &Config) -> String {
-    let hosts: Vec<String> = config
-        .get_hosts()
-        .iter()
-        .map(|host| match host {
-            Host::Tcp(name) => name.clone(),
-            Host::Unix(path) => path.display().to_string(),
-        })
-        .collect();
-    let ports: Vec<String> = config.get_ports().iter().map(u16::to_string).collect();
-    let mut text = format!("host={} port={}", hosts.join(","), ports.join(","));
-    for (key, value) in [("user", config.get_user()), ("dbname", config.get_dbname())] {
-        if let Some(value) = value {
-            text.push_str(&format!(" {key}={value}"));
-        }
-    }
-    text
-}
-
-pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn with_dbname_replaces_the_uri_path_and_keeps_the_query() {
-        let cases = [
-            (
-                "postgres://u:p@h:5433/app?sslmode=disable",
-                "postgres://u:p@h:5433/test_1?sslmode=disable",
-            ),
-            ("postgresql://h", "postgresql://h/test_1"),
-            (
-                "postgres://u@h1:1,h2:2?application_name=x",
-                "postgres://u@h1:1,h2:2/test_1?application_name=x",
-            ),
-            (
-                "postgres://u:p%2Fq@%2Ftmp%2Fsock/app",
-                "postgres://u:p%2Fq@%2Ftmp%2Fsock/test_1",
-            ),
-        ];
-        for (url, expected) in cases {
-            assert_eq!(with_dbname(url, "test_1"), expected);
-        }
-    }
-
-    #[test]
-    fn appended_dbname_overrides_key_value_dbname() {
-        let url = with_dbname("host=/tmp port=5432 dbname=postgres user=me", "test_1");
-        let config: Config = url.parse().expect("the derived string parses");
-        assert_eq!(config.get_dbname(), Some("test_1"));
-        assert_eq!(config.get_user(), Some("me"));
-    }
-
-    #[test]
-    fn describe_leaves_out_the_password() {
-        let config: Config = "postgres://u:secret@h:5433/app".parse().expect("valid URL");
-        assert_eq!(describe(&config), "host=h port=5433 user=u dbname=app");
     }
 }

@@ -30,15 +30,19 @@ impl Parse for Args {
             } else {
                 input.parse()?
             };
-            match key.to_string().as_str() {
-                "empty" => args.empty = true,
-                "migrations" => args.migrations = Some(value(input)?),
-                "at" => args.at = Some(value(input)?),
-                "crate" => args.krate = Some(value(input)?),
+            let repeated = match key.to_string().as_str() {
+                "empty" => std::mem::replace(&mut args.empty, true),
+                "migrations" => args.migrations.replace(value(input)?).is_some(),
+                "at" => args.at.replace(value(input)?).is_some(),
+                "crate" => args.krate.replace(value(input)?).is_some(),
                 other => {
                     let message = format!("unknown argument `{other}`: expected `migrations = path`, `at = \"target\"`, `empty` or `crate = path`");
                     return Err(Error::new(key.span(), message));
                 }
+            };
+            if repeated {
+                let message = format!("`{key}` is given twice: keep one");
+                return Err(Error::new(key.span(), message));
             }
             if !input.is_empty() {
                 input.parse::<Token![,]>()?;
@@ -62,48 +66,14 @@ fn value<T: Parse>(input: ParseStream<'_>) -> syn::Result<T> {
 
 /// The expansion, or the errors explaining why the function cannot be a database test.
 pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
-    let mut errors: Option<Error> = None;
-    let mut error = |span: proc_macro2::Span, message: &str| {
-        let new = Error::new(span, message);
-        match &mut errors {
-            Some(all) => all.combine(new),
-            None => errors = Some(new),
-        }
-    };
-    let signature = &function.sig;
-    if signature.asyncness.is_none() {
-        error(
-            signature.fn_token.span,
-            "a database test must be `async fn`",
-        );
-    }
-    if signature.inputs.len() != 1 {
-        error(
-            signature.paren_token.span.join(),
-            "a database test takes one argument, its database: `db: app_db::testing::TestDatabase`",
-        );
-    }
-    if !signature.generics.params.is_empty() {
-        error(
-            signature.generics.span(),
-            "a database test cannot be generic",
-        );
-    }
-    if let Some(errors) = errors {
+    if let Some(errors) = check(&function) {
         return errors.to_compile_error();
     }
-    let krate = args.krate.unwrap_or_else(|| syn::parse_quote!(::app_db));
-    let fixture = if args.empty {
-        quote!(#krate::testing::Fixture::Empty)
-    } else {
-        let migrations = args
-            .migrations
-            .unwrap_or_else(|| syn::parse_quote!(crate::MIGRATIONS));
-        let target = args.at.map_or_else(|| quote!("head"), |at| quote!(#at));
-        // Spanned at the path, so that a missing `MIGRATIONS` is reported where it is named.
-        let reference = quote_spanned!(migrations.span()=> &#migrations);
-        quote!(#krate::testing::Fixture::At { migrations: #reference, target: #target })
-    };
+    let krate = args
+        .krate
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::app_db));
+    let fixture = fixture(args, &krate);
     let ItemFn {
         attrs,
         vis,
@@ -112,9 +82,7 @@ pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
     } = function;
     let name = &sig.ident;
     // A panic is what a `#[should_panic]` test is for: its database need not be kept.
-    let should_panic = attrs
-        .iter()
-        .any(|attr| attr.path().is_ident("should_panic"));
+    let should_panic = attrs.iter().any(|a| a.path().is_ident("should_panic"));
     let runner = match should_panic {
         true => format_ident!("run_should_panic"),
         false => format_ident!("run"),
@@ -133,4 +101,57 @@ pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
             )
         }
     }
+}
+
+/// Every reason `function` cannot be a database test, combined; `None` when it can.
+fn check(function: &ItemFn) -> Option<Error> {
+    let signature = &function.sig;
+    let should_panic = function
+        .attrs
+        .iter()
+        .find(|attr| attr.path().is_ident("should_panic"));
+    let returns = matches!(signature.output, syn::ReturnType::Type(..));
+    let problems = [
+        (
+            signature.asyncness.is_none(),
+            signature.fn_token.span,
+            "a database test must be `async fn`",
+        ),
+        (
+            signature.inputs.len() != 1,
+            signature.paren_token.span.join(),
+            "a database test takes one argument, its database: `db: app_db::testing::TestDatabase`",
+        ),
+        (
+            !signature.generics.params.is_empty(),
+            signature.generics.span(),
+            "a database test cannot be generic",
+        ),
+        (
+            should_panic.is_some() && returns,
+            should_panic.map_or_else(proc_macro2::Span::call_site, |attr| attr.path().span()),
+            "a `#[should_panic]` database test must return `()`, as `#[test]` requires",
+        ),
+    ];
+    let mut errors = problems
+        .into_iter()
+        .filter(|(found, _, _)| *found)
+        .map(|(_, span, message)| Error::new(span, message));
+    let mut all = errors.next()?;
+    errors.for_each(|error| all.combine(error));
+    Some(all)
+}
+
+/// The `Fixture` expression the arguments describe.
+fn fixture(args: Args, krate: &Path) -> TokenStream {
+    if args.empty {
+        return quote!(#krate::testing::Fixture::Empty);
+    }
+    let migrations = args
+        .migrations
+        .unwrap_or_else(|| syn::parse_quote!(crate::MIGRATIONS));
+    let target = args.at.map_or_else(|| quote!("head"), |at| quote!(#at));
+    // Spanned at the path, so that a missing `MIGRATIONS` is reported where it is named.
+    let reference = quote_spanned!(migrations.span()=> &#migrations);
+    quote!(#krate::testing::Fixture::At { migrations: #reference, target: #target })
 }

@@ -9,18 +9,29 @@ use super::ClusterError;
 /// Starts a detached process that stops the server and deletes `root` (and its lock file) once
 /// the process `owner` has exited, because a cluster kept in a `static` is never dropped. A
 /// cluster marked to be kept (see `run::keep`) is left running for a later run to sweep.
-pub(super) fn spawn_watchdog(root: &Path, owner: u32, stop: Command) -> Result<(), ClusterError> {
+/// `token`, written to `root/token` by the caller, ties the watchdog to this attempt: should the
+/// directory be removed and made again by another process, this watchdog leaves it alone.
+pub(super) fn spawn_watchdog(
+    root: &Path,
+    owner: u32,
+    token: &str,
+    stop: Command,
+) -> Result<(), ClusterError> {
     // It also quits, harmlessly, once Drop has removed `root`. A zombie counts as gone:
     // an orphaned process may wait a while for init to reap it.
-    const SCRIPT: &str = r#"pid=$1 dir=$2; shift 2
-while kill -0 "$pid" 2>/dev/null && ! grep -qs zombie "/proc/$pid/status" && [ -d "$dir" ]
+    const SCRIPT: &str = r#"pid=$1 dir=$2 token=$3; shift 3
+ours() { [ "$(cat "$dir/token" 2>/dev/null)" = "$token" ]; }
+while kill -0 "$pid" 2>/dev/null && ! grep -qs zombie "/proc/$pid/status" && ours
 do sleep 1; done
+ours || exit 0
 [ -e "$dir/keep" ] && exit 0
 "$@" >/dev/null 2>&1
 rm -rf "$dir" "$dir.lock""#;
     let pid = owner.to_string();
     let mut cmd = Command::new("setsid");
-    cmd.args(["-f", "sh", "-c", SCRIPT, "sh", &pid]).arg(root);
+    cmd.args(["-f", "sh", "-c", SCRIPT, "sh", &pid])
+        .arg(root)
+        .arg(token);
     cmd.arg(stop.get_program())
         .args(stop.get_args())
         .current_dir("/");

@@ -69,8 +69,11 @@ pub(super) fn current() -> Option<(String, Owner)> {
     }
     let parent = Owner::of(std::os::unix::process::parent_id())?;
     let comm = std::fs::read_to_string(format!("/proc/{}/comm", parent.pid)).ok()?;
-    if let Ok(id) = std::env::var("NEXTEST_RUN_ID") {
-        // nextest runs each test as its own child process, all under one run id.
+    let nextest = comm.trim().contains("nextest");
+    if let Some(id) = std::env::var("NEXTEST_RUN_ID").ok().filter(|_| nextest) {
+        // nextest runs each test as its own child process, all under one run id. Checked to
+        // be our parent, so that a process a test spawns (which inherits the id) is not taken
+        // for the run's owner.
         let id: String = id.chars().filter(char::is_ascii_alphanumeric).collect();
         return Some((format!("nextest-{id}"), parent));
     }
@@ -157,6 +160,13 @@ fn is_stale(root: &Path) -> bool {
 }
 
 async fn remove(binaries: &Binaries, root: &Path) {
+    stop_and_remove(binaries, root).await;
+    let _ = std::fs::remove_file(lock_path(root));
+}
+
+/// Stops the server of the cluster at `root`, if it runs, and deletes the directory; leaves it
+/// in place if the server cannot be stopped.
+pub(super) async fn stop_and_remove(binaries: &Binaries, root: &Path) {
     let data = root.join("data");
     let pid_file = data.join("postmaster.pid");
     if pid_file.exists() {
@@ -171,7 +181,6 @@ async fn remove(binaries: &Binaries, root: &Path) {
         }
     }
     let _ = std::fs::remove_dir_all(root);
-    let _ = std::fs::remove_file(lock_path(root));
 }
 
 /// The lock file serialising the processes of a run while one of them starts the cluster;

@@ -75,7 +75,9 @@ impl TestDatabase {
             quote_identifier(&self.name),
             comment.replace('\'', "''")
         );
-        if let Err(error) = blocking(self.server.admin.clone(), sql) {
+        let name = self.name.clone();
+        let failed = |source| TestingError::KeepDatabase { name, source };
+        if let Err(error) = blocking(self.server.admin.clone(), sql, failed) {
             eprintln!("warning: {}", error_chain(&error));
         }
         let psql = describe(&self.config);
@@ -125,7 +127,11 @@ impl Drop for TestDatabase {
                 return;
             }
         }
-        if let Err(error) = blocking(self.server.admin.clone(), drop_sql(&name)) {
+        let failed = {
+            let name = name.clone();
+            |source| TestingError::DropDatabase { name, source }
+        };
+        if let Err(error) = blocking(self.server.admin.clone(), drop_sql(&name), failed) {
             eprintln!("warning: {}", error_chain(&error));
         }
     }
@@ -141,8 +147,12 @@ fn drop_sql(name: &str) -> String {
 }
 
 /// Runs `sql` on the admin connection from a fresh thread: `Drop` may run inside a runtime,
-/// where blocking on a future panics.
-fn blocking(admin: Config, sql: String) -> Result<(), TestingError> {
+/// where blocking on a future panics. `failed` makes the error of a failing statement.
+fn blocking(
+    admin: Config,
+    sql: String,
+    failed: impl FnOnce(tokio_postgres::Error) -> TestingError + Send + 'static,
+) -> Result<(), TestingError> {
     let outcome = std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -150,10 +160,7 @@ fn blocking(admin: Config, sql: String) -> Result<(), TestingError> {
             .map_err(|source| TestingError::Runtime { source })?;
         runtime.block_on(async {
             let client = connect(&admin).await?;
-            client.batch_execute(&sql).await.map_err(|source| {
-                let name = sql.split('"').nth(1).unwrap_or_default().to_owned();
-                TestingError::DropDatabase { name, source }
-            })
+            client.batch_execute(&sql).await.map_err(failed)
         })
     })
     .join();

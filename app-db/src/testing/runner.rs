@@ -73,29 +73,40 @@ where
 {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
-        .build()
-        .unwrap_or_else(|error| panic!("{name}: could not build a tokio runtime: {error}"));
-    let db = match runtime.block_on(database(fixture)) {
+        .build();
+    let db = runtime
+        .map_err(|source| TestingError::Runtime { source })
+        .and_then(|runtime| Ok((runtime.block_on(database(fixture))?, runtime)));
+    let (db, runtime) = match db {
         Ok(db) => db,
+        // A `#[should_panic]` test must not pass because its setup failed: returning normally
+        // fails it ("did not panic"), with the cause printed here.
+        Err(error) if should_panic => {
+            eprintln!("{name}: no test database: {}", error_chain(&error));
+            return;
+        }
         Err(error) => panic!("{name}: no test database: {}", error_chain(&error)),
     };
     let handle = db.borrowed();
     let outcome = panic::catch_unwind(AssertUnwindSafe(|| runtime.block_on(body(handle))));
     // Ends the test's connection tasks before the database is dropped or inspected.
     drop(runtime);
-    match outcome {
-        Ok(result) => match result.failure() {
+    match (outcome, should_panic) {
+        (Ok(result), false) => match result.failure() {
             None => drop(db),
             Some(failure) => {
                 db.keep(name);
                 panic!("{failure}");
             }
         },
-        Err(payload) => {
-            match should_panic {
-                true => drop(db),
-                false => db.keep(name),
-            }
+        // It did not panic, so libtest fails it: keep the database like any failure's.
+        (Ok(_), true) => db.keep(name),
+        (Err(payload), true) => {
+            drop(db);
+            panic::resume_unwind(payload);
+        }
+        (Err(payload), false) => {
+            db.keep(name);
             panic::resume_unwind(payload);
         }
     }

@@ -7,63 +7,94 @@ use std::fmt;
 use migrations_core::Migrations;
 use tokio_postgres::Client;
 
-use super::{server, TestingError};
+use super::{TestDatabase, TestingError};
 use crate::Migrator;
 
 /// Everything migrations change in a database, one line per object: schemas, tables and other
-/// relations with their privileges, columns with type, nullability and default, constraints,
-/// indexes, functions (by body digest), views, triggers, types, extensions, and each table's
-/// row count. The default history table (`public.schema_revisions`) is left out.
+/// relations (partition bounds, sequence parameters), columns with type, nullability and
+/// default, constraints (of tables and domains), indexes, functions (by body digest), views,
+/// triggers, types (enum labels, domain base, nullability and default), extensions, the access
+/// privileges of schemas, relations, functions and types, and each table's row count. Objects
+/// that belong to an extension are represented by the extension alone. The default history table
+/// (`public.schema_revisions`) is left out.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Snapshot {
     lines: BTreeSet<String>,
 }
 
+/// User schemas, for the queries below.
+const USER: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
+
 /// One line per object; `$1` is the history table to leave out. Objects are named by schema
-/// and name, not by oid or column number, which a down-then-up legitimately changes.
+/// and name, not by oid or column number, which a down-then-up legitimately changes. `USER`
+/// and `NOT_EXTENSION(x)` are filled in by `queries`.
 const CATALOG: &[&str] = &[
-    "SELECT 'schema ' || nspname FROM pg_namespace
-     WHERE nspname !~ '^pg_' AND nspname <> 'information_schema'",
+    "SELECT 'schema ' || n.nspname || coalesce(' acl ' || n.nspacl::text, '') FROM pg_namespace n WHERE USER",
     "SELECT 'extension ' || extname FROM pg_extension",
-    "SELECT 'relation ' || n.nspname || '.' || c.relname || ' kind ' || c.relkind::text || coalesce(' acl ' || c.relacl::text, '')
+    "SELECT 'relation ' || n.nspname || '.' || c.relname || ' kind ' || c.relkind::text
+            || coalesce(' partition ' || pg_get_expr(c.relpartbound, c.oid), '') || coalesce(' acl ' || c.relacl::text, '')
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-       AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.oid IS DISTINCT FROM to_regclass($1)",
+     WHERE USER AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.oid IS DISTINCT FROM to_regclass($1)
+       AND NOT_EXTENSION(c.oid)",
+    "SELECT 'sequence ' || n.nspname || '.' || c.relname || ' ' || format_type(s.seqtypid, NULL) || ' start ' || s.seqstart
+            || ' increment ' || s.seqincrement || ' min ' || s.seqmin || ' max ' || s.seqmax || ' cache ' || s.seqcache
+            || CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END
+     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE USER AND NOT_EXTENSION(c.oid)",
     "SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
             || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
             || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND a.attnum > 0 AND NOT a.attisdropped
-       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND c.oid IS DISTINCT FROM to_regclass($1)",
-    "SELECT 'constraint ' || coalesce(k.conrelid::regclass::text, k.contypid::regtype::text) || '.' || k.conname
-            || ' ' || pg_get_constraintdef(k.oid)
+     WHERE USER AND a.attnum > 0 AND NOT a.attisdropped
+       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND c.oid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(c.oid)",
+    "SELECT 'constraint ' || CASE WHEN k.conrelid <> 0 THEN k.conrelid::regclass::text ELSE 'domain ' || k.contypid::regtype::text END
+            || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)
      FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
-     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND k.conrelid IS DISTINCT FROM to_regclass($1)",
+     WHERE USER AND k.conrelid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(k.oid)",
     "SELECT 'index ' || pg_get_indexdef(i.indexrelid)
      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND i.indrelid IS DISTINCT FROM to_regclass($1)",
+     WHERE USER AND i.indrelid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(c.oid)",
     "SELECT 'function ' || p.oid::regprocedure::text || ' kind ' || p.prokind::text
-            || CASE WHEN p.prokind IN ('f', 'p') THEN ' body md5 ' || md5(pg_get_functiondef(p.oid)) ELSE '' END
+            || CASE WHEN p.prokind IN ('f', 'p')
+                    THEN ' body sha256 ' || encode(sha256(convert_to(pg_get_functiondef(p.oid), 'UTF8')), 'hex') ELSE '' END
+            || coalesce(' acl ' || p.proacl::text, '')
      FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'",
-    "SELECT 'view ' || n.nspname || '.' || c.relname || ' definition md5 ' || md5(pg_get_viewdef(c.oid))
+     WHERE USER AND NOT_EXTENSION(p.oid)",
+    "SELECT 'view ' || n.nspname || '.' || c.relname || ' definition sha256 '
+            || encode(sha256(convert_to(pg_get_viewdef(c.oid), 'UTF8')), 'hex')
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('v', 'm') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'",
-    "SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal",
+     WHERE c.relkind IN ('v', 'm') AND USER AND NOT_EXTENSION(c.oid)",
+    "SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal AND NOT_EXTENSION(t.oid)",
     "SELECT 'type ' || t.oid::regtype::text || ' kind ' || t.typtype::text
             || coalesce(' over ' || format_type(t.typbasetype, t.typtypmod), '')
+            || CASE WHEN t.typnotnull THEN ' not null' ELSE '' END || coalesce(' default ' || t.typdefault, '')
             || coalesce(' labels ' || (SELECT string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder)
                                        FROM pg_enum e WHERE e.enumtypid = t.oid), '')
+            || coalesce(' acl ' || t.typacl::text, '')
      FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-     WHERE n.nspname !~ '^pg_' AND n.nspname <> 'information_schema' AND t.typtype IN ('e', 'd', 'r', 'm')",
-    // One query for every table's row count, through query_to_xml.
-    "SELECT 'rows ' || n.nspname || '.' || c.relname || ': '
-            || (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %s', c.oid::regclass), false, true, '')))[1]::text
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
-       AND c.oid IS DISTINCT FROM to_regclass($1)",
+     WHERE USER AND t.typtype IN ('e', 'd', 'r', 'm') AND NOT_EXTENSION(t.oid)",
 ];
+
+/// The tables whose rows are counted, quoted for a query, with their names for the line.
+const TABLES: &str = "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname
+     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE c.relkind IN ('r', 'p') AND USER AND c.oid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(c.oid)";
+
+/// `query` with its placeholders filled in.
+fn expand(query: &str) -> String {
+    let mut query = query.replace("USER", USER);
+    // NOT_EXTENSION(x): x is not a member of an extension.
+    while let Some(at) = query.find("NOT_EXTENSION(") {
+        let end = at + query[at..].find(')').unwrap_or(query.len() - at);
+        let object = query[at + "NOT_EXTENSION(".len()..end].to_owned();
+        let test = format!(
+            "NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = {object} AND dep.deptype = 'e')"
+        );
+        query.replace_range(at..=end, &test);
+    }
+    query
+}
 
 impl Snapshot {
     /// Reads the snapshot of the database `client` is connected to.
@@ -71,13 +102,21 @@ impl Snapshot {
         let history = crate::history::DEFAULT_TABLE;
         let mut lines = BTreeSet::new();
         for query in CATALOG {
+            let query = expand(query);
             let params: &[&(dyn tokio_postgres::types::ToSql + Sync)] = match query.contains("$1") {
                 true => &[&history],
                 false => &[],
             };
-            for row in client.query(*query, params).await? {
+            for row in client.query(&query, params).await? {
                 lines.insert(row.get::<_, String>(0));
             }
+        }
+        // Counted one table at a time from here, rather than in SQL, which would need libxml.
+        for table in client.query(&expand(TABLES), &[&history]).await? {
+            let (quoted, name): (String, String) = (table.get(0), table.get(1));
+            let count = format!("SELECT count(*) FROM {quoted}");
+            let rows: i64 = client.query_one(&count, &[]).await?.get(0);
+            lines.insert(format!("rows {name}: {rows}"));
         }
         Ok(Self { lines })
     }
@@ -145,21 +184,23 @@ pub enum RoundTripError {
     },
 }
 
-/// Checks each revision of `migrations` in order, in a fresh database of the test server: up,
-/// down, and up again, comparing [`Snapshot`]s, so that the down script restores exactly the
-/// schema (and row counts) from before and the up script runs again to the same result.
-/// Irreversible revisions are applied and not downgraded. Returns the revisions checked.
+/// Checks each revision of `migrations` in order, in the empty database `db`: up, down, and up
+/// again, comparing [`Snapshot`]s, so that the down script restores exactly the schema (and row
+/// counts) from before and the up script runs again to the same result. Irreversible revisions
+/// are applied and not downgraded. Returns the revisions checked. On failure `db` is left as
+/// the failing step left it, and a failing `#[app_db::test]` keeps it for inspection.
 ///
 /// ```no_run
-/// #[tokio::test]
-/// async fn every_revision_round_trips() {
-///     if let Err(error) = app_db::testing::round_trip(&app_db::MIGRATIONS).await {
-///         panic!("{error}");
-///     }
+/// #[app_db::test(empty)]
+/// async fn every_revision_round_trips(db: app_db::testing::TestDatabase) -> Result<(), app_db::testing::RoundTripError> {
+///     app_db::testing::round_trip(&db, &app_db::MIGRATIONS).await?;
+///     Ok(())
 /// }
 /// ```
-pub async fn round_trip(migrations: &Migrations) -> Result<Vec<String>, RoundTripError> {
-    let db = server().await?.create_database().await?;
+pub async fn round_trip(
+    db: &TestDatabase,
+    migrations: &Migrations,
+) -> Result<Vec<String>, RoundTripError> {
     let mut client = db.connect().await?;
     let migrator = Migrator::new(migrations);
     let mut before = snapshot(&client, "creating the database").await?;

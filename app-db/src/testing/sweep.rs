@@ -22,6 +22,17 @@ pub(super) fn is_local(config: &Config) -> bool {
 /// Drops every abandoned test database. Best effort: a database that cannot be dropped now is
 /// tried again by the next run.
 pub(super) async fn abandoned_databases(client: &Client) {
+    // One sweeper at a time: processes starting together would race to drop the same list,
+    // and every DROP DATABASE forces a checkpoint. The lock goes with the connection.
+    let sweeper = client
+        .query_one(
+            "SELECT pg_try_advisory_lock(hashtext('app-db test sweep'))",
+            &[],
+        )
+        .await;
+    if !sweeper.is_ok_and(|row| row.get::<_, bool>(0)) {
+        return;
+    }
     let rows = client
         .query(
             "SELECT d.datname::text FROM pg_database d

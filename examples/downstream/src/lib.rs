@@ -44,8 +44,8 @@ mod tests {
     }
 
     #[app_db::test(empty)]
-    async fn every_revision_round_trips(_db: TestDatabase) -> Result {
-        let checked = app_db::testing::round_trip(&super::MIGRATIONS).await?;
+    async fn every_revision_round_trips(db: TestDatabase) -> Result {
+        let checked = app_db::testing::round_trip(&db, &super::MIGRATIONS).await?;
         assert_eq!(checked, ["001", "002"]);
         Ok(())
     }

@@ -105,12 +105,18 @@ async fn a_changed_set_gets_a_new_template_and_a_crash_leftover_is_rebuilt() {
     );
 }
 
-#[tokio::test]
-async fn the_project_revisions_round_trip() {
-    let checked = testing::round_trip(&MIGRATIONS)
+#[app_db::test(empty)]
+async fn the_project_revisions_round_trip(db: testing::TestDatabase) {
+    let checked = testing::round_trip(&db, &MIGRATIONS)
         .await
         .unwrap_or_else(|error| panic!("{error}: {:?}", std::error::Error::source(&error)));
     assert_eq!(checked.len(), MIGRATIONS.len(), "none is irreversible");
+}
+
+/// A fresh empty database for a round trip expected to fail.
+async fn empty() -> testing::TestDatabase {
+    let server = testing::server().await.expect("server");
+    server.create_database().await.expect("database")
 }
 
 #[tokio::test]
@@ -128,7 +134,7 @@ async fn a_down_script_that_forgets_something_fails_the_round_trip() {
         ("002_index/down.sql", "DELETE FROM t;"),
     ]);
     let set = common::load(dir.path());
-    let error = testing::round_trip(&set)
+    let error = testing::round_trip(&empty().await, &set)
         .await
         .expect_err("002 leaves its index");
     let text = error.to_string();
@@ -148,7 +154,7 @@ async fn a_down_script_that_forgets_something_fails_the_round_trip() {
         ("002_seed/up.sql", "INSERT INTO t VALUES (1), (2);"),
         ("002_seed/down.sql", "DELETE FROM t WHERE id = 1;"),
     ]);
-    let error = testing::round_trip(&common::load(dir.path()))
+    let error = testing::round_trip(&empty().await, &common::load(dir.path()))
         .await
         .expect_err("002 leaves a row");
     let text = error.to_string();
@@ -180,4 +186,62 @@ async fn a_template_dropped_behind_our_back_is_rebuilt() {
     }
     let second = server.migrated_database(set).await.expect("rebuilt");
     assert_eq!(versions(&second).await, ["001"]);
+}
+
+#[app_db::test(empty)]
+async fn domains_partitions_sequences_extensions_and_grants_round_trip(db: testing::TestDatabase) {
+    let dir = common::dir(&[
+        (
+            "001_rich/up.sql",
+            "CREATE EXTENSION IF NOT EXISTS pgcrypto;
+             CREATE DOMAIN positive AS int NOT NULL DEFAULT 1 CONSTRAINT positive_check CHECK (VALUE > 0);
+             CREATE DOMAIN other AS int CONSTRAINT positive_check CHECK (VALUE > 0);
+             CREATE SEQUENCE ticket START 100 INCREMENT 5 CYCLE;
+             CREATE TABLE events (at date NOT NULL, n positive) PARTITION BY RANGE (at);
+             CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+             CREATE VIEW recent AS SELECT * FROM events WHERE at > '2026-06-01';
+             CREATE FUNCTION token() RETURNS text LANGUAGE sql AS $$ SELECT encode(gen_random_bytes(8), 'hex') $$;
+             GRANT SELECT ON recent TO PUBLIC;",
+        ),
+        (
+            "001_rich/down.sql",
+            "DROP FUNCTION token(); DROP VIEW recent; DROP TABLE events; DROP SEQUENCE ticket;
+             DROP DOMAIN other; DROP DOMAIN positive; DROP EXTENSION pgcrypto;",
+        ),
+        (
+            "002_alter/up.sql",
+            "ALTER SEQUENCE ticket INCREMENT 10; ALTER DOMAIN positive DROP DEFAULT;
+             REVOKE SELECT ON recent FROM PUBLIC;",
+        ),
+        (
+            "002_alter/down.sql",
+            "ALTER SEQUENCE ticket INCREMENT 5; ALTER DOMAIN positive SET DEFAULT 1;
+             GRANT SELECT ON recent TO PUBLIC;",
+        ),
+    ]);
+    let set = common::load(dir.path());
+    let checked = testing::round_trip(&db, &set)
+        .await
+        .unwrap_or_else(|error| panic!("{error}: {:?}", std::error::Error::source(&error)));
+    assert_eq!(checked, ["001", "002"]);
+    let client = db.connect().await.expect("connect");
+    let lines: Vec<String> = testing::Snapshot::take(&client)
+        .await
+        .expect("snapshot")
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    for expected in [
+        "constraint domain other.positive_check CHECK ((VALUE > 0))",
+        "constraint domain positive.positive_check CHECK ((VALUE > 0))",
+        "sequence public.ticket bigint start 100 increment 10 min 1 max 9223372036854775807 cache 1 cycle",
+        "extension pgcrypto",
+    ] {
+        assert!(lines.iter().any(|l| l == expected), "{expected} in {lines:#?}");
+    }
+    assert!(
+        !lines.iter().any(|l| l.contains("gen_random_bytes")),
+        "pgcrypto's own functions stand behind its extension line"
+    );
+    assert!(lines.iter().any(|l| l.starts_with("relation public.events_2026 kind r partition FOR VALUES FROM ('2026-01-01') TO ('2027-01-01')")));
 }
