@@ -151,6 +151,14 @@ impl HistoryTable {
         format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.table))
     }
 
+    /// The audit table of `repair`, beside this one: `<table>_repairs`.
+    pub fn audit(&self) -> Self {
+        Self {
+            schema: self.schema.clone(),
+            table: format!("{}_repairs", self.table),
+        }
+    }
+
     /// The key of the advisory lock that serialises runners on this table.
     pub fn lock_key(&self) -> i64 {
         let digest = migrations_core::source::checksum(&format!(
@@ -377,6 +385,25 @@ impl HistoryTable {
             .execute(&sql, &[&version])
             .await
             .map_err(|e| self.query_error(e))
+    }
+
+    /// Re-records the checksum of `revision`'s row as the file's (`repair`).
+    pub async fn set_checksum(
+        &self,
+        client: &impl GenericClient,
+        revision: &Revision,
+    ) -> Result<(), HistoryError> {
+        let sql = format!(
+            "UPDATE {} SET checksum = $2, checksum_algorithm = $3 WHERE version = $1",
+            self.qualified()
+        );
+        let checksum = revision.checksum().0.to_vec();
+        let algorithm = revision.checksum_algorithm().id();
+        client
+            .execute(&sql, &[&revision.version(), &checksum, &algorithm])
+            .await
+            .map_err(|e| self.query_error(e))?;
+        Ok(())
     }
 
     /// Removes every row.

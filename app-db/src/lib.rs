@@ -26,6 +26,7 @@ pub mod lock;
 mod migrator;
 pub mod offline;
 pub mod plan;
+pub mod repair;
 pub mod sim;
 pub mod status;
 pub mod takeover;
@@ -75,4 +76,7 @@ pub enum MigrateError {
     /// Running a script.
     #[error(transparent)]
     Apply(#[from] apply::ApplyError),
+    /// `repair` refused (nothing was changed).
+    #[error(transparent)]
+    Repair(#[from] repair::RepairError),
 }

@@ -15,6 +15,7 @@ use crate::target::describe_level;
 use crate::MigrateError;
 
 mod outside;
+mod repair;
 mod stamp;
 
 /// Default wait for the migration lock before giving up.

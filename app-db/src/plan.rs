@@ -22,6 +22,8 @@ pub struct Overrides {
 /// An applied revision whose file changed since.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChecksumChange {
+    /// The revision's version, as `repair` takes it.
+    pub version: String,
     /// `version_name`.
     pub label: String,
     /// The up file.
@@ -38,7 +40,7 @@ pub struct ChecksumChange {
 #[non_exhaustive]
 pub enum PlanError {
     /// Applied revisions were edited after being applied.
-    #[error("{} applied revision(s) changed since they were applied: {}; restore the files (never edit an applied revision, add a new one), or if the edit is deliberate and harmless pass --ignore-checksums", changes.len(), changes.iter().map(|c| format!("{} (`{}`: recorded {}, file has {})", c.label, c.file, &c.recorded[..12.min(c.recorded.len())], &c.current[..12])).collect::<Vec<_>>().join(", "))]
+    #[error("{} applied revision(s) changed since they were applied: {}; restore the files (never edit an applied revision, add a new one), or if the edit is deliberate and harmless re-record it with `migrate repair {}` (or pass --ignore-checksums for one run)", changes.len(), changes.iter().map(|c| format!("{} (`{}`: recorded {}, file has {})", c.label, c.file, &c.recorded[..12.min(c.recorded.len())], &c.current[..12])).collect::<Vec<_>>().join(", "), changes.iter().map(|c| c.version.as_str()).collect::<Vec<_>>().join(" "))]
     ChecksumMismatch {
         /// Every changed revision.
         changes: Vec<ChecksumChange>,
@@ -171,6 +173,7 @@ impl State {
                 let same_algorithm = ChecksumAlgorithm::from_id(row.checksum_algorithm)
                     == Some(rev.checksum_algorithm());
                 (same_algorithm && row.checksum != rev.checksum().0).then(|| ChecksumChange {
+                    version: rev.version().to_owned(),
                     label: rev.label(),
                     file: rev.up().file().to_owned(),
                     recorded: row.checksum_hex(),

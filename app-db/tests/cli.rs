@@ -258,3 +258,100 @@ async fn corpora_through_the_binary() {
         before
     );
 }
+
+/// Every history row and audit row, as text: equal strings mean nothing changed.
+async fn recorded(client: &tokio_postgres::Client) -> String {
+    let rows = client
+        .query("SELECT version || ' ' || encode(checksum, 'hex') FROM schema_revisions ORDER BY version", &[])
+        .await
+        .expect("history");
+    let audit = client
+        .query(
+            "SELECT count(*)::text FROM pg_tables WHERE tablename = 'schema_revisions_repairs'",
+            &[],
+        )
+        .await
+        .expect("catalog");
+    let mut text: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    text.push(format!("audit tables: {}", audit[0].get::<_, String>(0)));
+    text.join("\n")
+}
+
+#[tokio::test]
+async fn repair_re_records_only_the_named_edited_revisions_with_an_audit_row() {
+    let db = database().await;
+    let client = db.connect().await.expect("connect");
+    let dir = fixture();
+    let url = Some(db.url());
+    assert_eq!(text(&migrate(dir.path(), url, &["upgrade"])).2, 0);
+    let up = dir.path().join("002_notes/up.sql");
+    std::fs::write(&up, "-- notes, one per user\nCREATE TABLE notes (id int);").expect("edit");
+    let (_, err, code) = text(&migrate(dir.path(), url, &["upgrade"]));
+    assert_eq!(code, 1, "an edited applied revision is refused: {err}");
+    assert!(err.contains("re-record it with `migrate repair 002`"), "{err}");
+    let before = recorded(&client).await;
+
+    let (out, err, code) = text(&migrate(dir.path(), url, &["repair", "002", "--dry-run"]));
+    assert_eq!(code, 0, "{err}");
+    let old = before.lines().nth(1).expect("002's row")[4..].to_owned();
+    assert!(
+        out.contains("would repair 002_notes") && out.contains(&old),
+        "{out}"
+    );
+    assert!(out.contains("dry run: nothing was changed"), "{out}");
+    for (args, message) in [
+        (
+            &["repair", "002", "001"][..],
+            "revision 001's recorded checksum already matches its file: nothing to repair",
+        ),
+        (
+            &["repair", "003"][..],
+            "`003` is not a revision of this binary",
+        ),
+        (
+            &["repair", "00"][..],
+            "`00` is not a revision of this binary",
+        ),
+    ] {
+        let (_, err, code) = text(&migrate(dir.path(), url, args));
+        assert_eq!(code, 1, "{args:?}: {err}");
+        assert!(err.contains(message), "{args:?}: {err}");
+    }
+    assert_eq!(
+        recorded(&client).await,
+        before,
+        "refusals and the dry run change nothing"
+    );
+
+    let args = ["repair", "002_notes", "--reason", "added a comment"];
+    let (out, err, code) = text(&migrate(dir.path(), url, &args));
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("audit rows written to \"public\".\"schema_revisions_repairs\""),
+        "{out}"
+    );
+    let audit = client
+        .query_one(
+            "SELECT version, encode(old_checksum, 'hex'), encode(new_checksum, 'hex'), repaired_by = current_user, reason, repaired_at <= now() FROM schema_revisions_repairs",
+            &[],
+        )
+        .await
+        .expect("one audit row");
+    assert_eq!(audit.get::<_, String>(0), "002");
+    assert_eq!(audit.get::<_, String>(1), old);
+    let new: String = audit.get(2);
+    assert!(before
+        .lines()
+        .next()
+        .is_some_and(|first| !first.contains(&new)));
+    assert!(audit.get::<_, bool>(3) && audit.get::<_, bool>(5));
+    assert_eq!(
+        audit.get::<_, Option<String>>(4).as_deref(),
+        Some("added a comment")
+    );
+    let after = recorded(&client).await;
+    assert!(after.contains(&format!("002 {new}")), "{after}");
+    assert_eq!(after.lines().next(), before.lines().next(), "001 untouched");
+    let (out, err, code) = text(&migrate(dir.path(), url, &["check"]));
+    assert_eq!(code, 0, "nothing edited any more: {out}{err}");
+}

@@ -163,6 +163,19 @@ pub enum Command {
         #[arg(short, long)]
         verbose: bool,
     },
+    /// Re-record the checksums of applied revisions edited on purpose (comment, whitespace),
+    /// for the revisions named only, with an audit row each.
+    Repair {
+        /// Revisions to repair, by version or directory name.
+        #[arg(required = true, value_name = "REV")]
+        revisions: Vec<String>,
+        /// Show the old and new checksums and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Why, kept in the audit row.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Create the next revision's directory with up.sql and down.sql templates.
     Revision {
         /// What the revision does; becomes its slug.

@@ -32,6 +32,18 @@ pub(super) async fn execute(
         print_outcome(&command, &outcome, format);
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Repair {
+        revisions,
+        dry_run,
+        reason,
+    } = &command
+    {
+        let repairs = migrator
+            .repair(client, revisions, reason.as_deref(), *dry_run)
+            .await?;
+        print_repairs(&repairs, *dry_run, &migrator.table().audit(), format);
+        return Ok(ExitCode::SUCCESS);
+    }
     let status = Status::new(migrations, &migrator.state(&*client).await?);
     match command {
         Command::Current { verbose } => current(&status, verbose, format),
@@ -78,6 +90,30 @@ fn print_outcome(command: &Command, outcome: &Outcome, format: Format) {
             println!("nothing to do: database at {}{head}", outcome.current)
         }
         _ => println!("database at {}{head}", outcome.current),
+    }
+}
+
+fn print_repairs(
+    repairs: &[crate::repair::Repair],
+    dry_run: bool,
+    audit: &crate::history::HistoryTable,
+    format: Format,
+) {
+    if format == Format::Json {
+        let audit = audit.qualified();
+        return json(
+            &serde_json::json!({ "dry_run": dry_run, "audit_table": audit, "repairs": repairs }),
+        );
+    }
+    let verb = if dry_run { "would repair" } else { "repaired" };
+    for repair in repairs {
+        println!("{verb} {}_{}", repair.version, repair.name);
+        println!("  recorded checksum {}", repair.old_checksum);
+        println!("  file checksum     {}", repair.new_checksum);
+    }
+    match dry_run {
+        true => println!("dry run: nothing was changed"),
+        false => println!("audit rows written to {}", audit.qualified()),
     }
 }
 
