@@ -29,6 +29,15 @@ pub enum HistoryError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// The connecting role may not create, read or write the history table.
+    #[error("the connecting role lacks a privilege on history table {table} or its schema: grant it (CREATE on the schema to create the table, or SELECT, INSERT, UPDATE, DELETE on a table a DBA created with the DDL `migrate upgrade --sql` prints), or connect as the schema's owner; nothing was changed")]
+    Privilege {
+        /// The table.
+        table: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
     /// Any other query failure.
     #[error("query on history table {table} failed")]
     Query {
@@ -231,7 +240,14 @@ impl HistoryTable {
             ]
             .contains(c)
         });
-        if shape {
+        let denied =
+            source.code() == Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE);
+        if denied {
+            HistoryError::Privilege {
+                table: self.qualified(),
+                source,
+            }
+        } else if shape {
             HistoryError::Shape {
                 table: self.qualified(),
                 source,

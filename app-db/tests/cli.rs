@@ -288,7 +288,10 @@ async fn repair_re_records_only_the_named_edited_revisions_with_an_audit_row() {
     std::fs::write(&up, "-- notes, one per user\nCREATE TABLE notes (id int);").expect("edit");
     let (_, err, code) = text(&migrate(dir.path(), url, &["upgrade"]));
     assert_eq!(code, 1, "an edited applied revision is refused: {err}");
-    assert!(err.contains("re-record it with `migrate repair 002`"), "{err}");
+    assert!(
+        err.contains("re-record it with `migrate repair 002`"),
+        "{err}"
+    );
     let before = recorded(&client).await;
 
     let (out, err, code) = text(&migrate(dir.path(), url, &["repair", "002", "--dry-run"]));
@@ -354,4 +357,39 @@ async fn repair_re_records_only_the_named_edited_revisions_with_an_audit_row() {
     assert_eq!(after.lines().next(), before.lines().next(), "001 untouched");
     let (out, err, code) = text(&migrate(dir.path(), url, &["check"]));
     assert_eq!(code, 0, "nothing edited any more: {out}{err}");
+}
+
+#[tokio::test]
+async fn insufficient_privilege_is_named_and_changes_nothing() {
+    let db = database().await;
+    let client = db.connect().await.expect("connect");
+    let role = format!("reader_{}", &db.name()[db.name().len() - 12..]);
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {role}"
+        ))
+        .await
+        .expect("a role that may not create tables");
+    let dir = fixture();
+    let url = format!("{} user={role}", db.url());
+    let (out, err, code) = text(&migrate(dir.path(), Some(&url), &["upgrade"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("the connecting role lacks a privilege on history table \"public\".\"schema_revisions\"")
+            && err.contains("grant it")
+            && err.contains("nothing was changed")
+            && err.contains("permission denied for schema public"),
+        "{err}"
+    );
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .await
+        .expect("catalog")
+        .get(0);
+    assert_eq!(tables, 0, "nothing was created");
+    let cleanup = format!("DROP OWNED BY {role}; DROP ROLE {role}");
+    client.batch_execute(&cleanup).await.expect("cleanup");
 }
