@@ -129,6 +129,11 @@ impl ConnectOptions {
             TlsMode::Prefer => SslMode::Prefer,
             _ => SslMode::Require,
         });
+        // So that a runner is recognisable in pg_stat_activity, and in our own lock-timeout
+        // message naming the holder, unless the URL names itself.
+        if config.get_application_name().is_none() {
+            config.application_name(default_application_name());
+        }
         Ok(Self {
             config,
             tls,
@@ -291,9 +296,31 @@ pub fn describe(config: &Config) -> String {
     )
 }
 
+/// `app-db <program>`, e.g. `app-db migrate`.
+fn default_application_name() -> String {
+    let exe = std::env::current_exe().ok();
+    let program = exe.as_deref().and_then(std::path::Path::file_stem);
+    let program = program.map_or_else(|| "runtime".into(), |p| p.to_string_lossy());
+    // PostgreSQL keeps 63 bytes; cut on a character boundary.
+    let mut name = format!("app-db {program}");
+    while name.len() > 63 {
+        name.pop();
+    }
+    name
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn runners_name_themselves_unless_the_url_does() {
+        let named = ConnectOptions::parse("postgres://u@h/db").expect("valid");
+        let name = named.config().get_application_name().expect("set");
+        assert!(name.starts_with("app-db ") && name.len() <= 63, "{name}");
+        let own = ConnectOptions::parse("host=h user=u application_name=deployer").expect("valid");
+        assert_eq!(own.config().get_application_name(), Some("deployer"));
+    }
 
     #[test]
     fn parses_asyncpg_and_ssl_modes() {
