@@ -14,6 +14,26 @@ use crate::plan::{Overrides, State};
 use crate::target::describe_level;
 use crate::MigrateError;
 
+/// Opens a transaction on `$client` and takes the runners' lock `$key` in it, evaluating to the
+/// transaction; on failure, returns from the enclosing function with the lock error naming the
+/// holder. A macro, not a function: a function returning the transaction keeps `client`
+/// borrowed for the transaction's lifetime on every path, so its error path could not use
+/// `client` to look up the holder.
+macro_rules! locked_transaction {
+    ($migrator:expr, $client:expr, $key:expr, $session_lock_timeout:expr) => {{
+        let tx = $client
+            .transaction()
+            .await
+            .map_err(|source| crate::lock::LockError::Query { source })?;
+        let taken = crate::lock::take(&tx, $key, $migrator.lock_timeout, $session_lock_timeout);
+        if let Err(e) = taken.await {
+            drop(tx);
+            return Err(crate::lock::identify_holder(e, $client, $key).await.into());
+        }
+        tx
+    }};
+}
+
 mod outside;
 mod repair;
 mod stamp;
@@ -181,14 +201,7 @@ impl<'m> Migrator<'m> {
         let mut steps = Vec::new();
         let mut cache: Option<Vec<AppliedRevision>> = None;
         loop {
-            let tx = client
-                .transaction()
-                .await
-                .map_err(|source| lock::LockError::Query { source })?;
-            if let Err(e) = lock::take(&tx, key, self.lock_timeout, &session_lock_timeout).await {
-                drop(tx);
-                return Err(lock::identify_holder(e, client, key).await.into());
-            }
+            let tx = locked_transaction!(self, client, key, &session_lock_timeout);
             let applied = self.locked_history(&tx, cache.take()).await?;
             let state = State::new(self.migrations, applied.clone());
             state.check(self.migrations, self.overrides)?;

@@ -22,14 +22,7 @@ impl Migrator<'_> {
         let revisions = repair::select(self.migrations, names)?;
         let session_lock_timeout = lock::session_lock_timeout(client).await?;
         let key = self.table.lock_key();
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|source| lock::LockError::Query { source })?;
-        if let Err(e) = lock::take(&tx, key, self.lock_timeout, &session_lock_timeout).await {
-            drop(tx);
-            return Err(lock::identify_holder(e, client, key).await.into());
-        }
+        let tx = locked_transaction!(self, client, key, &session_lock_timeout);
         let repairs = repair::plan(&revisions, &self.table.read(&tx).await?)?;
         if dry_run {
             // Dropping the transaction rolls it back: nothing was written anyway.

@@ -19,14 +19,7 @@ impl Migrator<'_> {
     ) -> Result<Outcome, MigrateError> {
         let session_lock_timeout = lock::session_lock_timeout(client).await?;
         let key = self.table.lock_key();
-        let tx = client
-            .transaction()
-            .await
-            .map_err(|source| lock::LockError::Query { source })?;
-        if let Err(e) = lock::take(&tx, key, self.lock_timeout, &session_lock_timeout).await {
-            drop(tx);
-            return Err(lock::identify_holder(e, client, key).await.into());
-        }
+        let tx = locked_transaction!(self, client, key, &session_lock_timeout);
         self.table.ensure(&tx).await?;
         let mut state = State::new(self.migrations, self.table.read_existing(&tx).await?);
         if !purge && !state.unknown.is_empty() && !self.overrides.allow_unknown {
