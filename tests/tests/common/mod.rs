@@ -64,26 +64,21 @@ pub fn tables(n: usize) -> tempfile::TempDir {
     dir
 }
 
-/// Everything a migration could change, as text: tables, columns, indexes, functions, triggers,
-/// types and the history rows (without timestamps). Equal snapshots mean nothing changed.
+/// Everything a migration could change, as text: the runtime's catalog snapshot
+/// (`app_db::testing::Snapshot`), plus the default history table's columns and rows (without
+/// timestamps), which that snapshot leaves out. Equal snapshots mean nothing changed.
 pub async fn snapshot(client: &Client) -> String {
-    let queries = [
-        "SELECT table_schema || '.' || table_name || '.' || column_name || ':' || data_type FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
-        "SELECT schemaname || '.' || indexname || ':' || indexdef FROM pg_indexes WHERE schemaname NOT IN ('pg_catalog') ORDER BY 1",
-        "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1",
-        "SELECT tgname::text FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1",
-        "SELECT t.typname::text FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast') AND t.typtype IN ('e', 'd', 'c') ORDER BY 1",
-        "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg_%' AND nspname <> 'information_schema' ORDER BY 1",
+    let catalog = app_db::testing::Snapshot::take(client)
+        .await
+        .expect("catalog snapshot");
+    let mut out: String = catalog.lines().map(|line| format!("{line}\n")).collect();
+    let history = [
+        "SELECT 'history column ' || column_name || ':' || data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_revisions' ORDER BY 1",
+        "SELECT version || ' ' || name || ' ' || encode(checksum, 'hex') || ' ' || method FROM schema_revisions ORDER BY version",
     ];
-    let mut out = String::new();
-    for q in queries {
-        for row in client.query(q, &[]).await.expect("catalog query") {
-            out.push_str(row.get::<_, &str>(0));
-            out.push('\n');
-        }
-    }
-    if history_exists(client, "public.schema_revisions").await {
-        for row in client.query("SELECT version || ' ' || name || ' ' || encode(checksum, 'hex') || ' ' || method FROM schema_revisions ORDER BY version", &[]).await.expect("history") {
+    let exists = history_exists(client, "public.schema_revisions").await;
+    for query in &history[..if exists { 2 } else { 1 }] {
+        for row in client.query(*query, &[]).await.expect("history") {
             out.push_str(row.get::<_, &str>(0));
             out.push('\n');
         }
