@@ -1,15 +1,16 @@
 //! Serialising concurrent runners.
 //!
 //! Every write (one revision, one stamp) runs in a transaction that first takes a
-//! transaction-scoped advisory lock (`pg_advisory_xact_lock`). The server releases it at commit
-//! or rollback and when the connection drops, so no error, panic or cancelled future can leak it,
-//! and it works through a transaction-pooling proxy. Waiting is bounded by `lock_timeout`; a
-//! timeout names the holder.
+//! transaction-scoped advisory lock (`pg_try_advisory_xact_lock`). The server releases it at
+//! commit or rollback and when the connection drops, so no error, panic or cancelled future can
+//! leak it, and it works through a transaction-pooling proxy. A runner that finds the lock taken
+//! rolls back, pauses and tries again ([`Wait`]), never waiting inside the server (see
+//! [`try_take`] for why); waiting is bounded, and a timeout names the holder.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use thiserror::Error;
-use tokio_postgres::error::SqlState;
+use tokio_postgres::types::Type;
 use tokio_postgres::{Client, GenericClient, Transaction};
 
 /// Errors of this phase.
@@ -30,6 +31,12 @@ pub enum LockError {
         /// The server's error.
         #[source]
         source: tokio_postgres::Error,
+    },
+    /// The server (or a proxy in front of it) answered something impossible.
+    #[error("taking the migration lock failed: {detail}")]
+    Protocol {
+        /// What was wrong.
+        detail: String,
     },
 }
 
@@ -62,88 +69,81 @@ impl LockHolder {
     }
 }
 
-/// Takes the lock `key` inside the open transaction `tx`, waiting at most `timeout`.
-/// `session_lock_timeout` is the session's own `lock_timeout`, restored for the statements that
-/// follow so the lock wait limit does not leak into the migration's SQL.
+/// Tries once to take the lock `key` inside the open transaction `tx`; `false` when another
+/// session holds it. The caller rolls `tx` back before waiting (see [`Wait`]).
 ///
-/// A [`LockError::Timeout`] returned here has no holder yet: the caller drops `tx` (rolling it
-/// back) and completes the error with [`identify_holder`] on the freed client.
-pub async fn take(
-    tx: &Transaction<'_>,
-    key: i64,
-    timeout: Duration,
-    session_lock_timeout: &str,
-) -> Result<(), LockError> {
-    acquire(tx, Scope::Transaction, key, timeout, session_lock_timeout).await
+/// Runners never block inside the server waiting for the lock: a blocked statement holds a
+/// snapshot, and `CREATE INDEX CONCURRENTLY` (run by the holder of the lock, in a
+/// `no-transaction` revision) waits for every transaction holding an older snapshot to end. A
+/// waiter blocked on the holder's lock and a holder waiting for the waiter deadlock (the server
+/// then aborts one of them). A failed try ends its statement at once and its transaction is
+/// rolled back, so a waiter never holds a snapshot for longer than one round trip.
+pub async fn try_take(tx: &Transaction<'_>, key: i64) -> Result<bool, LockError> {
+    try_lock(tx, "SELECT pg_try_advisory_xact_lock($1)", key).await
 }
 
-/// Takes the lock `key` for the session of `client` (for work outside a transaction); the caller
-/// releases it with `pg_advisory_unlock`. Errors as [`take`]; on an error the lock is not held.
-pub async fn take_session(
-    client: &Client,
-    key: i64,
-    timeout: Duration,
-    session_lock_timeout: &str,
-) -> Result<(), LockError> {
-    acquire(client, Scope::Session, key, timeout, session_lock_timeout).await
+/// Tries once to take the lock `key` for the session of `client` (for work outside a
+/// transaction); the caller releases it with `pg_advisory_unlock`.
+pub async fn try_take_session(client: &Client, key: i64) -> Result<bool, LockError> {
+    try_lock(client, "SELECT pg_try_advisory_lock($1)", key).await
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Scope {
-    Transaction,
-    Session,
-}
-
-async fn acquire(
-    client: &impl GenericClient,
-    scope: Scope,
-    key: i64,
-    timeout: Duration,
-    session_lock_timeout: &str,
-) -> Result<(), LockError> {
-    let (local, lock) = match scope {
-        Scope::Transaction => (true, "SELECT pg_advisory_xact_lock($1)::text"),
-        Scope::Session => (false, "SELECT pg_advisory_lock($1)::text"),
-    };
-    let set = "SELECT set_config('lock_timeout', $1, $2)";
-    let millis = timeout.as_millis().max(1).to_string();
-    client
-        .query_one(set, &[&millis, &local])
+async fn try_lock(client: &impl GenericClient, sql: &str, key: i64) -> Result<bool, LockError> {
+    // `query_typed`: one round trip with an unnamed statement, which also works through a
+    // transaction-pooling proxy (a named statement prepared in one exchange may be gone in the
+    // next, which the proxy can send to another server connection).
+    let rows = client
+        .query_typed(sql, &[(&key, Type::INT8)])
         .await
         .map_err(|source| LockError::Query { source })?;
-    let locked = client.query_one(lock, &[&key]).await;
-    // After a timeout inside a transaction this fails too (the transaction is aborted); the
-    // rollback that follows restores the setting anyway.
-    let restored = client
-        .query_one(set, &[&session_lock_timeout, &local])
-        .await;
-    match (locked, restored) {
-        (Err(e), _) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => Err(LockError::Timeout {
-            waited: timeout,
-            holder: None,
+    match rows.first() {
+        Some(row) => Ok(row.get::<_, bool>(0)),
+        // A SELECT of one function call returns one row; anything else is a broken proxy.
+        None => Err(LockError::Protocol {
+            detail: format!("`{sql}` returned no row"),
         }),
-        (Err(source), _) => Err(LockError::Query { source }),
-        (Ok(_), Err(source)) => {
-            // Locked, but the caller will not get to unlock: a session lock must not stay behind
-            // (a transaction lock goes with the rollback).
-            if scope == Scope::Session {
-                let _ = client
-                    .query_one("SELECT pg_advisory_unlock($1)", &[&key])
-                    .await;
-            }
-            Err(LockError::Query { source })
-        }
-        (Ok(_), Ok(_)) => Ok(()),
     }
 }
 
-/// The session's own `lock_timeout`, which [`take`] restores after waiting for the lock.
-pub async fn session_lock_timeout(client: &Client) -> Result<String, LockError> {
-    let row = client
-        .query_one("SELECT current_setting('lock_timeout')", &[])
-        .await
-        .map_err(|source| LockError::Query { source })?;
-    Ok(row.get(0))
+/// The pauses between tries, up to a deadline.
+#[derive(Debug)]
+pub struct Wait {
+    timeout: Duration,
+    deadline: Instant,
+    pause: Duration,
+}
+
+impl Wait {
+    /// Starts waiting at most `timeout`.
+    pub fn new(timeout: Duration) -> Self {
+        Self {
+            timeout,
+            deadline: Instant::now() + timeout,
+            pause: Duration::from_millis(2),
+        }
+    }
+
+    /// Sleeps before the next try (2 ms, doubling to 100 ms, plus up to a millisecond of
+    /// jitter so racing runners spread out); a [`LockError::Timeout`] without holder once the
+    /// deadline has passed.
+    pub async fn pause(&mut self) -> Result<(), LockError> {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return Err(LockError::Timeout {
+                waited: self.timeout,
+                holder: None,
+            });
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let jitter = Duration::from_micros(u64::from((nanos ^ std::process::id()) % 1000));
+        let pause = (self.pause + jitter).min(self.deadline - now);
+        tokio::time::sleep(pause).await;
+        self.pause = (self.pause * 2).min(Duration::from_millis(100));
+        Ok(())
+    }
 }
 
 /// Adds the current holder to a [`LockError::Timeout`] (other errors pass through).

@@ -14,23 +14,28 @@ use crate::plan::{Overrides, State};
 use crate::target::describe_level;
 use crate::MigrateError;
 
-/// Opens a transaction on `$client` and takes the runners' lock `$key` in it, evaluating to the
-/// transaction; on failure, returns from the enclosing function with the lock error naming the
-/// holder. A macro, not a function: a function returning the transaction keeps `client`
-/// borrowed for the transaction's lifetime on every path, so its error path could not use
-/// `client` to look up the holder.
+/// Opens a transaction on `$client` holding the runners' lock `$key`, evaluating to the
+/// transaction: tries the lock, and while another session holds it rolls back, pauses and tries
+/// again (see [`crate::lock::try_take`]). After the migrator's lock wait it returns from the
+/// enclosing function with the lock error naming the holder. A macro, not a function: a function
+/// returning the transaction keeps `client` borrowed for the transaction's lifetime on every
+/// path, so its error path could not use `client` to look up the holder.
 macro_rules! locked_transaction {
-    ($migrator:expr, $client:expr, $key:expr, $session_lock_timeout:expr) => {{
-        let tx = $client
-            .transaction()
-            .await
-            .map_err(|source| crate::lock::LockError::Query { source })?;
-        let taken = crate::lock::take(&tx, $key, $migrator.lock_timeout, $session_lock_timeout);
-        if let Err(e) = taken.await {
+    ($migrator:expr, $client:expr, $key:expr) => {{
+        let mut wait = crate::lock::Wait::new($migrator.lock_timeout);
+        loop {
+            let tx = $client
+                .transaction()
+                .await
+                .map_err(|source| crate::lock::LockError::Query { source })?;
+            if crate::lock::try_take(&tx, $key).await? {
+                break tx;
+            }
             drop(tx);
-            return Err(crate::lock::identify_holder(e, $client, $key).await.into());
+            if let Err(e) = wait.pause().await {
+                return Err(crate::lock::identify_holder(e, $client, $key).await.into());
+            }
         }
-        tx
     }};
 }
 
@@ -196,12 +201,11 @@ impl<'m> Migrator<'m> {
         direction: Direction,
         level: usize,
     ) -> Result<Outcome, MigrateError> {
-        let session_lock_timeout = lock::session_lock_timeout(client).await?;
         let key = self.table.lock_key();
         let mut steps = Vec::new();
         let mut cache: Option<Vec<AppliedRevision>> = None;
         loop {
-            let tx = locked_transaction!(self, client, key, &session_lock_timeout);
+            let tx = locked_transaction!(self, client, key);
             let applied = self.locked_history(&tx, cache.take()).await?;
             let state = State::new(self.migrations, applied.clone());
             state.check(self.migrations, self.overrides)?;
@@ -226,13 +230,7 @@ impl<'m> Migrator<'m> {
                     .await
                     .map_err(|source| lock::LockError::Query { source })?;
                 let step = self
-                    .run_outside_transaction(
-                        client,
-                        revision,
-                        direction,
-                        key,
-                        &session_lock_timeout,
-                    )
+                    .run_outside_transaction(client, revision, direction, key)
                     .await?;
                 steps.extend(step);
                 continue;

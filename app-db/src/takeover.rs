@@ -95,18 +95,21 @@ pub async fn take_over(
     {
         return Ok(Takeover::NotNeeded);
     }
-    let session_lock_timeout = lock::session_lock_timeout(client)
-        .await
-        .map_err(MigrateError::from)?;
     let key = migrator.table().lock_key();
-    let tx = client
-        .transaction()
-        .await
-        .map_err(query("starting the takeover"))?;
-    if let Err(e) = lock::take(&tx, key, migrator.lock_timeout(), &session_lock_timeout).await {
+    let mut wait = lock::Wait::new(migrator.lock_timeout());
+    let tx = loop {
+        let tx = client
+            .transaction()
+            .await
+            .map_err(query("starting the takeover"))?;
+        if lock::try_take(&tx, key).await.map_err(MigrateError::from)? {
+            break tx;
+        }
         drop(tx);
-        return Err(MigrateError::from(lock::identify_holder(e, client, key).await).into());
-    }
+        if let Err(e) = wait.pause().await {
+            return Err(MigrateError::from(lock::identify_holder(e, client, key).await).into());
+        }
+    };
     // Another replica may have taken it over while we waited for the lock.
     if migrator
         .table()

@@ -20,7 +20,6 @@ impl Migrator<'_> {
         revision: &Revision,
         direction: Direction,
         key: i64,
-        session_lock_timeout: &str,
     ) -> Result<Option<Step>, MigrateError> {
         match &self.connect {
             Some(options) => {
@@ -34,13 +33,10 @@ impl Migrator<'_> {
                     .client()
                     .batch_execute("SET client_connection_check_interval = '1s'")
                     .await;
-                self.run_locked_on(own.client(), revision, direction, key, session_lock_timeout)
+                self.run_locked_on(own.client(), revision, direction, key)
                     .await
             }
-            None => {
-                self.run_locked_on(client, revision, direction, key, session_lock_timeout)
-                    .await
-            }
+            None => self.run_locked_on(client, revision, direction, key).await,
         }
     }
 
@@ -51,12 +47,12 @@ impl Migrator<'_> {
         revision: &Revision,
         direction: Direction,
         key: i64,
-        session_lock_timeout: &str,
     ) -> Result<Option<Step>, MigrateError> {
-        if let Err(e) =
-            lock::take_session(client, key, self.lock_timeout, session_lock_timeout).await
-        {
-            return Err(lock::identify_holder(e, client, key).await.into());
+        let mut wait = lock::Wait::new(self.lock_timeout);
+        while !lock::try_take_session(client, key).await? {
+            if let Err(e) = wait.pause().await {
+                return Err(lock::identify_holder(e, client, key).await.into());
+            }
         }
         let result = self
             .run_statements_locked(client, revision, direction)

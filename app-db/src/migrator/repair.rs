@@ -20,9 +20,8 @@ impl Migrator<'_> {
         dry_run: bool,
     ) -> Result<Vec<Repair>, MigrateError> {
         let revisions = repair::select(self.migrations, names)?;
-        let session_lock_timeout = lock::session_lock_timeout(client).await?;
         let key = self.table.lock_key();
-        let tx = locked_transaction!(self, client, key, &session_lock_timeout);
+        let tx = locked_transaction!(self, client, key);
         let repairs = repair::plan(&revisions, &self.table.read(&tx).await?)?;
         if dry_run {
             // Dropping the transaction rolls it back: nothing was written anyway.

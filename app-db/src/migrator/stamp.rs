@@ -17,9 +17,8 @@ impl Migrator<'_> {
         target: &str,
         purge: bool,
     ) -> Result<Outcome, MigrateError> {
-        let session_lock_timeout = lock::session_lock_timeout(client).await?;
         let key = self.table.lock_key();
-        let tx = locked_transaction!(self, client, key, &session_lock_timeout);
+        let tx = locked_transaction!(self, client, key);
         self.table.ensure(&tx).await?;
         let mut state = State::new(self.migrations, self.table.read_existing(&tx).await?);
         if !purge && !state.unknown.is_empty() && !self.overrides.allow_unknown {

@@ -184,3 +184,68 @@ async fn cancelled_no_transaction_revision_releases_the_lock() {
         "002 is not claimed"
     );
 }
+
+/// `CREATE INDEX CONCURRENTLY` waits for every transaction holding an older snapshot to end.
+/// Runners waiting for the lock inside the server (blocked in `pg_advisory_xact_lock`, snapshot
+/// held) and the runner building the index under that lock would wait for each other; the
+/// server then aborts one with "deadlock detected". Waiters poll with `pg_try_advisory_xact_lock`
+/// in short transactions instead, so every runner finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn waiting_runners_do_not_deadlock_create_index_concurrently() {
+    let (db, client) = common::fresh().await;
+    let dir = common::dir(&[
+        (
+            "001_a/up.sql",
+            "CREATE TABLE a (x int);\nINSERT INTO a SELECT g FROM generate_series(1, 200000) g;",
+        ),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_idx/up.sql",
+            "-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);\nCREATE INDEX CONCURRENTLY a_x2 ON a ((x * 2));",
+        ),
+        (
+            "002_idx/down.sql",
+            "DROP INDEX CONCURRENTLY a_x2;\nDROP INDEX CONCURRENTLY a_x;",
+        ),
+        ("003_b/up.sql", "CREATE TABLE b (id int);"),
+        ("003_b/down.sql", "DROP TABLE b;"),
+    ]);
+    let m = std::sync::Arc::new(common::load(dir.path()));
+    let mut tasks = Vec::new();
+    for _ in 0..6 {
+        let (m, config) = (m.clone(), db.config().clone());
+        tasks.push(tokio::spawn(async move {
+            let (mut client, conn) = config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            let options = app_db::connect::ConnectOptions::from_config(config);
+            Migrator::new(&m)
+                .with_connect_options(options)
+                .with_lock_timeout(Duration::from_secs(120))
+                .upgrade(&mut client, "head")
+                .await
+        }));
+    }
+    let mut applied = Vec::new();
+    for task in tasks {
+        let outcome = task
+            .await
+            .expect("task")
+            .unwrap_or_else(|e| panic!("every runner succeeds: {e}"));
+        assert!(outcome.at_head);
+        applied.extend(outcome.steps.into_iter().map(|s| s.version));
+    }
+    applied.sort();
+    assert_eq!(applied, ["001", "002", "003"], "each revision ran once");
+    let valid: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_index WHERE indrelid = 'a'::regclass AND indisvalid",
+            &[],
+        )
+        .await
+        .expect("indexes")
+        .get(0);
+    assert_eq!(valid, 2, "both indexes were built and are valid");
+}
