@@ -8,7 +8,8 @@ use thiserror::Error;
 use tokio_postgres::error::ErrorPosition;
 use tokio_postgres::GenericClient;
 
-use crate::history::HistoryError;
+use crate::history::{HistoryError, HistoryTable};
+use crate::progress;
 
 /// Which way a revision is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -61,10 +62,12 @@ pub enum ApplyError {
         source: tokio_postgres::Error,
     },
     /// A statement of a non-transactional script failed; `applied` earlier statements committed.
-    #[error("revision {revision} failed ({direction}) at statement {statement} of {total} in `{file}`{}; it runs outside a transaction, so {} and the revision is not recorded: fix the statement, make the earlier ones safe to re-run (IF NOT EXISTS), and run again", at(location), stayed(*applied))]
+    #[error("revision {revision} failed ({direction}) at statement {statement} of {total} in `{file}`{}; it runs outside a transaction, so {} and the failure is recorded: fix the cause, then `migrate resolve {} --retry` runs it from statement {} (or see `migrate resolve --help`)", at(location), stayed(*applied), version, applied + 1)]
     Statement {
         /// `version_name`.
         revision: String,
+        /// The version, as `migrate resolve` takes it.
+        version: String,
         /// `up` or `down`.
         direction: &'static str,
         /// The file.
@@ -81,6 +84,16 @@ pub enum ApplyError {
         /// The server's error.
         #[source]
         source: tokio_postgres::Error,
+    },
+    /// Writing the progress of a non-transactional revision failed (before its next statement
+    /// ran).
+    #[error("revision {revision} stopped: its progress could not be recorded, so its next statement was not run")]
+    Progress {
+        /// `version_name`.
+        revision: String,
+        /// The cause.
+        #[source]
+        source: HistoryError,
     },
     /// Recording a transactional revision failed; the transaction was rolled back.
     #[error("revision {revision} could not be recorded; it was rolled back")]
@@ -161,24 +174,46 @@ pub async fn run_in_transaction(
     Ok(started.elapsed().as_millis() as i64)
 }
 
-/// Runs a non-transactional script one statement at a time, each in autocommit mode, so
-/// `CREATE INDEX CONCURRENTLY` and friends work. Returns the elapsed milliseconds.
+/// Runs a non-transactional script one statement at a time from statement `from` (1-based),
+/// each in autocommit mode, so `CREATE INDEX CONCURRENTLY` and friends work. Before each
+/// statement its number is written to the progress table beside `table` (see
+/// [`crate::progress`]), so a runner that dies mid-script leaves a record of where. Returns the
+/// elapsed milliseconds.
 pub async fn run_statements(
     client: &impl GenericClient,
+    table: &HistoryTable,
     revision: &Revision,
     direction: Direction,
+    from: usize,
 ) -> Result<i64, ApplyError> {
     let script = script(revision, direction);
     let statements = sql::split(script.sql());
+    let texts: Vec<&str> = statements.iter().map(|s| s.text(script.sql())).collect();
     let started = Instant::now();
     // Where the file's own open transaction began: a failure inside it aborts (and the runner
-    // rolls back) everything from there.
+    // rolls back) everything from there, progress rows written inside it included.
     let mut open_since: Option<usize> = None;
-    for (index, stmt) in statements.iter().enumerate() {
-        let text = stmt.text(script.sql());
-        if let Err(source) = client.batch_execute(text).await {
+    for (index, stmt) in statements.iter().enumerate().skip(from.saturating_sub(1)) {
+        let prefix = progress::prefix_checksum(texts[..index].iter().copied());
+        let position = (index + 1, statements.len());
+        progress::write(
+            client,
+            table,
+            revision.version(),
+            direction,
+            position,
+            &prefix,
+            None,
+        )
+        .await
+        .map_err(|source| ApplyError::Progress {
+            revision: revision.label(),
+            source,
+        })?;
+        if let Err(source) = client.batch_execute(texts[index]).await {
             return Err(ApplyError::Statement {
                 revision: revision.label(),
+                version: revision.version().to_owned(),
                 direction: direction.as_str(),
                 file: script.file().to_owned(),
                 statement: index + 1,
@@ -199,6 +234,33 @@ pub async fn run_statements(
         }
     }
     Ok(started.elapsed().as_millis() as i64)
+}
+
+/// " (`file` line N: `first line of the statement`)" for statement `number` (1-based) of
+/// `script`; `None` when the script has fewer statements.
+pub fn quote_statement(script: &Script, number: usize) -> Option<String> {
+    let statements = sql::split(script.sql());
+    let stmt = statements.get(number.checked_sub(1)?)?;
+    let text = stmt.text(script.sql());
+    let first = text.lines().next().unwrap_or_default().trim();
+    let more = if text.trim_end().contains('\n') {
+        " …"
+    } else {
+        ""
+    };
+    Some(format!(
+        " (`{}` line {}: `{first}{more}`)",
+        script.file(),
+        stmt.line
+    ))
+}
+
+/// The statements of `script` before statement `number` (1-based), as the progress table's
+/// `prefix_checksum` hashes them.
+pub fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {
+    let statements = sql::split(script.sql());
+    let end = number.saturating_sub(1).min(statements.len());
+    progress::prefix_checksum(statements[..end].iter().map(|s| s.text(script.sql())))
 }
 
 /// Maps the server's error position (1-based characters into the text sent, which starts at byte

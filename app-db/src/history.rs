@@ -5,6 +5,7 @@ use std::fmt;
 
 use migrations_core::Revision;
 use thiserror::Error;
+use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 /// The default table: `public.schema_revisions`.
@@ -37,6 +38,12 @@ pub enum HistoryError {
         /// The server's error.
         #[source]
         source: tokio_postgres::Error,
+    },
+    /// The server (or a proxy in front of it) answered something impossible.
+    #[error("query on history table {table} returned no row")]
+    Protocol {
+        /// The table.
+        table: String,
     },
     /// Any other query failure.
     #[error("query on history table {table} failed")]
@@ -162,9 +169,14 @@ impl HistoryTable {
 
     /// The audit table of `repair`, beside this one: `<table>_repairs`.
     pub fn audit(&self) -> Self {
+        self.sibling("repairs")
+    }
+
+    /// A table beside this one: `<table>_<suffix>` in the same schema.
+    pub(crate) fn sibling(&self, suffix: &str) -> Self {
         Self {
             schema: self.schema.clone(),
-            table: format!("{}_repairs", self.table),
+            table: format!("{}_{suffix}", self.table),
         }
     }
 
@@ -179,15 +191,20 @@ impl HistoryTable {
         i64::from_be_bytes(bytes)
     }
 
-    /// The DDL creating the schema (unless `public`) and the table, idempotent.
+    /// The DDL creating the schema (unless `public`), the table and its progress table
+    /// (see [`crate::progress`]), idempotent.
     pub fn create_sql(&self) -> String {
+        let tables = format!(
+            "{}\n{}",
+            self.table_sql(),
+            crate::progress::create_sql(self)
+        );
         if self.schema == "public" {
-            self.table_sql()
+            tables
         } else {
             format!(
-                "CREATE SCHEMA IF NOT EXISTS {};\n{}",
-                quote_ident(&self.schema),
-                self.table_sql()
+                "CREATE SCHEMA IF NOT EXISTS {};\n{tables}",
+                quote_ident(&self.schema)
             )
         }
     }
@@ -229,7 +246,7 @@ impl HistoryTable {
         )
     }
 
-    fn query_error(&self, source: tokio_postgres::Error) -> HistoryError {
+    pub(crate) fn query_error(&self, source: tokio_postgres::Error) -> HistoryError {
         let shape = source.code().is_some_and(|c| {
             use tokio_postgres::error::SqlState;
             [
@@ -277,31 +294,52 @@ impl HistoryTable {
         Ok(row.get(0))
     }
 
-    /// Creates the table (and its schema) if missing. Nothing is executed when the table exists,
-    /// so a role with only SELECT/INSERT/DELETE on a DBA-created table can migrate
-    /// (regression: `CREATE SCHEMA IF NOT EXISTS` needs CREATE on the database even when the
-    /// schema exists).
-    pub async fn ensure(&self, client: &impl GenericClient) -> Result<(), HistoryError> {
-        if self.exists(client).await? {
-            return Ok(());
-        }
-        let schema_exists: bool = client
-            .query_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
-                &[&self.schema],
+    /// Creates the table and its schema if missing, with its progress table (see
+    /// [`crate::progress`]). Nothing is executed when the table exists, so a role with only row
+    /// privileges on a DBA-created table can migrate (regression: `CREATE SCHEMA IF NOT EXISTS`
+    /// needs CREATE on the database even when the schema exists); a missing progress table is
+    /// then left to [`crate::progress::ensure`], which only `no-transaction` revisions need.
+    /// Returns whether the progress table exists.
+    pub async fn ensure(&self, client: &impl GenericClient) -> Result<bool, HistoryError> {
+        let progress = crate::progress::table(self);
+        let row = client
+            .query_typed(
+                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
+                        EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')),
+                        EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                WHERE n.nspname = $1 AND c.relname = $3 AND c.relkind IN ('r', 'p'))",
+                &[
+                    (&self.schema, Type::TEXT),
+                    (&self.table, Type::TEXT),
+                    (&progress.table, Type::TEXT),
+                ],
             )
             .await
-            .map_err(|e| self.query_error(e))?
-            .get(0);
-        let ddl = if schema_exists {
-            self.table_sql()
-        } else {
-            self.create_sql()
+            .map_err(|e| self.query_error(e))?;
+        let row = row.first().ok_or_else(|| self.no_row())?;
+        let (schema_exists, history_exists, progress_exists): (bool, bool, bool) =
+            (row.get(0), row.get(1), row.get(2));
+        let ddl = match (schema_exists, history_exists) {
+            (_, true) => return Ok(progress_exists),
+            (false, _) => self.create_sql(),
+            (true, false) => format!(
+                "{}\n{}",
+                self.table_sql(),
+                crate::progress::create_sql(self)
+            ),
         };
         client
             .batch_execute(&ddl)
             .await
-            .map_err(|e| self.query_error(e))
+            .map_err(|e| self.query_error(e))?;
+        Ok(true)
+    }
+
+    fn no_row(&self) -> HistoryError {
+        HistoryError::Protocol {
+            table: self.qualified(),
+        }
     }
 
     /// All rows, or an empty list when the table does not exist. Read-only; takes no lock.
@@ -351,13 +389,30 @@ impl HistoryTable {
             })
     }
 
-    /// Number of rows (a cheap check that no other runner changed the table).
-    pub async fn count(&self, client: &impl GenericClient) -> Result<i64, HistoryError> {
-        let row = client
-            .query_one(&format!("SELECT count(*) FROM {}", self.qualified()), &[])
+    /// The numbers of rows in the table and, if `progress` says it exists, in its progress
+    /// table (a cheap check that no other runner changed them).
+    pub async fn counts(
+        &self,
+        client: &impl GenericClient,
+        progress: bool,
+    ) -> Result<(i64, i64), HistoryError> {
+        let progress_count = match progress {
+            true => format!(
+                "SELECT count(*) FROM {}",
+                crate::progress::table(self).qualified()
+            ),
+            false => "SELECT 0::bigint".to_owned(),
+        };
+        let sql = format!(
+            "SELECT (SELECT count(*) FROM {}), ({progress_count})",
+            self.qualified()
+        );
+        let rows = client
+            .query_typed(&sql, &[])
             .await
             .map_err(|e| self.query_error(e))?;
-        Ok(row.get(0))
+        let row = rows.first().ok_or_else(|| self.no_row())?;
+        Ok((row.get(0), row.get(1)))
     }
 
     /// Records `revision` as applied.

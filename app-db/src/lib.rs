@@ -26,7 +26,9 @@ pub mod lock;
 mod migrator;
 pub mod offline;
 pub mod plan;
+pub mod progress;
 pub mod repair;
+pub mod resolve;
 pub mod sim;
 pub mod status;
 pub mod takeover;
@@ -79,4 +81,7 @@ pub enum MigrateError {
     /// `repair` refused (nothing was changed).
     #[error(transparent)]
     Repair(#[from] repair::RepairError),
+    /// `resolve` refused (nothing was changed).
+    #[error(transparent)]
+    Resolve(#[from] resolve::ResolveError),
 }

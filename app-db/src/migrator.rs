@@ -11,6 +11,7 @@ use crate::connect::ConnectOptions;
 use crate::history::{AppliedRevision, HistoryError, HistoryTable, Method};
 use crate::lock;
 use crate::plan::{Overrides, State};
+use crate::progress::Interrupted;
 use crate::target::describe_level;
 use crate::MigrateError;
 
@@ -41,6 +42,7 @@ macro_rules! locked_transaction {
 
 mod outside;
 mod repair;
+mod resolve;
 mod stamp;
 
 /// Default wait for the migration lock before giving up.
@@ -140,9 +142,12 @@ impl<'m> Migrator<'m> {
         &self.table
     }
 
-    /// Reads the database's state. Read-only: creates nothing, takes no lock.
+    /// Reads the database's state, unfinished `no-transaction` runs included. Read-only:
+    /// creates nothing, takes no lock.
     pub async fn state(&self, client: &impl GenericClient) -> Result<State, MigrateError> {
-        Ok(State::new(self.migrations, self.table.read(client).await?))
+        let applied = self.table.read(client).await?;
+        let interrupted = crate::progress::read(client, &self.table).await?;
+        Ok(State::new(self.migrations, applied).with_interrupted(interrupted))
     }
 
     /// The refusals every write makes before anything runs: reads and checks the state, and
@@ -203,11 +208,11 @@ impl<'m> Migrator<'m> {
     ) -> Result<Outcome, MigrateError> {
         let key = self.table.lock_key();
         let mut steps = Vec::new();
-        let mut cache: Option<Vec<AppliedRevision>> = None;
+        let mut cache = None;
         loop {
             let tx = locked_transaction!(self, client, key);
-            let applied = self.locked_history(&tx, cache.take()).await?;
-            let state = State::new(self.migrations, applied.clone());
+            let (applied, interrupted, progress) = self.locked_history(&tx, cache.take()).await?;
+            let state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
             state.check(self.migrations, self.overrides)?;
             let next = next_step(&state, direction, level);
             let Some(index) = next else {
@@ -230,32 +235,35 @@ impl<'m> Migrator<'m> {
                     .await
                     .map_err(|source| lock::LockError::Query { source })?;
                 let step = self
-                    .run_outside_transaction(client, revision, direction, key)
+                    .run_outside_transaction(client, revision, direction, outside::Start::Fresh)
                     .await?;
                 steps.extend(step);
                 continue;
             }
             let still_at = describe_level(self.migrations, state.current_level());
             let step = self.apply_in(tx, revision, direction, &still_at).await?;
-            cache = Some(after(applied, revision, direction));
+            cache = Some((after(applied, revision, direction), progress));
             steps.push(step);
         }
     }
 
-    /// The history, read under the lock: the cached rows when the row count shows no other
-    /// runner changed it since, else read afresh (creating the table on the first write).
+    /// The history and the unfinished runs, read under the lock: the cached rows when the row
+    /// counts show no other runner changed them since, else read afresh (creating the tables on
+    /// the first write). The cache is the rows and whether the progress table exists.
     async fn locked_history(
         &self,
         tx: &Transaction<'_>,
-        cache: Option<Vec<AppliedRevision>>,
-    ) -> Result<Vec<AppliedRevision>, MigrateError> {
-        if let Some(rows) = cache {
-            if self.table.count(tx).await? == rows.len() as i64 {
-                return Ok(rows);
+        cache: Option<(Vec<AppliedRevision>, bool)>,
+    ) -> Result<(Vec<AppliedRevision>, Vec<Interrupted>, bool), MigrateError> {
+        if let Some((rows, progress)) = cache {
+            if self.table.counts(tx, progress).await? == (rows.len() as i64, 0) {
+                return Ok((rows, Vec::new(), progress));
             }
         }
-        self.table.ensure(tx).await?;
-        Ok(self.table.read_existing(tx).await?)
+        let progress = self.table.ensure(tx).await?;
+        let applied = self.table.read_existing(tx).await?;
+        let interrupted = crate::progress::read(tx, &self.table).await?;
+        Ok((applied, interrupted, progress))
     }
 
     /// Runs one revision in `tx` together with its history row, and commits.

@@ -4,7 +4,9 @@
 use migrations_core::{ChecksumAlgorithm, Migrations};
 use thiserror::Error;
 
+use crate::apply::Direction;
 use crate::history::AppliedRevision;
+use crate::progress::Interrupted;
 use crate::target::{self, describe_level, TargetError};
 
 /// Overrides for the refusals, each named after what it allows.
@@ -86,6 +88,24 @@ pub enum PlanError {
         /// The command that goes that way.
         other: &'static str,
     },
+    /// A `no-transaction` revision stopped part-way; no override: only `migrate resolve`.
+    #[error("revision {revision} did not finish ({direction}): it runs outside a transaction, and {what} statement {statement} of {total}{at}; the statements before it are committed. Nothing was run. Fix the cause, then `migrate resolve {version} --retry` runs it again from statement {statement}; or, once you have completed or undone it by hand, `migrate resolve {version} --mark-completed` or `migrate resolve {version} --mark-rolled-back`")]
+    Interrupted {
+        /// The revision's version.
+        version: String,
+        /// `version_name`, or the version when the binary does not know it.
+        revision: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// "it failed at" or "the runner stopped during".
+        what: &'static str,
+        /// The statement (1-based).
+        statement: usize,
+        /// Statements in the script.
+        total: usize,
+        /// Where: file, line, the statement's first line and the error (empty if unknown).
+        at: String,
+    },
     /// An irreversible revision in a downgrade path.
     #[error("downgrade to {target} must revert {revision}, which is irreversible (it has no down script): nothing was changed; choose a target at or above {revision}")]
     Irreversible {
@@ -97,6 +117,37 @@ pub enum PlanError {
 }
 
 impl PlanError {
+    /// The refusal for the unfinished run `stopped`, quoting its statement from the binary.
+    pub fn interrupted(migrations: &Migrations, stopped: &Interrupted) -> Self {
+        let revision = migrations.get(&stopped.version);
+        let script = revision.and_then(|r| match stopped.direction {
+            Direction::Up => Some(r.up()),
+            Direction::Down => r.down(),
+        });
+        let mut at = script
+            .and_then(|s| crate::apply::quote_statement(s, stopped.statement))
+            .unwrap_or_default();
+        match &stopped.error {
+            Some(error) => at.push_str(&format!(": {error}")),
+            None => at.push_str(
+                ", which may or may not have taken effect (an interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index: drop it before retrying)",
+            ),
+        }
+        Self::Interrupted {
+            version: stopped.version.clone(),
+            revision: revision.map_or_else(|| stopped.version.clone(), |r| r.label()),
+            direction: stopped.direction.as_str(),
+            what: if stopped.failed() {
+                "it failed at"
+            } else {
+                "the runner stopped during"
+            },
+            statement: stopped.statement,
+            total: stopped.total,
+            at,
+        }
+    }
+
     /// `command target` points the wrong way from `current` (both levels).
     pub fn wrong_direction(
         command: &'static str,
@@ -124,6 +175,8 @@ pub struct State {
     pub rows: Vec<Option<AppliedRevision>>,
     /// History rows for versions the binary does not have.
     pub unknown: Vec<AppliedRevision>,
+    /// `no-transaction` revisions whose run did not finish (see [`crate::progress`]).
+    pub interrupted: Vec<Interrupted>,
 }
 
 impl State {
@@ -137,7 +190,17 @@ impl State {
                 None => unknown.push(row),
             }
         }
-        Self { rows, unknown }
+        Self {
+            rows,
+            unknown,
+            interrupted: Vec::new(),
+        }
+    }
+
+    /// The same state, with the unfinished `no-transaction` revisions read from the database.
+    pub fn with_interrupted(mut self, interrupted: Vec<Interrupted>) -> Self {
+        self.interrupted = interrupted;
+        self
     }
 
     /// The level of the newest applied revision (0 when none is).
@@ -194,6 +257,9 @@ impl State {
 
     /// The refusals every write command makes before touching anything.
     pub fn check(&self, migrations: &Migrations, overrides: Overrides) -> Result<(), PlanError> {
+        if let Some(stopped) = self.interrupted.first() {
+            return Err(PlanError::interrupted(migrations, stopped));
+        }
         if let Some(row) = self
             .rows
             .iter()

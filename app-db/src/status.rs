@@ -52,6 +52,9 @@ pub struct Status {
     pub changed: Vec<String>,
     /// Labels of pending revisions older than the current one.
     pub out_of_order: Vec<String>,
+    /// `no-transaction` revisions whose run did not finish, each as the refusal runners give
+    /// (where it stopped and how to resolve it).
+    pub unfinished: Vec<String>,
 }
 
 impl Status {
@@ -86,7 +89,15 @@ impl Status {
         Self {
             current: describe_level(migrations, current_level),
             head: describe_level(migrations, migrations.len()),
-            up_to_date: pending.is_empty() && state.unknown.is_empty() && changed.is_empty(),
+            up_to_date: pending.is_empty()
+                && state.unknown.is_empty()
+                && changed.is_empty()
+                && state.interrupted.is_empty(),
+            unfinished: state
+                .interrupted
+                .iter()
+                .map(|i| crate::plan::PlanError::interrupted(migrations, i).to_string())
+                .collect(),
             revisions,
             unknown: state.unknown.clone(),
             out_of_order: labels(state.out_of_order()),

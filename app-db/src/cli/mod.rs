@@ -2,6 +2,7 @@
 //! run time) and by `simulator db` (on the embedded revisions).
 
 mod render;
+mod resolve;
 mod scaffold;
 
 use std::borrow::Cow;
@@ -175,6 +176,15 @@ pub enum Command {
         /// Why, kept in the audit row.
         #[arg(long)]
         reason: Option<String>,
+    },
+    /// Settle a `no-transaction` revision whose run stopped part-way (a statement failed, or the
+    /// runner was killed): retry it from that statement, or record what you did by hand.
+    Resolve {
+        /// The revision, by version or directory name.
+        rev: String,
+        /// What to do.
+        #[command(flatten)]
+        how: resolve::How,
     },
     /// Create the next revision's directory with up.sql and down.sql templates.
     Revision {

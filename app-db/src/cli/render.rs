@@ -44,6 +44,11 @@ pub(super) async fn execute(
         print_repairs(&repairs, *dry_run, &migrator.table().audit(), format);
         return Ok(ExitCode::SUCCESS);
     }
+    if let Command::Resolve { rev, how } = &command {
+        let resolved = migrator.resolve(client, rev, how.resolution()).await?;
+        super::resolve::print(&resolved, format);
+        return Ok(ExitCode::SUCCESS);
+    }
     let status = Status::new(migrations, &migrator.state(&*client).await?);
     match command {
         Command::Current { verbose } => current(&status, verbose, format),
@@ -136,7 +141,7 @@ fn current(status: &Status, verbose: bool, format: Format) {
     if format == Format::Json {
         return json(&serde_json::json!({
             "current": status.current, "head": status.head, "up_to_date": status.up_to_date,
-            "pending": status.pending, "changed": status.changed,
+            "pending": status.pending, "changed": status.changed, "unfinished": status.unfinished,
             "unknown": status.unknown.iter().map(|u| format!("{}_{}", u.version, u.name)).collect::<Vec<_>>(),
             "revision": status.revisions.iter().find(|r| r.is_current),
         }));
@@ -168,6 +173,9 @@ fn current(status: &Status, verbose: bool, format: Format) {
     }
     for c in &status.changed {
         println!("  changed since applied: {c}");
+    }
+    for u in &status.unfinished {
+        println!("  unfinished: {u}");
     }
 }
 
@@ -358,6 +366,9 @@ fn check(
     }
     for u in &status.unknown {
         println!("unknown to this binary: {}_{}", u.version, u.name);
+    }
+    for u in &status.unfinished {
+        println!("unfinished: {u}");
     }
     if let (true, Some(report)) = (verbose, report) {
         let dir = dir.map(|d| d.display().to_string()).unwrap_or_default();

@@ -1,6 +1,7 @@
 //! `no-transaction` revisions: statements one by one, outside any transaction, under a
 //! session-level advisory lock that every return path releases, on a dedicated connection when
-//! the runner can open one.
+//! the runner can open one. Progress is recorded statement by statement (see
+//! [`crate::progress`]).
 
 use migrations_core::Revision;
 use tokio_postgres::Client;
@@ -9,7 +10,17 @@ use super::{Migrator, Step};
 use crate::apply::{self, ApplyError, Direction};
 use crate::lock;
 use crate::plan::State;
+use crate::progress::{self, Interrupted};
 use crate::MigrateError;
+
+/// Where a `no-transaction` run starts.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Start<'a> {
+    /// A fresh run from statement 1, unless another runner did it meanwhile.
+    Fresh,
+    /// `migrate resolve --retry`: from the statement the interrupted run recorded.
+    Resume(&'a Interrupted),
+}
 
 impl Migrator<'_> {
     /// A `no-transaction` revision: statements run one by one under a session-level lock, which
@@ -19,7 +30,7 @@ impl Migrator<'_> {
         client: &mut Client,
         revision: &Revision,
         direction: Direction,
-        key: i64,
+        start: Start<'_>,
     ) -> Result<Option<Step>, MigrateError> {
         match &self.connect {
             Some(options) => {
@@ -33,10 +44,10 @@ impl Migrator<'_> {
                     .client()
                     .batch_execute("SET client_connection_check_interval = '1s'")
                     .await;
-                self.run_locked_on(own.client(), revision, direction, key)
+                self.run_locked_on(own.client(), revision, direction, start)
                     .await
             }
-            None => self.run_locked_on(client, revision, direction, key).await,
+            None => self.run_locked_on(client, revision, direction, start).await,
         }
     }
 
@@ -46,8 +57,9 @@ impl Migrator<'_> {
         client: &mut Client,
         revision: &Revision,
         direction: Direction,
-        key: i64,
+        start: Start<'_>,
     ) -> Result<Option<Step>, MigrateError> {
+        let key = self.table.lock_key();
         let mut wait = lock::Wait::new(self.lock_timeout);
         while !lock::try_take_session(client, key).await? {
             if let Err(e) = wait.pause().await {
@@ -55,14 +67,8 @@ impl Migrator<'_> {
             }
         }
         let result = self
-            .run_statements_locked(client, revision, direction)
+            .run_statements_locked(client, revision, direction, start)
             .await;
-        if result.is_err() {
-            // The file may have opened its own transaction before failing; an aborted transaction
-            // would refuse the unlock below (regression: the lock stayed held). Outside a
-            // transaction this is a harmless warning.
-            let _ = client.batch_execute("ROLLBACK").await;
-        }
         let unlocked = client
             .query_one("SELECT pg_advisory_unlock($1)", &[&key])
             .await;
@@ -75,27 +81,125 @@ impl Migrator<'_> {
 
     async fn run_statements_locked(
         &self,
-        client: &Client,
+        client: &mut Client,
         revision: &Revision,
         direction: Direction,
+        start: Start<'_>,
     ) -> Result<Option<Step>, MigrateError> {
-        self.table.ensure(client).await?;
-        let state = State::new(self.migrations, self.table.read_existing(client).await?);
+        if !self.table.ensure(&*client).await? {
+            progress::ensure(&*client, &self.table).await?;
+        }
+        let applied = self.table.read_existing(&*client).await?;
+        let mut interrupted = progress::read(&*client, &self.table).await?;
+        let from = match start {
+            Start::Fresh => 1,
+            Start::Resume(expected) => {
+                // Under the lock: the row must still be the one the caller checked.
+                let position = interrupted.iter().position(|i| i == expected);
+                let Some(position) = position else {
+                    return Err(crate::resolve::ResolveError::Changed {
+                        version: expected.version.clone(),
+                    }
+                    .into());
+                };
+                interrupted.remove(position);
+                expected.statement
+            }
+        };
+        let state = State::new(self.migrations, applied).with_interrupted(interrupted);
+        state.check(self.migrations, self.overrides)?;
         let index = self
             .migrations
             .position(revision.version())
             .expect("revision comes from this table");
-        let applied = state.rows[index].is_some();
-        if applied != (direction == Direction::Down) {
+        let is_applied = state.rows[index].is_some();
+        if is_applied != (direction == Direction::Down) {
             return Ok(None);
         }
-        let ms = apply::run_statements(client, revision, direction).await?;
-        self.record(client, revision, direction, ms)
+        let ms = match apply::run_statements(&*client, &self.table, revision, direction, from).await
+        {
+            Ok(ms) => ms,
+            Err(error) => {
+                return Err(self
+                    .record_failure(client, revision, direction, error)
+                    .await)
+            }
+        };
+        self.settle(client, revision, direction, Some(ms))
             .await
             .map_err(|source| ApplyError::NotRecorded {
                 revision: revision.label(),
                 source,
             })?;
         Ok(Some(Step::of(revision, direction, ms)))
+    }
+
+    /// Records (up) or removes (down) the history row of `revision` and clears its progress row,
+    /// in one transaction.
+    pub(super) async fn settle(
+        &self,
+        client: &mut Client,
+        revision: &Revision,
+        direction: Direction,
+        ms: Option<i64>,
+    ) -> Result<(), crate::history::HistoryError> {
+        let query = |source| crate::history::HistoryError::Query {
+            table: self.table.qualified(),
+            source,
+        };
+        let tx = client.transaction().await.map_err(query)?;
+        match (direction, ms) {
+            (Direction::Up, Some(ms)) => self.record(&tx, revision, direction, ms).await?,
+            (Direction::Up, None) => {
+                let method = crate::history::Method::Stamp;
+                self.table.insert(&tx, revision, None, method).await?
+            }
+            (Direction::Down, _) => self.record(&tx, revision, direction, 0).await?,
+        }
+        progress::clear(&tx, &self.table, revision.version()).await?;
+        tx.commit().await.map_err(query)
+    }
+
+    /// After a statement failed: leaves the session usable and records where the script stopped
+    /// and why, so the next run refuses until `migrate resolve` settles it. Returns `error`.
+    async fn record_failure(
+        &self,
+        client: &Client,
+        revision: &Revision,
+        direction: Direction,
+        error: ApplyError,
+    ) -> MigrateError {
+        let ApplyError::Statement {
+            applied,
+            total,
+            ref source,
+            ..
+        } = error
+        else {
+            return error.into();
+        };
+        // The file may have opened its own transaction before failing; an aborted transaction
+        // would refuse what follows (regression: the lock stayed held). Outside a transaction
+        // this is a harmless warning.
+        let _ = client.batch_execute("ROLLBACK").await;
+        let message = source
+            .as_db_error()
+            .map_or_else(|| source.to_string(), |e| e.message().to_owned());
+        let script = apply::script(revision, direction);
+        let prefix = apply::prefix_checksum(script, applied + 1);
+        let position = (applied + 1, total);
+        // If this fails too the connection is gone; the "running" row written before the
+        // statement still makes the next run refuse.
+        let _ = progress::write(
+            client,
+            &self.table,
+            revision.version(),
+            direction,
+            position,
+            &prefix,
+            Some(&message),
+        )
+        .await;
+        error.into()
     }
 }

@@ -16,7 +16,7 @@ use crate::Migrator;
 /// triggers, types (enum labels, domain base, nullability and default), extensions, the access
 /// privileges of schemas, relations, functions and types, and each table's row count. Objects
 /// that belong to an extension are represented by the extension alone. The default history table
-/// (`public.schema_revisions`) is left out.
+/// (`public.schema_revisions`) and its progress and audit tables are left out.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Snapshot {
     lines: BTreeSet<String>,
@@ -25,7 +25,7 @@ pub struct Snapshot {
 /// User schemas, for the queries below.
 const USER: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
 
-/// One line per object; `$1` is the history table to leave out. Objects are named by schema
+/// One line per object; `$1` lists the tracking tables to leave out. Objects are named by schema
 /// and name, not by oid or column number, which a down-then-up legitimately changes. `USER`
 /// and `NOT_EXTENSION(x)` are filled in by `queries`.
 const CATALOG: &[&str] = &[
@@ -34,7 +34,7 @@ const CATALOG: &[&str] = &[
     "SELECT 'relation ' || n.nspname || '.' || c.relname || ' kind ' || c.relkind::text
             || coalesce(' partition ' || pg_get_expr(c.relpartbound, c.oid), '') || coalesce(' acl ' || c.relacl::text, '')
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE USER AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.oid IS DISTINCT FROM to_regclass($1)
+     WHERE USER AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.oid <> ALL (TRACKING)
        AND NOT_EXTENSION(c.oid)",
     "SELECT 'sequence ' || n.nspname || '.' || c.relname || ' ' || format_type(s.seqtypid, NULL) || ' start ' || s.seqstart
             || ' increment ' || s.seqincrement || ' min ' || s.seqmin || ' max ' || s.seqmax || ' cache ' || s.seqcache
@@ -47,14 +47,14 @@ const CATALOG: &[&str] = &[
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
      WHERE USER AND a.attnum > 0 AND NOT a.attisdropped
-       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND c.oid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(c.oid)",
+       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND c.oid <> ALL (TRACKING) AND NOT_EXTENSION(c.oid)",
     "SELECT 'constraint ' || CASE WHEN k.conrelid <> 0 THEN k.conrelid::regclass::text ELSE 'domain ' || k.contypid::regtype::text END
             || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)
      FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
-     WHERE USER AND k.conrelid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(k.oid)",
+     WHERE USER AND k.conrelid <> ALL (TRACKING) AND NOT_EXTENSION(k.oid)",
     "SELECT 'index ' || pg_get_indexdef(i.indexrelid)
      FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE USER AND i.indrelid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(c.oid)",
+     WHERE USER AND i.indrelid <> ALL (TRACKING) AND NOT_EXTENSION(c.oid)",
     "SELECT 'function ' || p.oid::regprocedure::text || ' kind ' || p.prokind::text
             || CASE WHEN p.prokind IN ('f', 'p')
                     THEN ' body sha256 ' || encode(sha256(convert_to(pg_get_functiondef(p.oid), 'UTF8')), 'hex') ELSE '' END
@@ -79,11 +79,13 @@ const CATALOG: &[&str] = &[
 /// The tables whose rows are counted, quoted for a query, with their names for the line.
 const TABLES: &str = "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND USER AND c.oid IS DISTINCT FROM to_regclass($1) AND NOT_EXTENSION(c.oid)";
+     WHERE c.relkind IN ('r', 'p') AND USER AND c.oid <> ALL (TRACKING) AND NOT_EXTENSION(c.oid)";
 
 /// `query` with its placeholders filled in.
 fn expand(query: &str) -> String {
-    let mut query = query.replace("USER", USER);
+    // TRACKING: the oids of the tracking tables named in `$1` that exist.
+    let tracking = "ARRAY(SELECT to_regclass(t)::oid FROM unnest($1::text[]) t WHERE to_regclass(t) IS NOT NULL)";
+    let mut query = query.replace("USER", USER).replace("TRACKING", tracking);
     // NOT_EXTENSION(x): x is not a member of an extension.
     while let Some(at) = query.find("NOT_EXTENSION(") {
         let end = at + query[at..].find(')').unwrap_or(query.len() - at);
@@ -99,12 +101,20 @@ fn expand(query: &str) -> String {
 impl Snapshot {
     /// Reads the snapshot of the database `client` is connected to.
     pub async fn take(client: &Client) -> Result<Self, tokio_postgres::Error> {
-        let history = crate::history::DEFAULT_TABLE;
+        let history = crate::history::HistoryTable::default();
+        let tracking: Vec<String> = [
+            history.clone(),
+            crate::progress::table(&history),
+            history.audit(),
+        ]
+        .iter()
+        .map(|t| t.qualified())
+        .collect();
         let mut lines = BTreeSet::new();
         for query in CATALOG {
             let query = expand(query);
             let params: &[&(dyn tokio_postgres::types::ToSql + Sync)] = match query.contains("$1") {
-                true => &[&history],
+                true => &[&tracking],
                 false => &[],
             };
             for row in client.query(&query, params).await? {
@@ -112,7 +122,7 @@ impl Snapshot {
             }
         }
         // Counted one table at a time from here, rather than in SQL, which would need libxml.
-        for table in client.query(&expand(TABLES), &[&history]).await? {
+        for table in client.query(&expand(TABLES), &[&tracking]).await? {
             let (quoted, name): (String, String) = (table.get(0), table.get(1));
             let count = format!("SELECT count(*) FROM {quoted}");
             let rows: i64 = client.query_one(&count, &[]).await?.get(0);

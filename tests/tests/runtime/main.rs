@@ -13,3 +13,4 @@ mod offline;
 mod refusals;
 mod targets;
 mod templates;
+mod unfinished;

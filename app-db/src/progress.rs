@@ -1,0 +1,190 @@
+//! Progress of `no-transaction` revisions, statement by statement.
+//!
+//! Such a revision cannot be rolled back as a whole: each statement commits on its own. So while
+//! one runs, a row in `<history table>_progress` says which statement is running; a failure
+//! records which statement failed and why, and a killed runner leaves its last "running" row
+//! behind. Runners refuse to go past such a row until `migrate resolve` settles it (retry from
+//! that statement, or mark the revision completed or rolled back by hand). The row is deleted
+//! in the same transaction that records (or removes) the revision's history row.
+
+use tokio_postgres::types::Type;
+use tokio_postgres::GenericClient;
+
+use crate::apply::Direction;
+use crate::history::{quote_literal, HistoryError, HistoryTable};
+
+/// A `no-transaction` revision whose run did not finish.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Interrupted {
+    /// The revision's version.
+    pub version: String,
+    /// Which script was running.
+    pub direction: Direction,
+    /// The statement (1-based) that failed or was running; the ones before it are committed.
+    pub statement: usize,
+    /// Statements in the script.
+    pub total: usize,
+    /// sha256 of the statements before `statement`, to check that a retry runs the same ones.
+    #[serde(skip)]
+    pub prefix_checksum: Vec<u8>,
+    /// The server's error when the statement failed; `None` when the runner stopped while it
+    /// ran (killed, connection lost), so it may or may not have taken effect.
+    pub error: Option<String>,
+    /// When the row was last written, UTC.
+    pub updated_at: String,
+    /// The database role that ran it.
+    pub updated_by: String,
+}
+
+impl Interrupted {
+    /// True when the statement failed (rather than the runner stopping mid-statement).
+    pub fn failed(&self) -> bool {
+        self.error.is_some()
+    }
+}
+
+/// The progress table beside `history`.
+pub fn table(history: &HistoryTable) -> HistoryTable {
+    history.sibling("progress")
+}
+
+/// The DDL of the progress table, idempotent.
+pub fn create_sql(history: &HistoryTable) -> String {
+    let progress = table(history).qualified();
+    format!(
+        "CREATE TABLE IF NOT EXISTS {progress} (
+    version         text        PRIMARY KEY,
+    direction       text        NOT NULL CHECK (direction IN ('up', 'down')),
+    statement       integer     NOT NULL,
+    total           integer     NOT NULL,
+    prefix_checksum bytea       NOT NULL,
+    error           text,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    updated_by      text        NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE {progress} IS {};",
+        quote_literal("no-transaction revisions that did not finish: see `migrate resolve`")
+    )
+}
+
+/// Creates the progress table if missing (a history table made by an earlier version of this
+/// tool, or by a DBA, may come without one).
+pub async fn ensure(
+    client: &impl GenericClient,
+    history: &HistoryTable,
+) -> Result<(), HistoryError> {
+    let progress = table(history);
+    if progress.exists(client).await? {
+        return Ok(());
+    }
+    client
+        .batch_execute(&create_sql(history))
+        .await
+        .map_err(|e| progress.query_error(e))
+}
+
+/// sha256 of `statements` (their texts, in order), as stored in `prefix_checksum`.
+pub fn prefix_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+    let joined: Vec<&str> = statements.into_iter().collect();
+    migrations_core::source::checksum(&joined.join("\0"))
+        .0
+        .to_vec()
+}
+
+/// Every unfinished revision, oldest first; empty when the table does not exist yet.
+pub async fn read(
+    client: &impl GenericClient,
+    history: &HistoryTable,
+) -> Result<Vec<Interrupted>, HistoryError> {
+    let progress = table(history);
+    if !progress.exists(client).await? {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        "SELECT version, direction, statement, total, prefix_checksum, error,
+                to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), updated_by
+         FROM {} ORDER BY updated_at, version",
+        progress.qualified()
+    );
+    let rows = client
+        .query_typed(&sql, &[])
+        .await
+        .map_err(|e| progress.query_error(e))?;
+    rows.iter()
+        .map(|r| {
+            Ok(Interrupted {
+                version: r.try_get(0)?,
+                direction: if r.try_get::<_, &str>(1)? == "down" {
+                    Direction::Down
+                } else {
+                    Direction::Up
+                },
+                statement: r.try_get::<_, i32>(2)?.max(1) as usize,
+                total: r.try_get::<_, i32>(3)?.max(0) as usize,
+                prefix_checksum: r.try_get(4)?,
+                error: r.try_get(5)?,
+                updated_at: r.try_get(6)?,
+                updated_by: r.try_get(7)?,
+            })
+        })
+        .collect::<Result<_, tokio_postgres::Error>>()
+        .map_err(|source| HistoryError::Shape {
+            table: progress.qualified(),
+            source,
+        })
+}
+
+/// Writes the row of `version`: statement `statement` of `total` is about to run (`error` is
+/// `None`) or failed with `error`. Runs outside any transaction, so it is durable at once.
+pub async fn write(
+    client: &impl GenericClient,
+    history: &HistoryTable,
+    version: &str,
+    direction: Direction,
+    (statement, total): (usize, usize),
+    prefix_checksum: &[u8],
+    error: Option<&str>,
+) -> Result<(), HistoryError> {
+    let progress = table(history);
+    let sql = format!(
+        "INSERT INTO {} AS p (version, direction, statement, total, prefix_checksum, error)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (version) DO UPDATE SET direction = excluded.direction,
+             statement = excluded.statement, total = excluded.total,
+             prefix_checksum = excluded.prefix_checksum, error = excluded.error,
+             updated_at = now(), updated_by = current_user",
+        progress.qualified()
+    );
+    let statement = i32::try_from(statement).unwrap_or(i32::MAX);
+    let total = i32::try_from(total).unwrap_or(i32::MAX);
+    client
+        .query_typed(
+            &sql,
+            &[
+                (&version, Type::TEXT),
+                (&direction.as_str(), Type::TEXT),
+                (&statement, Type::INT4),
+                (&total, Type::INT4),
+                (&prefix_checksum, Type::BYTEA),
+                (&error, Type::TEXT),
+            ],
+        )
+        .await
+        .map_err(|e| progress.query_error(e))?;
+    Ok(())
+}
+
+/// Deletes the row of `version` (in the transaction that settles the revision's history row).
+pub async fn clear(
+    client: &impl GenericClient,
+    history: &HistoryTable,
+    version: &str,
+) -> Result<(), HistoryError> {
+    let progress = table(history);
+    let sql = format!("DELETE FROM {} WHERE version = $1", progress.qualified());
+    client
+        .query_typed(&sql, &[(&version, Type::TEXT)])
+        .await
+        .map_err(|e| progress.query_error(e))?;
+    Ok(())
+}

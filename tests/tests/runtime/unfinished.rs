@@ -1,0 +1,285 @@
+//! `no-transaction` revisions that stop part-way: the failure (or the interruption) is recorded
+//! statement by statement, every later run refuses with the statement and the choices, and
+//! `resolve` settles it.
+
+use std::time::Duration;
+
+use app_db::apply::{ApplyError, Direction};
+use app_db::connect::ConnectOptions;
+use app_db::plan::PlanError;
+use app_db::resolve::{Resolution, ResolveError};
+use app_db::{MigrateError, Migrator};
+use tokio_postgres::Client;
+
+use crate::common;
+
+/// 001 runs outside a transaction; its second statement needs a column nobody created yet.
+fn failing_set() -> tempfile::TempDir {
+    common::dir(&[
+        (
+            "001_idx/up.sql",
+            "-- migrate: no-transaction\nCREATE TABLE a (x int);\n\nCREATE INDEX CONCURRENTLY a_y\n    ON a (y);\nCREATE INDEX CONCURRENTLY a_x ON a (x);\n",
+        ),
+        ("001_idx/down.sql", "DROP TABLE a;\n"),
+        ("002_b/up.sql", "CREATE TABLE b (id int);"),
+        ("002_b/down.sql", "DROP TABLE b;"),
+    ])
+}
+
+async fn progress_rows(client: &Client) -> Vec<(String, i32, Option<String>)> {
+    client
+        .query(
+            "SELECT version, statement, error FROM schema_revisions_progress ORDER BY version",
+            &[],
+        )
+        .await
+        .expect("progress table")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect()
+}
+
+#[tokio::test]
+async fn failed_statement_is_recorded_refused_and_retried_from_there() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = failing_set();
+    let m = common::load(dir.path());
+    let migrator = Migrator::new(&m);
+    let err = migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("statement 2 fails");
+    assert!(
+        matches!(
+            &err,
+            MigrateError::Apply(ApplyError::Statement {
+                statement: 2,
+                total: 3,
+                applied: 1,
+                ..
+            })
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("`migrate resolve 001 --retry` runs it from statement 2"),
+        "{err}"
+    );
+    let rows = progress_rows(&client).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!((rows[0].0.as_str(), rows[0].1), ("001", 2));
+    assert!(
+        rows[0]
+            .2
+            .as_deref()
+            .is_some_and(|e| e.contains("\"y\" does not exist")),
+        "{rows:?}"
+    );
+
+    // Every later run refuses before running anything, quoting the statement and the choices.
+    let before = common::snapshot(&client).await;
+    let refused = migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    let text = refused.to_string();
+    assert!(
+        matches!(
+            &refused,
+            MigrateError::Plan(PlanError::Interrupted {
+                statement: 2,
+                total: 3,
+                ..
+            })
+        ),
+        "{text}"
+    );
+    for part in [
+        "revision 001_idx did not finish (up)",
+        "it failed at statement 2 of 3 (`001_idx/up.sql` line 4: `CREATE INDEX CONCURRENTLY a_y …`)",
+        "\"y\" does not exist",
+        "migrate resolve 001 --retry",
+        "--mark-completed",
+        "--mark-rolled-back",
+    ] {
+        assert!(text.contains(part), "missing {part:?} in {text}");
+    }
+    assert_eq!(common::snapshot(&client).await, before, "nothing changed");
+    let state = migrator.state(&client).await.expect("state");
+    let status = app_db::status::Status::new(&m, &state);
+    assert!(!status.up_to_date);
+    assert_eq!(status.unfinished, [text]);
+
+    // Fix the cause by hand, then retry from statement 2.
+    client
+        .batch_execute("ALTER TABLE a ADD COLUMN y int")
+        .await
+        .expect("fix");
+    let resolved = migrator
+        .resolve(&mut client, "001", Resolution::Retry)
+        .await
+        .expect("retry");
+    assert_eq!(
+        (resolved.statement, resolved.total, resolved.direction),
+        (2, 3, Direction::Up)
+    );
+    assert!(resolved.duration_ms.is_some());
+    assert!(progress_rows(&client).await.is_empty());
+    assert_eq!(common::recorded(&client).await, ["001"]);
+    let outcome = migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect("continues");
+    assert_eq!(outcome.steps.len(), 1);
+    let indexes: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_index WHERE indrelid = 'a'::regclass AND indisvalid",
+            &[],
+        )
+        .await
+        .expect("indexes")
+        .get(0);
+    assert_eq!(indexes, 2);
+}
+
+#[tokio::test]
+async fn marks_record_what_was_done_by_hand() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = failing_set();
+    let m = common::load(dir.path());
+    let migrator = Migrator::new(&m);
+    let not_yet = migrator
+        .resolve(&mut client, "001", Resolution::MarkCompleted)
+        .await;
+    assert!(
+        matches!(
+            not_yet,
+            Err(MigrateError::Resolve(ResolveError::NotInterrupted { .. }))
+        ),
+        "{not_yet:?}"
+    );
+    migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("fails");
+
+    // Undone by hand: forget the run; the next upgrade starts from statement 1.
+    client.batch_execute("DROP TABLE a").await.expect("undo");
+    migrator
+        .resolve(&mut client, "001_idx", Resolution::MarkRolledBack)
+        .await
+        .expect("rolled back");
+    assert!(progress_rows(&client).await.is_empty());
+    assert!(common::recorded(&client).await.is_empty());
+    migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("fails again at statement 2");
+
+    // Completed by hand: recorded without running anything, as a stamp.
+    client
+        .batch_execute(
+            "ALTER TABLE a ADD COLUMN y int; CREATE INDEX a_y ON a (y); CREATE INDEX a_x ON a (x)",
+        )
+        .await
+        .expect("by hand");
+    migrator
+        .resolve(&mut client, "001", Resolution::MarkCompleted)
+        .await
+        .expect("completed");
+    let method: String = client
+        .query_one(
+            "SELECT method FROM schema_revisions WHERE version = '001'",
+            &[],
+        )
+        .await
+        .expect("row")
+        .get(0);
+    assert_eq!(method, "stamp");
+    assert!(progress_rows(&client).await.is_empty());
+    migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect("continues");
+    assert_eq!(common::recorded(&client).await, ["001", "002"]);
+}
+
+#[tokio::test]
+async fn retry_refuses_when_the_statements_that_ran_changed() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = failing_set();
+    Migrator::new(&common::load(dir.path()))
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("fails");
+    common::write(
+        dir.path(),
+        &[(
+            "001_idx/up.sql",
+            "-- migrate: no-transaction\nCREATE TABLE a (x int, y int);\nCREATE INDEX CONCURRENTLY a_y ON a (y);\n",
+        )],
+    );
+    let edited = common::load(dir.path());
+    let before = common::snapshot(&client).await;
+    let err = Migrator::new(&edited)
+        .resolve(&mut client, "001", Resolution::Retry)
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            &err,
+            MigrateError::Resolve(ResolveError::ChangedPrefix { statement: 2, .. })
+        ),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("statements 1 to 1 of `001_idx/up.sql` changed"),
+        "{err}"
+    );
+    assert_eq!(common::snapshot(&client).await, before);
+}
+
+/// A runner that stops mid-statement (its connection gone, as when the process is killed)
+/// leaves the "running" row it wrote before the statement: the next run says the statement may
+/// or may not have taken effect.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn interrupted_statement_is_reported_as_such() {
+    let (db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        (
+            "001_slow/up.sql",
+            "-- migrate: no-transaction\nCREATE TABLE a (x int);\nSELECT pg_sleep(3);\nCREATE INDEX CONCURRENTLY a_x ON a (x);\n",
+        ),
+        ("001_slow/down.sql", "DROP TABLE a;\n"),
+    ]);
+    let m = common::load(dir.path());
+    let options = ConnectOptions::from_config(db.config().clone());
+    let migrator = Migrator::new(&m).with_connect_options(options);
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(1500),
+        migrator.upgrade(&mut client, "head"),
+    )
+    .await;
+    assert!(cancelled.is_err(), "stopped inside statement 2");
+    let rows = progress_rows(&client).await;
+    assert_eq!(rows, [("001".to_owned(), 2, None)]);
+    let err = Migrator::new(&m)
+        .with_lock_timeout(Duration::from_secs(10))
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("the runner stopped during statement 2 of 3"),
+        "{text}"
+    );
+    assert!(text.contains("may or may not have taken effect"), "{text}");
+    // The sleep has no effect to undo: retry from statement 2.
+    let resolved = Migrator::new(&m)
+        .with_lock_timeout(Duration::from_secs(10))
+        .resolve(&mut client, "001", Resolution::Retry)
+        .await;
+    assert!(resolved.is_ok(), "{resolved:?}");
+}
