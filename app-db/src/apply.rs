@@ -1,15 +1,54 @@
 //! Executing one revision's script and reporting failures at the file, line and column the
 //! server pointed at.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use migrations_core::{sql, Revision, Script};
-use thiserror::Error;
-use tokio_postgres::error::ErrorPosition;
+use tokio_postgres::error::{ErrorPosition, SqlState};
 use tokio_postgres::GenericClient;
 
-use crate::history::{HistoryError, HistoryTable};
+use crate::blockers::{self, Side};
+use crate::history::HistoryTable;
 use crate::progress;
+use crate::timeouts::Timeouts;
+
+mod error;
+
+pub use error::{ApplyError, LockWait};
+
+/// How a script runs: the limits for its statements, and how to find who blocks them.
+#[derive(Clone, Copy)]
+pub struct Watch<'a> {
+    /// The revision's limits (already with its directives applied).
+    pub timeouts: Timeouts,
+    /// Backend pid of the session running the statements.
+    pub pid: i32,
+    /// Where to look for blockers from.
+    pub side: Side<'a>,
+}
+
+impl Watch<'_> {
+    /// Runs `work` (a statement of this session), watching for blockers while it waits. A lock
+    /// timeout comes back with who held the lock, as far as the watcher saw.
+    async fn run<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    ) -> (Result<T, tokio_postgres::Error>, Option<LockWait>) {
+        // Look well before the limit, so the holder is still there to be named.
+        let limit = self.timeouts.lock.filter(|d| !d.is_zero());
+        let first = limit
+            .map_or(Duration::from_millis(250), |d| d / 3)
+            .clamp(Duration::from_millis(20), Duration::from_millis(250));
+        let (result, seen) = blockers::watch(work, self.pid, self.side, first).await;
+        let timed_out =
+            matches!(&result, Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE));
+        let wait = timed_out.then(|| LockWait {
+            limit: self.timeouts.describe_lock(),
+            blockers: seen,
+        });
+        (result, wait)
+    }
+}
 
 /// Which way a revision is run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -40,106 +79,6 @@ pub struct Location {
     pub column: usize,
 }
 
-/// Errors of this phase.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum ApplyError {
-    /// A transactional script failed; its transaction was rolled back.
-    #[error("revision {revision} failed ({direction}) in `{file}`{}; it was rolled back, the database is still at {still_at}", at(location))]
-    Script {
-        /// `version_name`.
-        revision: String,
-        /// `up` or `down`.
-        direction: &'static str,
-        /// The file, relative to the migrations directory.
-        file: String,
-        /// Where the server pointed, if it did.
-        location: Option<Location>,
-        /// The revision the database is still at.
-        still_at: String,
-        /// The server's error.
-        #[source]
-        source: tokio_postgres::Error,
-    },
-    /// A statement of a non-transactional script failed; `applied` earlier statements committed.
-    #[error("revision {revision} failed ({direction}) at statement {statement} of {total} in `{file}`{}; it runs outside a transaction, so {} and the failure is recorded: fix the cause, then `migrate resolve {} --retry` runs it from statement {} (or see `migrate resolve --help`)", at(location), stayed(*applied), version, applied + 1)]
-    Statement {
-        /// `version_name`.
-        revision: String,
-        /// The version, as `migrate resolve` takes it.
-        version: String,
-        /// `up` or `down`.
-        direction: &'static str,
-        /// The file.
-        file: String,
-        /// 1-based statement index.
-        statement: usize,
-        /// Statements in the file.
-        total: usize,
-        /// How many statements before it stay committed (statements inside the file's own
-        /// transaction that the failure aborted do not count).
-        applied: usize,
-        /// Where the server pointed.
-        location: Option<Location>,
-        /// The server's error.
-        #[source]
-        source: tokio_postgres::Error,
-    },
-    /// Writing the progress of a non-transactional revision failed (before its next statement
-    /// ran).
-    #[error("revision {revision} stopped: its progress could not be recorded, so its next statement was not run")]
-    Progress {
-        /// `version_name`.
-        revision: String,
-        /// The cause.
-        #[source]
-        source: HistoryError,
-    },
-    /// Recording a transactional revision failed; the transaction was rolled back.
-    #[error("revision {revision} could not be recorded; it was rolled back")]
-    Record {
-        /// `version_name`.
-        revision: String,
-        /// The cause.
-        #[source]
-        source: HistoryError,
-    },
-    /// A `no-transaction` revision ran, but its history row could not be written.
-    #[error("revision {revision} ran (outside a transaction) but could not be recorded: check the schema, then record it with `stamp {revision}`")]
-    NotRecorded {
-        /// `version_name`.
-        revision: String,
-        /// The cause.
-        #[source]
-        source: HistoryError,
-    },
-    /// The commit failed, so whether the revision was applied is unknown (e.g. the connection
-    /// dropped while committing).
-    #[error("commit of revision {revision} failed, so whether it was applied is unknown: run `current` to see")]
-    Commit {
-        /// `version_name`.
-        revision: String,
-        /// The server's error.
-        #[source]
-        source: tokio_postgres::Error,
-    },
-}
-
-fn stayed(applied: usize) -> String {
-    match applied {
-        0 => "nothing of it stays applied".to_owned(),
-        1 => "statement 1 stays applied".to_owned(),
-        n => format!("statements 1 to {n} stay applied"),
-    }
-}
-
-fn at(location: &Option<Location>) -> String {
-    location
-        .as_ref()
-        .map(|l| format!(" at line {}, column {}", l.line, l.column))
-        .unwrap_or_default()
-}
-
 /// The script of `revision` for `direction`. Callers check reversibility before planning.
 pub fn script(revision: &Revision, direction: Direction) -> &Script {
     match direction {
@@ -151,26 +90,30 @@ pub fn script(revision: &Revision, direction: Direction) -> &Script {
 }
 
 /// Runs a transactional (or own-transaction) script on `client`, which is inside the caller's
-/// transaction. Returns the elapsed milliseconds.
+/// transaction, with the revision's limits set for that transaction (`SET LOCAL`, sent in the
+/// same exchange as the script). Returns the elapsed milliseconds.
 pub async fn run_in_transaction(
     client: &impl GenericClient,
     revision: &Revision,
     direction: Direction,
     still_at: &str,
+    watch: Watch<'_>,
 ) -> Result<i64, ApplyError> {
     let script = script(revision, direction);
+    let prefix = watch.timeouts.set_local_sql();
     let started = Instant::now();
-    client
-        .batch_execute(script.sql())
-        .await
-        .map_err(|source| ApplyError::Script {
-            revision: revision.label(),
-            direction: direction.as_str(),
-            file: script.file().to_owned(),
-            location: locate(script.sql(), 0, &source),
-            still_at: still_at.to_owned(),
-            source,
-        })?;
+    let (result, lock_wait) = watch
+        .run(client.batch_execute(&format!("{prefix}{}", script.sql())))
+        .await;
+    result.map_err(|source| ApplyError::Script {
+        revision: revision.label(),
+        direction: direction.as_str(),
+        file: script.file().to_owned(),
+        location: locate_after(script.sql(), prefix.chars().count(), &source),
+        still_at: still_at.to_owned(),
+        lock_wait,
+        source,
+    })?;
     Ok(started.elapsed().as_millis() as i64)
 }
 
@@ -185,6 +128,7 @@ pub async fn run_statements(
     revision: &Revision,
     direction: Direction,
     from: usize,
+    watch: Watch<'_>,
 ) -> Result<i64, ApplyError> {
     let script = script(revision, direction);
     let statements = sql::split(script.sql());
@@ -210,8 +154,9 @@ pub async fn run_statements(
             revision: revision.label(),
             source,
         })?;
-        if let Err(source) = client.batch_execute(texts[index]).await {
+        if let (Err(source), lock_wait) = watch.run(client.batch_execute(texts[index])).await {
             return Err(ApplyError::Statement {
+                lock_wait,
                 revision: revision.label(),
                 version: revision.version().to_owned(),
                 direction: direction.as_str(),
@@ -263,6 +208,18 @@ pub fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {
     progress::prefix_checksum(statements[..end].iter().map(|s| s.text(script.sql())))
 }
 
+/// [`locate`] for text sent after `skipped` characters of our own (the `SET LOCAL` prefix).
+fn locate_after(text: &str, skipped: usize, error: &tokio_postgres::Error) -> Option<Location> {
+    let position = match error.as_db_error()?.position()? {
+        ErrorPosition::Original(p) => *p as usize,
+        ErrorPosition::Internal { .. } => return None,
+    };
+    // An error inside the prefix itself (cannot happen with valid settings) has no place in the
+    // file.
+    let in_text = position.checked_sub(skipped).filter(|&p| p > 0)?;
+    Some(line_column(text, in_text - 1))
+}
+
 /// Maps the server's error position (1-based characters into the text sent, which starts at byte
 /// `offset` of `text`) to a line and column of `text`.
 pub fn locate(text: &str, offset: usize, error: &tokio_postgres::Error) -> Option<Location> {
@@ -273,12 +230,16 @@ pub fn locate(text: &str, offset: usize, error: &tokio_postgres::Error) -> Optio
         ErrorPosition::Internal { .. } => return None,
     };
     let chars_before = text[..offset].chars().count();
-    let target = chars_before + position.saturating_sub(1);
+    Some(line_column(text, chars_before + position.saturating_sub(1)))
+}
+
+/// The 1-based line and column of character `target` of `text` (the end when past it).
+fn line_column(text: &str, target: usize) -> Location {
     let mut line = 1;
     let mut column = 1;
     for (i, c) in text.chars().enumerate() {
         if i == target {
-            return Some(Location { line, column });
+            return Location { line, column };
         }
         if c == '\n' {
             line += 1;
@@ -287,5 +248,5 @@ pub fn locate(text: &str, offset: usize, error: &tokio_postgres::Error) -> Optio
             column += 1;
         }
     }
-    Some(Location { line, column })
+    Location { line, column }
 }

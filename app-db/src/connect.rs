@@ -185,6 +185,24 @@ impl ConnectOptions {
         Ok(self.connect_with_task().await?.0)
     }
 
+    /// The same options, with `settings` (`(name, value)`, no spaces in values) made at
+    /// connection through the startup packet's `options`, as `-c name=value`. Unlike `SET`,
+    /// they are the session's from its first statement, and a transaction-pooling proxy cannot
+    /// silently move them to another client: it refuses the parameter or drops it, and
+    /// [`crate::migrator`] checks which.
+    pub fn with_session_settings(&self, settings: &[(&str, String)]) -> Self {
+        let mut options = self.config.get_options().unwrap_or_default().to_owned();
+        for (name, value) in settings {
+            if !options.is_empty() {
+                options.push(' ');
+            }
+            options.push_str(&format!("-c {name}={value}"));
+        }
+        let mut copy = self.clone();
+        copy.config.options(&options);
+        copy
+    }
+
     /// Connects and returns the client with its connection task, which closes the socket when
     /// aborted. Dropping a [`Client`] alone does not close it while a statement is in flight.
     pub async fn connect_dedicated(&self) -> Result<DedicatedConnection, ConnectError> {
@@ -243,6 +261,11 @@ impl DedicatedConnection {
     /// The client.
     pub fn client(&mut self) -> &mut Client {
         &mut self.client
+    }
+
+    /// The client, shared.
+    pub fn client_ref(&self) -> &Client {
+        &self.client
     }
 }
 

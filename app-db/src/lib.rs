@@ -17,6 +17,7 @@
 //! ```
 
 pub mod apply;
+pub mod blockers;
 pub mod cli;
 pub mod cluster;
 pub mod connect;
@@ -34,6 +35,7 @@ pub mod status;
 pub mod takeover;
 pub mod target;
 pub mod testing;
+pub mod timeouts;
 
 pub use migrations_core::{self, Migrations};
 /// The PostgreSQL client the runtime and [`testing`] hand out, for naming its types.

@@ -78,17 +78,34 @@ impl LockHolder {
 /// waiter blocked on the holder's lock and a holder waiting for the waiter deadlock (the server
 /// then aborts one of them). A failed try ends its statement at once and its transaction is
 /// rolled back, so a waiter never holds a snapshot for longer than one round trip.
-pub async fn try_take(tx: &Transaction<'_>, key: i64) -> Result<bool, LockError> {
-    try_lock(tx, "SELECT pg_try_advisory_xact_lock($1)", key).await
+///
+/// Returns the backend pid of the transaction's session when the lock was taken (for looking up
+/// who blocks the migration's statements later).
+pub async fn try_take(tx: &Transaction<'_>, key: i64) -> Result<Option<i32>, LockError> {
+    try_lock(
+        tx,
+        "SELECT pg_try_advisory_xact_lock($1), pg_backend_pid()",
+        key,
+    )
+    .await
 }
 
 /// Tries once to take the lock `key` for the session of `client` (for work outside a
 /// transaction); the caller releases it with `pg_advisory_unlock`.
-pub async fn try_take_session(client: &Client, key: i64) -> Result<bool, LockError> {
-    try_lock(client, "SELECT pg_try_advisory_lock($1)", key).await
+pub async fn try_take_session(client: &Client, key: i64) -> Result<Option<i32>, LockError> {
+    try_lock(
+        client,
+        "SELECT pg_try_advisory_lock($1), pg_backend_pid()",
+        key,
+    )
+    .await
 }
 
-async fn try_lock(client: &impl GenericClient, sql: &str, key: i64) -> Result<bool, LockError> {
+async fn try_lock(
+    client: &impl GenericClient,
+    sql: &str,
+    key: i64,
+) -> Result<Option<i32>, LockError> {
     // `query_typed`: one round trip with an unnamed statement, which also works through a
     // transaction-pooling proxy (a named statement prepared in one exchange may be gone in the
     // next, which the proxy can send to another server connection).
@@ -97,7 +114,7 @@ async fn try_lock(client: &impl GenericClient, sql: &str, key: i64) -> Result<bo
         .await
         .map_err(|source| LockError::Query { source })?;
     match rows.first() {
-        Some(row) => Ok(row.get::<_, bool>(0)),
+        Some(row) => Ok(row.get::<_, bool>(0).then(|| row.get(1))),
         // A SELECT of one function call returns one row; anything else is a broken proxy.
         None => Err(LockError::Protocol {
             detail: format!("`{sql}` returned no row"),

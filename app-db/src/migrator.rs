@@ -7,16 +7,18 @@ use migrations_core::{Migrations, Revision, TransactionMode};
 use tokio_postgres::{Client, GenericClient, Transaction};
 
 use crate::apply::{self, ApplyError, Direction};
+use crate::blockers::Side;
 use crate::connect::ConnectOptions;
 use crate::history::{AppliedRevision, HistoryError, HistoryTable, Method};
 use crate::lock;
 use crate::plan::{Overrides, State};
 use crate::progress::Interrupted;
 use crate::target::describe_level;
+use crate::timeouts::Timeouts;
 use crate::MigrateError;
 
 /// Opens a transaction on `$client` holding the runners' lock `$key`, evaluating to the
-/// transaction: tries the lock, and while another session holds it rolls back, pauses and tries
+/// transaction and its session's backend pid: tries the lock, and while another session holds it rolls back, pauses and tries
 /// again (see [`crate::lock::try_take`]). After the migrator's lock wait it returns from the
 /// enclosing function with the lock error naming the holder. A macro, not a function: a function
 /// returning the transaction keeps `client` borrowed for the transaction's lifetime on every
@@ -29,8 +31,8 @@ macro_rules! locked_transaction {
                 .transaction()
                 .await
                 .map_err(|source| crate::lock::LockError::Query { source })?;
-            if crate::lock::try_take(&tx, $key).await? {
-                break tx;
+            if let Some(pid) = crate::lock::try_take(&tx, $key).await? {
+                break (tx, pid);
             }
             drop(tx);
             if let Err(e) = wait.pause().await {
@@ -86,6 +88,7 @@ pub struct Migrator<'m> {
     table: HistoryTable,
     overrides: Overrides,
     lock_timeout: Duration,
+    timeouts: Timeouts,
     connect: Option<ConnectOptions>,
 }
 
@@ -97,6 +100,7 @@ impl<'m> Migrator<'m> {
             table: HistoryTable::default(),
             overrides: Overrides::default(),
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            timeouts: Timeouts::default(),
             connect: None,
         }
     }
@@ -130,6 +134,20 @@ impl<'m> Migrator<'m> {
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Self {
         self.lock_timeout = timeout;
         self
+    }
+
+    /// Sets the `lock_timeout` and `statement_timeout` of every revision's statements (each
+    /// revision may override them with `-- migrate: lock-timeout=…, statement-timeout=…`). The
+    /// default is a `lock_timeout` of [`crate::timeouts::DEFAULT_STATEMENT_LOCK_TIMEOUT`] and the
+    /// session's `statement_timeout`.
+    pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
+        self.timeouts = timeouts;
+        self
+    }
+
+    /// The limits of the revisions' statements, before each revision's directives.
+    pub fn timeouts(&self) -> Timeouts {
+        self.timeouts
     }
 
     /// The revisions.
@@ -210,7 +228,7 @@ impl<'m> Migrator<'m> {
         let mut steps = Vec::new();
         let mut cache = None;
         loop {
-            let tx = locked_transaction!(self, client, key);
+            let (tx, pid) = locked_transaction!(self, client, key);
             let (applied, interrupted, progress) = self.locked_history(&tx, cache.take()).await?;
             let state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
             state.check(self.migrations, self.overrides)?;
@@ -241,7 +259,9 @@ impl<'m> Migrator<'m> {
                 continue;
             }
             let still_at = describe_level(self.migrations, state.current_level());
-            let step = self.apply_in(tx, revision, direction, &still_at).await?;
+            let step = self
+                .apply_in(tx, pid, revision, direction, &still_at)
+                .await?;
             cache = Some((after(applied, revision, direction), progress));
             steps.push(step);
         }
@@ -270,11 +290,22 @@ impl<'m> Migrator<'m> {
     async fn apply_in(
         &self,
         tx: Transaction<'_>,
+        pid: i32,
         revision: &Revision,
         direction: Direction,
         still_at: &str,
     ) -> Result<Step, MigrateError> {
-        let ms = apply::run_in_transaction(&tx, revision, direction, still_at).await?;
+        let watch = apply::Watch {
+            timeouts: self.timeouts.for_revision(revision),
+            pid,
+            // The caller's session is busy with the transaction: a second one is opened only
+            // if a statement runs long enough to be worth watching.
+            side: match &self.connect {
+                Some(options) => Side::Open(options),
+                None => Side::None,
+            },
+        };
+        let ms = apply::run_in_transaction(&tx, revision, direction, still_at, watch).await?;
         self.record(&tx, revision, direction, ms)
             .await
             .map_err(|source| ApplyError::Record {

@@ -102,7 +102,11 @@ pub async fn take_over(
             .transaction()
             .await
             .map_err(query("starting the takeover"))?;
-        if lock::try_take(&tx, key).await.map_err(MigrateError::from)? {
+        if lock::try_take(&tx, key)
+            .await
+            .map_err(MigrateError::from)?
+            .is_some()
+        {
             break tx;
         }
         drop(tx);

@@ -205,6 +205,14 @@ fn directives(up: &FileData, problems: &mut Vec<Problem>) -> source::Directives 
             });
             source::Directives::default()
         }
+        Err(DirectiveDefect::InvalidValue { directive, value }) => {
+            problems.push(Problem::InvalidDirectiveValue {
+                path: up.display.clone(),
+                directive,
+                value,
+            });
+            source::Directives::default()
+        }
         Err(DirectiveDefect::NotFirstLine { line }) => {
             problems.push(Problem::MisplacedDirective {
                 path: up.display.clone(),

@@ -133,6 +133,16 @@ pub enum Problem {
         /// Known directives, comma separated.
         known: String,
     },
+    /// A duration directive with a value that is not a duration.
+    #[error("`{path}`: `{directive}={value}` is not a duration: write a whole number and a unit, e.g. `-- migrate: {directive}=5s` (units ms, s, min, h, d; 0 means no limit)")]
+    InvalidDirectiveValue {
+        /// The up file.
+        path: String,
+        /// The directive.
+        directive: String,
+        /// The value as written.
+        value: String,
+    },
     /// A `-- migrate:` line below the first line.
     #[error("`{path}` line {line} is a `-- migrate:` directive, but directives are read only on the first line of up.sql: move it there")]
     MisplacedDirective {

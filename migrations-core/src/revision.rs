@@ -145,6 +145,12 @@ pub struct Revision {
 }
 
 impl Revision {
+    /// The directives on the first line of `up.sql` (the macro has validated them; a revision
+    /// built by hand with a bad line gets the defaults).
+    pub fn directives(&self) -> crate::source::Directives {
+        crate::source::parse_directives(self.up.sql()).unwrap_or_default()
+    }
+
     #[doc(hidden)]
     pub const fn __new(
         version: &'static str,

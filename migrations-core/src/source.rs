@@ -9,7 +9,12 @@ use crate::sql::{self, TransactionControl};
 pub const DIRECTIVE_PREFIX: &str = "-- migrate:";
 
 /// Every directive [`parse_directives`] knows, for error messages and docs.
-pub const KNOWN_DIRECTIVES: &[&str] = &["no-transaction", "irreversible"];
+pub const KNOWN_DIRECTIVES: &[&str] = &[
+    "no-transaction",
+    "irreversible",
+    "lock-timeout=<duration>",
+    "statement-timeout=<duration>",
+];
 
 /// Normalises file bytes into the text that is checksummed, embedded and executed:
 /// a leading UTF-8 BOM is stripped and CRLF line ends become LF.
@@ -36,6 +41,10 @@ pub struct Directives {
     pub no_transaction: bool,
     /// `irreversible`: the revision has no down script on purpose.
     pub irreversible: bool,
+    /// `lock-timeout=5s`: the revision's `lock_timeout`, in milliseconds (0: no limit).
+    pub lock_timeout_ms: Option<u64>,
+    /// `statement-timeout=10min`: the revision's `statement_timeout`, in milliseconds.
+    pub statement_timeout_ms: Option<u64>,
 }
 
 /// A directive problem, reported with the file it occurs in.
@@ -45,6 +54,13 @@ pub enum DirectiveDefect {
     Unknown {
         /// The unknown directive as written.
         directive: String,
+    },
+    /// A duration directive whose value is not a duration.
+    InvalidValue {
+        /// The directive's name.
+        directive: String,
+        /// The value as written.
+        value: String,
     },
     /// A `-- migrate:` line that is not the first line, where it would be ignored.
     NotFirstLine {
@@ -64,13 +80,28 @@ pub fn parse_directives(text: &str) -> Result<Directives, DirectiveDefect> {
             return Err(DirectiveDefect::NotFirstLine { line: index + 1 });
         }
         for word in list.split(',').map(str::trim).filter(|w| !w.is_empty()) {
-            match word {
-                "no-transaction" => directives.no_transaction = true,
-                "irreversible" => directives.irreversible = true,
-                other => {
+            let (name, value) = match word.split_once('=') {
+                Some((name, value)) => (name.trim(), Some(value.trim())),
+                None => (word, None),
+            };
+            let duration = || {
+                value
+                    .and_then(parse_duration_ms)
+                    .ok_or_else(|| DirectiveDefect::InvalidValue {
+                        directive: name.to_owned(),
+                        value: value.unwrap_or_default().to_owned(),
+                    })
+            };
+            match name {
+                "no-transaction" if value.is_none() => directives.no_transaction = true,
+                "irreversible" if value.is_none() => directives.irreversible = true,
+                "lock-timeout" => directives.lock_timeout_ms = Some(duration()?),
+                "statement-timeout" => directives.statement_timeout_ms = Some(duration()?),
+                _ => {
+                    let other = word;
                     return Err(DirectiveDefect::Unknown {
                         directive: other.to_owned(),
-                    })
+                    });
                 }
             }
         }
@@ -84,6 +115,28 @@ pub fn parse_directives(text: &str) -> Result<Directives, DirectiveDefect> {
         directives.no_transaction = true;
     }
     Ok(directives)
+}
+
+/// Milliseconds of a duration written the way PostgreSQL takes it for `lock_timeout`: a whole
+/// number with a unit (`ms`, `s`, `min`, `h`, `d`); a bare number is milliseconds, `0` no limit.
+pub fn parse_duration_ms(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let number: u64 = text[..digits].parse().ok()?;
+    let factor = match text[digits..].trim() {
+        "" | "ms" => 1,
+        "s" => 1_000,
+        "min" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    // PostgreSQL's limit for these settings (INT_MAX milliseconds).
+    number
+        .checked_mul(factor)
+        .filter(|&ms| ms <= i32::MAX as u64)
 }
 
 /// The directive list of a line, if it is a directive line (`--migrate:` spacing tolerated).
@@ -225,6 +278,36 @@ mod tests {
     #[test]
     fn directives() {
         assert_eq!(parse_directives("SELECT 1;"), Ok(Directives::default()));
+        let d =
+            parse_directives("-- migrate: lock-timeout=5s, statement-timeout = 2min\nSELECT 1;")
+                .expect("durations");
+        assert_eq!(
+            (d.lock_timeout_ms, d.statement_timeout_ms),
+            (Some(5_000), Some(120_000))
+        );
+        assert_eq!(
+            parse_directives("-- migrate: lock-timeout=0\n").map(|d| d.lock_timeout_ms),
+            Ok(Some(0))
+        );
+        for bad in [
+            "lock-timeout=5 seconds",
+            "lock-timeout",
+            "statement-timeout=-1s",
+            "lock-timeout=1.5s",
+            "lock-timeout=999999h",
+        ] {
+            assert!(
+                matches!(
+                    parse_directives(&format!("-- migrate: {bad}\n")),
+                    Err(DirectiveDefect::InvalidValue { .. })
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            parse_directives("-- migrate: irreversible=yes\n"),
+            Err(DirectiveDefect::Unknown { .. })
+        ));
         let d = parse_directives(
             "-- migrate: no-transaction, irreversible\nCREATE INDEX CONCURRENTLY i ON t (x);",
         )

@@ -56,9 +56,17 @@ pub struct GlobalArgs {
     /// The history table, `table` or `schema.table`.
     #[arg(long, default_value = crate::history::DEFAULT_TABLE, global = true)]
     pub history_table: String,
-    /// Seconds to wait for another runner's lock.
+    /// Seconds to wait for another runner's migration lock.
     #[arg(long, value_name = "SECS", default_value_t = 300, global = true)]
-    pub lock_timeout: u64,
+    pub lock_wait: u64,
+    /// `lock_timeout` of the revisions' statements (e.g. `10s`, `500ms`, `0` for none); a
+    /// revision's `-- migrate: lock-timeout=…` overrides it.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, global = true)]
+    pub lock_timeout: Duration,
+    /// `statement_timeout` of the revisions' statements (e.g. `15min`, `0` for none); by
+    /// default the session's. A revision's `-- migrate: statement-timeout=…` overrides it.
+    #[arg(long, value_name = "DURATION", value_parser = duration, global = true)]
+    pub statement_timeout: Option<Duration>,
     /// Apply pending revisions older than the newest applied one.
     #[arg(long, global = true)]
     pub allow_out_of_order: bool,
@@ -82,7 +90,9 @@ impl std::fmt::Debug for GlobalArgs {
                 &self.database_url.as_deref().map(crate::connect::redact),
             )
             .field("history_table", &self.history_table)
+            .field("lock_wait", &self.lock_wait)
             .field("lock_timeout", &self.lock_timeout)
+            .field("statement_timeout", &self.statement_timeout)
             .field("allow_out_of_order", &self.allow_out_of_order)
             .field("allow_unknown", &self.allow_unknown)
             .field("ignore_checksums", &self.ignore_checksums)
@@ -192,6 +202,13 @@ pub enum Command {
         #[arg(short, long)]
         message: String,
     },
+}
+
+/// A duration as the directives take it (`10s`, `500ms`, `2min`, `0`).
+fn duration(text: &str) -> Result<Duration, String> {
+    migrations_core::source::parse_duration_ms(text)
+        .map(Duration::from_millis)
+        .ok_or_else(|| format!("`{text}` is not a duration: write a whole number and a unit (ms, s, min, h, d), e.g. 10s; 0 means no limit"))
 }
 
 /// Errors of the command line.
@@ -325,7 +342,11 @@ pub async fn run(
     let migrator = Migrator::new(migrations)
         .with_table(table)
         .with_overrides(overrides)
-        .with_lock_timeout(Duration::from_secs(global.lock_timeout));
+        .with_lock_timeout(Duration::from_secs(global.lock_wait))
+        .with_timeouts(crate::timeouts::Timeouts {
+            lock: Some(global.lock_timeout),
+            statement: global.statement_timeout,
+        });
     match &command {
         Command::Upgrade { target, sql: true } => return offline(&migrator, Direction::Up, target),
         Command::Downgrade { target, sql: true } => {

@@ -7,11 +7,15 @@ use migrations_core::Revision;
 use tokio_postgres::Client;
 
 use super::{Migrator, Step};
-use crate::apply::{self, ApplyError, Direction};
+use crate::apply::{self, ApplyError, Direction, Watch};
+use crate::blockers::Side;
 use crate::lock;
 use crate::plan::State;
 use crate::progress::{self, Interrupted};
+use crate::timeouts::Timeouts;
 use crate::MigrateError;
+
+mod session;
 
 /// Where a `no-transaction` run starts.
 #[derive(Debug, Clone, Copy)]
@@ -32,23 +36,25 @@ impl Migrator<'_> {
         direction: Direction,
         start: Start<'_>,
     ) -> Result<Option<Step>, MigrateError> {
-        match &self.connect {
-            Some(options) => {
-                // A connection of our own: if this future is dropped, so is the connection, and
-                // the server ends the session (statement and lock with it) once it notices.
-                // A plain Client would keep its socket open while the statement is in flight;
-                // a dedicated connection aborts its task, and so closes the socket, on drop.
-                let mut own = options.connect_dedicated().await?;
-                // PostgreSQL 14+: notice a vanished client within a second even mid-statement.
-                let _ = own
-                    .client()
-                    .batch_execute("SET client_connection_check_interval = '1s'")
-                    .await;
-                self.run_locked_on(own.client(), revision, direction, start)
-                    .await
-            }
-            None => self.run_locked_on(client, revision, direction, start).await,
-        }
+        let timeouts = self.timeouts.for_revision(revision);
+        let Some(options) = &self.connect else {
+            // The caller's session: its own settings come back afterwards.
+            let saved = session::set(client, &timeouts).await?;
+            let result = self
+                .run_locked_on(client, revision, direction, start, (timeouts, Side::None))
+                .await;
+            session::restore(client, &saved).await;
+            return result;
+        };
+        // A connection of our own: if this future is dropped, so is the connection, and the
+        // server ends the session (statement and lock with it) once it notices. A plain Client
+        // would keep its socket open while the statement is in flight; a dedicated connection
+        // aborts its task, and so closes the socket, on drop.
+        let mut own = session::open(options, &timeouts, revision).await?;
+        // The caller's connection is idle meanwhile: it watches for blockers.
+        let side = Side::Client(&*client);
+        self.run_locked_on(own.client(), revision, direction, start, (timeouts, side))
+            .await
     }
 
     /// Takes the session lock on `client`, runs the statements, releases the lock.
@@ -58,16 +64,25 @@ impl Migrator<'_> {
         revision: &Revision,
         direction: Direction,
         start: Start<'_>,
+        (timeouts, side): (Timeouts, Side<'_>),
     ) -> Result<Option<Step>, MigrateError> {
         let key = self.table.lock_key();
         let mut wait = lock::Wait::new(self.lock_timeout);
-        while !lock::try_take_session(client, key).await? {
+        let pid = loop {
+            if let Some(pid) = lock::try_take_session(client, key).await? {
+                break pid;
+            }
             if let Err(e) = wait.pause().await {
                 return Err(lock::identify_holder(e, client, key).await.into());
             }
-        }
+        };
+        let watch = Watch {
+            timeouts,
+            pid,
+            side,
+        };
         let result = self
-            .run_statements_locked(client, revision, direction, start)
+            .run_statements_locked(client, revision, direction, start, watch)
             .await;
         let unlocked = client
             .query_one("SELECT pg_advisory_unlock($1)", &[&key])
@@ -85,6 +100,7 @@ impl Migrator<'_> {
         revision: &Revision,
         direction: Direction,
         start: Start<'_>,
+        watch: Watch<'_>,
     ) -> Result<Option<Step>, MigrateError> {
         if !self.table.ensure(&*client).await? {
             progress::ensure(&*client, &self.table).await?;
@@ -116,15 +132,17 @@ impl Migrator<'_> {
         if is_applied != (direction == Direction::Down) {
             return Ok(None);
         }
-        let ms = match apply::run_statements(&*client, &self.table, revision, direction, from).await
-        {
-            Ok(ms) => ms,
-            Err(error) => {
-                return Err(self
-                    .record_failure(client, revision, direction, error)
-                    .await)
-            }
-        };
+        let ms =
+            match apply::run_statements(&*client, &self.table, revision, direction, from, watch)
+                .await
+            {
+                Ok(ms) => ms,
+                Err(error) => {
+                    return Err(self
+                        .record_failure(client, revision, direction, error)
+                        .await)
+                }
+            };
         self.settle(client, revision, direction, Some(ms))
             .await
             .map_err(|source| ApplyError::NotRecorded {

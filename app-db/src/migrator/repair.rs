@@ -21,7 +21,7 @@ impl Migrator<'_> {
     ) -> Result<Vec<Repair>, MigrateError> {
         let revisions = repair::select(self.migrations, names)?;
         let key = self.table.lock_key();
-        let tx = locked_transaction!(self, client, key);
+        let (tx, _) = locked_transaction!(self, client, key);
         let repairs = repair::plan(&revisions, &self.table.read(&tx).await?)?;
         if dry_run {
             // Dropping the transaction rolls it back: nothing was written anyway.

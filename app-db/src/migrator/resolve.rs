@@ -74,7 +74,7 @@ impl Migrator<'_> {
         resolution: Resolution,
     ) -> Result<(), MigrateError> {
         let key = self.table.lock_key();
-        let tx = locked_transaction!(self, client, key);
+        let (tx, _) = locked_transaction!(self, client, key);
         let now = progress::read(&tx, &self.table).await?;
         if !now.contains(stopped) {
             return Err(ResolveError::Changed {

@@ -18,7 +18,7 @@ impl Migrator<'_> {
         purge: bool,
     ) -> Result<Outcome, MigrateError> {
         let key = self.table.lock_key();
-        let tx = locked_transaction!(self, client, key);
+        let (tx, _) = locked_transaction!(self, client, key);
         self.table.ensure(&tx).await?;
         let mut state = State::new(self.migrations, self.table.read_existing(&tx).await?);
         if !purge && !state.unknown.is_empty() && !self.overrides.allow_unknown {

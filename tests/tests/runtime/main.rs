@@ -13,4 +13,5 @@ mod offline;
 mod refusals;
 mod targets;
 mod templates;
+mod timeouts;
 mod unfinished;

@@ -1,0 +1,149 @@
+//! The errors of running a script, and their wording.
+
+use thiserror::Error;
+
+use super::Location;
+use crate::blockers::Blocker;
+use crate::history::HistoryError;
+
+/// A statement that gave up waiting for a lock (`lock_timeout`), and who held it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockWait {
+    /// The limit it ran with, as shown (`lock_timeout 10000ms`).
+    pub limit: String,
+    /// The sessions that blocked it when last looked at (empty if none was seen).
+    pub blockers: Vec<Blocker>,
+}
+
+/// Errors of this phase.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum ApplyError {
+    /// A transactional script failed; its transaction was rolled back.
+    #[error("revision {revision} failed ({direction}) in `{file}`{}{}; it was rolled back, the database is still at {still_at}", at(location), waited(lock_wait))]
+    Script {
+        /// `version_name`.
+        revision: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// The file, relative to the migrations directory.
+        file: String,
+        /// Where the server pointed, if it did.
+        location: Option<Location>,
+        /// The revision the database is still at.
+        still_at: String,
+        /// Set when the statement timed out waiting for a lock.
+        lock_wait: Option<LockWait>,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A statement of a non-transactional script failed; `applied` earlier statements committed.
+    #[error("revision {revision} failed ({direction}) at statement {statement} of {total} in `{file}`{}{}; it runs outside a transaction, so {} and the failure is recorded: fix the cause, then `migrate resolve {} --retry` runs it from statement {} (or see `migrate resolve --help`)", at(location), waited(lock_wait), stayed(*applied), version, applied + 1)]
+    Statement {
+        /// `version_name`.
+        revision: String,
+        /// The version, as `migrate resolve` takes it.
+        version: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// The file.
+        file: String,
+        /// 1-based statement index.
+        statement: usize,
+        /// Statements in the file.
+        total: usize,
+        /// How many statements before it stay committed (statements inside the file's own
+        /// transaction that the failure aborted do not count).
+        applied: usize,
+        /// Where the server pointed.
+        location: Option<Location>,
+        /// Set when the statement timed out waiting for a lock.
+        lock_wait: Option<LockWait>,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// Writing the progress of a non-transactional revision failed (before its next statement
+    /// ran).
+    #[error("revision {revision} stopped: its progress could not be recorded, so its next statement was not run")]
+    Progress {
+        /// `version_name`.
+        revision: String,
+        /// The cause.
+        #[source]
+        source: HistoryError,
+    },
+    /// A `no-transaction` revision needs a server session of its own, and the connection goes
+    /// through a transaction-pooling proxy. Nothing of the revision ran.
+    #[error("revision {revision} runs outside a transaction, which needs a database session of its own for all its statements, but the connection goes through a transaction-pooling proxy (PgBouncer in transaction mode?): {reason}. Nothing of it was run. Run the migration with a direct connection to PostgreSQL (a DATABASE_URL naming the server, not the pooler); transactional revisions are safe through the pooler")]
+    NeedsSession {
+        /// `version_name`.
+        revision: String,
+        /// What gave the proxy away.
+        reason: String,
+    },
+    /// Recording a transactional revision failed; the transaction was rolled back.
+    #[error("revision {revision} could not be recorded; it was rolled back")]
+    Record {
+        /// `version_name`.
+        revision: String,
+        /// The cause.
+        #[source]
+        source: HistoryError,
+    },
+    /// A `no-transaction` revision ran, but its history row could not be written.
+    #[error("revision {revision} ran (outside a transaction) but could not be recorded: check the schema, then record it with `stamp {revision}`")]
+    NotRecorded {
+        /// `version_name`.
+        revision: String,
+        /// The cause.
+        #[source]
+        source: HistoryError,
+    },
+    /// The commit failed, so whether the revision was applied is unknown (e.g. the connection
+    /// dropped while committing).
+    #[error("commit of revision {revision} failed, so whether it was applied is unknown: run `current` to see")]
+    Commit {
+        /// `version_name`.
+        revision: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+}
+
+fn stayed(applied: usize) -> String {
+    match applied {
+        0 => "nothing of it stays applied".to_owned(),
+        1 => "statement 1 stays applied".to_owned(),
+        n => format!("statements 1 to {n} stay applied"),
+    }
+}
+
+fn at(location: &Option<Location>) -> String {
+    location
+        .as_ref()
+        .map(|l| format!(" at line {}, column {}", l.line, l.column))
+        .unwrap_or_default()
+}
+
+fn waited(wait: &Option<LockWait>) -> String {
+    let Some(wait) = wait else {
+        return String::new();
+    };
+    let raise =
+        "or raise the limit (`-- migrate: lock-timeout=30s` on the revision, or --lock-timeout)";
+    match wait.blockers.first() {
+        Some(first) => format!(
+            "; it timed out waiting for a lock ({}) held by {}: let that finish, stop it (SELECT pg_terminate_backend({})), {raise}",
+            wait.limit,
+            wait.blockers.iter().map(Blocker::describe).collect::<Vec<_>>().join(" and "),
+            first.pid
+        ),
+        None => format!(
+            "; it timed out waiting for a lock ({}), and the holder was gone when looked up: retry, {raise}",
+            wait.limit
+        ),
+    }
+}

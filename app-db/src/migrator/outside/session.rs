@@ -1,0 +1,101 @@
+//! The session a `no-transaction` revision runs in: its limits are the session's, so they must
+//! stick to it for every statement, which a transaction-pooling proxy cannot promise.
+
+use migrations_core::Revision;
+use tokio_postgres::Client;
+
+use crate::apply::ApplyError;
+use crate::connect::{ConnectError, ConnectOptions, DedicatedConnection};
+use crate::timeouts::Timeouts;
+use crate::MigrateError;
+
+/// Opens the revision's own connection with its limits set at startup, and checks that the
+/// session it got is really its own: through a transaction-pooling proxy (PgBouncer in
+/// `transaction` mode) consecutive statements may run in different server sessions, so the
+/// session lock, the limits and the statement order would not hold. Such a proxy either refuses
+/// the startup `options` or drops them; both are detected, and the revision is refused before
+/// anything of it runs.
+pub(super) async fn open(
+    options: &ConnectOptions,
+    timeouts: &Timeouts,
+    revision: &Revision,
+) -> Result<DedicatedConnection, MigrateError> {
+    let marker = marker();
+    let mut settings = timeouts.settings();
+    settings.push(("app_db.session", marker.clone()));
+    let pooled = |reason: String| ApplyError::NeedsSession {
+        revision: revision.label(),
+        reason,
+    };
+    let mut own = match options
+        .with_session_settings(&settings)
+        .connect_dedicated()
+        .await
+    {
+        Ok(own) => own,
+        Err(ConnectError::Connect { ref source, .. })
+            if source.to_string().contains("unsupported startup parameter") =>
+        {
+            return Err(pooled(format!("it refused the session settings ({source})")).into());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let seen: Option<String> = own
+        .client()
+        .query_one("SELECT current_setting('app_db.session', true)", &[])
+        .await
+        .map_err(|source| crate::lock::LockError::Query { source })?
+        .get(0);
+    if seen.as_deref() != Some(marker.as_str()) {
+        return Err(pooled(
+            "it dropped the session settings given at connection, so this is not a session of our own".to_owned(),
+        )
+        .into());
+    }
+    // PostgreSQL 14+: notice a vanished client within a second even mid-statement. Not a
+    // startup setting, so that older servers still connect.
+    let _ = own
+        .client()
+        .batch_execute("SET client_connection_check_interval = '1s'")
+        .await;
+    Ok(own)
+}
+
+/// A value no other session has: process id and clock.
+fn marker() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos}", std::process::id())
+}
+
+/// Sets the revision's limits on the caller's session, returning the values to restore.
+pub(super) async fn set(
+    client: &Client,
+    timeouts: &Timeouts,
+) -> Result<Vec<(&'static str, String)>, MigrateError> {
+    let query = |source| crate::lock::LockError::Query { source };
+    let mut saved = Vec::new();
+    for (name, value) in timeouts.settings() {
+        let row = client
+            .query_one("SELECT current_setting($1)", &[&name])
+            .await
+            .map_err(query)?;
+        saved.push((name, row.get(0)));
+        client
+            .query_one("SELECT set_config($1, $2, false)", &[&name, &value])
+            .await
+            .map_err(query)?;
+    }
+    Ok(saved)
+}
+
+/// Puts back what [`set`] changed (best effort: a broken connection has no settings to keep).
+pub(super) async fn restore(client: &Client, saved: &[(&'static str, String)]) {
+    for (name, value) in saved {
+        let _ = client
+            .query_one("SELECT set_config($1, $2, false)", &[name, value])
+            .await;
+    }
+}
