@@ -283,11 +283,14 @@ impl HistoryTable {
         // resolution (`to_regclass`) goes through a catalog cache that waiting on an advisory
         // lock does not refresh (regression: replicas taking over at once missed the table
         // another had just created, and recorded the history twice).
+        // Every query here is `*_typed`: one exchange with an unnamed statement, which also works
+        // through a transaction-pooling proxy (a statement prepared in one exchange may be gone
+        // in the next, which the proxy can send to another server session).
         let row = client
-            .query_one(
+            .query_typed_one(
                 "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
                                 WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))",
-                &[&self.schema, &self.table],
+                &[(&self.schema, Type::TEXT), (&self.table, Type::TEXT)],
             )
             .await
             .map_err(|e| self.query_error(e))?;
@@ -366,7 +369,7 @@ impl HistoryTable {
             self.qualified()
         );
         let rows = client
-            .query(&sql, &[])
+            .query_typed(&sql, &[])
             .await
             .map_err(|e| self.query_error(e))?;
         rows.iter()
@@ -429,15 +432,15 @@ impl HistoryTable {
         );
         let checksum = revision.checksum().0.to_vec();
         client
-            .execute(
+            .execute_typed(
                 &sql,
                 &[
-                    &revision.version(),
-                    &revision.name(),
-                    &checksum,
-                    &revision.checksum_algorithm().id(),
-                    &duration_ms,
-                    &method.as_str(),
+                    (&revision.version(), Type::TEXT),
+                    (&revision.name(), Type::TEXT),
+                    (&checksum, Type::BYTEA),
+                    (&revision.checksum_algorithm().id(), Type::INT2),
+                    (&duration_ms, Type::INT8),
+                    (&method.as_str(), Type::TEXT),
                 ],
             )
             .await
@@ -453,7 +456,7 @@ impl HistoryTable {
     ) -> Result<u64, HistoryError> {
         let sql = format!("DELETE FROM {} WHERE version = $1", self.qualified());
         client
-            .execute(&sql, &[&version])
+            .execute_typed(&sql, &[(&version, Type::TEXT)])
             .await
             .map_err(|e| self.query_error(e))
     }
@@ -471,7 +474,14 @@ impl HistoryTable {
         let checksum = revision.checksum().0.to_vec();
         let algorithm = revision.checksum_algorithm().id();
         client
-            .execute(&sql, &[&revision.version(), &checksum, &algorithm])
+            .execute_typed(
+                &sql,
+                &[
+                    (&revision.version(), Type::TEXT),
+                    (&checksum, Type::BYTEA),
+                    (&algorithm, Type::INT2),
+                ],
+            )
             .await
             .map_err(|e| self.query_error(e))?;
         Ok(())
@@ -480,7 +490,7 @@ impl HistoryTable {
     /// Removes every row.
     pub async fn purge(&self, client: &impl GenericClient) -> Result<u64, HistoryError> {
         client
-            .execute(&format!("DELETE FROM {}", self.qualified()), &[])
+            .execute_typed(&format!("DELETE FROM {}", self.qualified()), &[])
             .await
             .map_err(|e| self.query_error(e))
     }

@@ -188,7 +188,7 @@ pub async fn holder(
     let classid = (key >> 32) & 0xffff_ffff;
     let objid = key & 0xffff_ffff;
     let row = client
-        .query_opt(
+        .query_typed_opt(
             "SELECT l.pid, EXTRACT(EPOCH FROM now() - COALESCE(a.xact_start, a.backend_start))::float8,
                     COALESCE(a.application_name, ''), host(a.client_addr), COALESCE(a.state, '')
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -196,7 +196,7 @@ pub async fn holder(
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                AND l.classid = $1::bigint::oid AND l.objid = $2::bigint::oid
              LIMIT 1",
-            &[&classid, &objid],
+            &[(&classid, Type::INT8), (&objid, Type::INT8)],
         )
         .await?;
     Ok(row.map(|r| LockHolder {

@@ -103,6 +103,13 @@ fn usage_errors_exit_2_and_runtime_errors_exit_1() {
     let dir = fixture();
     assert_eq!(text(&migrate(dir.path(), None, &[])).2, 2);
     assert_eq!(text(&migrate(dir.path(), None, &["frobnicate"])).2, 2);
+    let (_, err, code) = text(&migrate(
+        dir.path(),
+        None,
+        &["--lock-timeout", "5 seconds", "current"],
+    ));
+    assert_eq!(code, 2);
+    assert!(err.contains("is not a duration"), "{err}");
     let (_, err, code) = text(&migrate(dir.path(), None, &["current"]));
     assert_eq!(code, 1);
     assert!(err.contains("set DATABASE_URL"), "{err}");

@@ -4,6 +4,7 @@
 //! [`crate::progress`]).
 
 use migrations_core::Revision;
+use tokio_postgres::types::Type;
 use tokio_postgres::Client;
 
 use super::{Migrator, Step};
@@ -85,7 +86,7 @@ impl Migrator<'_> {
             .run_statements_locked(client, revision, direction, start, watch)
             .await;
         let unlocked = client
-            .query_one("SELECT pg_advisory_unlock($1)", &[&key])
+            .query_typed("SELECT pg_advisory_unlock($1)", &[(&key, Type::INT8)])
             .await;
         // A statement error is the one to report; if the unlock failed too, the connection is
         // broken, and the server releases the lock when it closes.

@@ -10,6 +10,7 @@ mod embedded;
 mod failures;
 mod hygiene;
 mod offline;
+mod pooler;
 mod refusals;
 mod targets;
 mod templates;

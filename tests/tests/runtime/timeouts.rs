@@ -155,7 +155,10 @@ async fn statement_timeout_directive_stops_a_long_statement() {
     assert!(started.elapsed() < Duration::from_secs(4));
     match &err {
         MigrateError::Apply(ApplyError::Script { source, .. }) => {
-            let message = source.as_db_error().map(|e| e.message()).unwrap_or_default();
+            let message = source
+                .as_db_error()
+                .map(|e| e.message())
+                .unwrap_or_default();
             assert!(message.contains("statement timeout"), "{message}");
         }
         other => panic!("unexpected {other}"),

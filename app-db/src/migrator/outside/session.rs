@@ -33,16 +33,18 @@ pub(super) async fn open(
         .await
     {
         Ok(own) => own,
-        Err(ConnectError::Connect { ref source, .. })
-            if source.to_string().contains("unsupported startup parameter") =>
-        {
-            return Err(pooled(format!("it refused the session settings ({source})")).into());
+        Err(ConnectError::Connect { ref source, .. }) if refused_options(source) => {
+            let said = source
+                .as_db_error()
+                .map(|e| e.message())
+                .unwrap_or_default();
+            return Err(pooled(format!("it refused the session settings (\"{said}\")")).into());
         }
         Err(e) => return Err(e.into()),
     };
     let seen: Option<String> = own
         .client()
-        .query_one("SELECT current_setting('app_db.session', true)", &[])
+        .query_typed_one("SELECT current_setting('app_db.session', true)", &[])
         .await
         .map_err(|source| crate::lock::LockError::Query { source })?
         .get(0);
@@ -59,6 +61,13 @@ pub(super) async fn open(
         .batch_execute("SET client_connection_check_interval = '1s'")
         .await;
     Ok(own)
+}
+
+/// PgBouncer's answer to startup `options` it does not pass on.
+fn refused_options(error: &tokio_postgres::Error) -> bool {
+    error
+        .as_db_error()
+        .is_some_and(|e| e.message().contains("unsupported startup parameter"))
 }
 
 /// A value no other session has: process id and clock.
