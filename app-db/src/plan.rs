@@ -129,9 +129,19 @@ impl PlanError {
             .unwrap_or_default();
         match &stopped.error {
             Some(error) => at.push_str(&format!(": {error}")),
-            None => at.push_str(
-                ", which may or may not have taken effect (an interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index: drop it before retrying)",
-            ),
+            None => {
+                let next = match stopped.statement < stopped.total {
+                    true => format!(
+                        "`migrate resolve {} --retry --from {}`",
+                        stopped.version,
+                        stopped.statement + 1
+                    ),
+                    false => format!("`migrate resolve {} --mark-completed`", stopped.version),
+                };
+                at.push_str(&format!(
+                    ", which may or may not have taken effect: check it (an interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index: drop it before retrying); if it did, {next}"
+                ))
+            }
         }
         Self::Interrupted {
             version: stopped.version.clone(),

@@ -11,6 +11,10 @@ pub enum Resolution {
     /// Run the script again from the recorded statement (after fixing the cause), then record
     /// the revision as usual.
     Retry,
+    /// Run the script from statement N (1-based), at or after the recorded one: the statements
+    /// before N took effect (for a runner killed just after a statement completed, which the
+    /// record cannot tell), then record the revision.
+    RetryFrom(usize),
     /// The rest was done by hand: record the revision as applied (up) or reverted (down)
     /// without running anything.
     MarkCompleted,
@@ -24,6 +28,7 @@ impl Resolution {
     pub fn flag(self) -> &'static str {
         match self {
             Self::Retry => "--retry",
+            Self::RetryFrom(_) => "--retry --from",
             Self::MarkCompleted => "--mark-completed",
             Self::MarkRolledBack => "--mark-rolled-back",
         }
@@ -49,6 +54,18 @@ pub enum ResolveError {
         file: String,
         /// The statement the retry would start from.
         statement: usize,
+    },
+    /// `--from` outside the statements that may still be pending.
+    #[error("`--from {from}` is outside statements {statement} to {total} of the unfinished run of {version}: the statements before {statement} are known to have run; to record the whole script as done use `--mark-completed`")]
+    FromOutOfRange {
+        /// The revision.
+        version: String,
+        /// As given.
+        from: usize,
+        /// The recorded statement.
+        statement: usize,
+        /// Statements in the script.
+        total: usize,
     },
     /// Another session changed the unfinished run while this one waited for the lock.
     #[error("the unfinished run of {version} changed while waiting for the lock (another runner resolved it?): look again with `migrate current`; nothing was changed")]

@@ -9,6 +9,8 @@
 //! kill delay; the timing of the run itself cannot be replayed).
 
 mod common;
+#[path = "faults/outside.rs"]
+mod outside;
 
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};

@@ -152,6 +152,18 @@ async fn failed_no_transaction_revision_through_the_binary() {
         code, 2,
         "one of --retry, --mark-completed, --mark-rolled-back is required: {err}"
     );
+    let (_, err, code) = run(dir.path(), url, &["resolve", "002", "--from", "2"]);
+    assert_eq!(code, 2, "--from needs --retry: {err}");
+    let (_, err, code) = run(
+        dir.path(),
+        url,
+        &["resolve", "002", "--retry", "--from", "3"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("`--from 3` is outside statements 2 to 2"),
+        "{err}"
+    );
     let (_, err, code) = run(dir.path(), url, &["resolve", "001", "--retry"]);
     assert_eq!(code, 1);
     assert!(err.contains("revision 001 has no unfinished run"), "{err}");

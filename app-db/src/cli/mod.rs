@@ -195,6 +195,11 @@ pub enum Command {
         /// What to do.
         #[command(flatten)]
         how: resolve::How,
+        /// With --retry: start from statement N instead, after checking by hand that the
+        /// statements before N took effect (a runner killed just after a statement completed
+        /// leaves the record at that statement).
+        #[arg(long, value_name = "N", requires = "retry")]
+        from: Option<usize>,
     },
     /// Create the next revision's directory with up.sql and down.sql templates.
     Revision {

@@ -44,8 +44,8 @@ pub(super) async fn execute(
         print_repairs(&repairs, *dry_run, &migrator.table().audit(), format);
         return Ok(ExitCode::SUCCESS);
     }
-    if let Command::Resolve { rev, how } = &command {
-        let resolved = migrator.resolve(client, rev, how.resolution()).await?;
+    if let Command::Resolve { rev, how, from } = &command {
+        let resolved = migrator.resolve(client, rev, how.resolution(*from)).await?;
         super::resolve::print(&resolved, format);
         return Ok(ExitCode::SUCCESS);
     }

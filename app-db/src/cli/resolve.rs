@@ -24,10 +24,10 @@ pub struct How {
 }
 
 impl How {
-    /// The resolution chosen.
-    pub fn resolution(&self) -> Resolution {
+    /// The resolution chosen (`from`: the `--from` of a retry).
+    pub fn resolution(&self, from: Option<usize>) -> Resolution {
         match (self.retry, self.mark_completed) {
-            (true, _) => Resolution::Retry,
+            (true, _) => from.map_or(Resolution::Retry, Resolution::RetryFrom),
             (_, true) => Resolution::MarkCompleted,
             _ => Resolution::MarkRolledBack,
         }
@@ -43,18 +43,23 @@ pub(super) fn print(resolved: &Resolved, format: Format) {
     let label = format!("{}_{}", resolved.version, resolved.name);
     let script = resolved.direction.as_str();
     let (from, total) = (resolved.statement, resolved.total);
-    match (resolved.resolution, resolved.duration_ms) {
-        (Resolution::Retry, Some(ms)) => println!(
+    let retried = match resolved.resolution {
+        Resolution::Retry => Some(from),
+        Resolution::RetryFrom(n) => Some(n),
+        _ => None,
+    };
+    match (retried, resolved.duration_ms) {
+        (Some(from), Some(ms)) => println!(
             "resolved {label}: ran {script} statements {from} to {total} ({ms} ms) and recorded it"
         ),
-        (Resolution::Retry, None) => {
+        (Some(_), None) => {
             println!("resolved {label}: another runner had completed it")
         }
-        (Resolution::MarkCompleted, _) => println!(
+        _ if resolved.resolution == Resolution::MarkCompleted => println!(
             "resolved {label}: recorded as {} without running anything",
             if script == "up" { "applied" } else { "reverted" }
         ),
-        (Resolution::MarkRolledBack, _) => println!(
+        _ => println!(
             "resolved {label}: the unfinished {script} run is forgotten; the next run starts it from statement 1"
         ),
     }

@@ -23,8 +23,8 @@ mod session;
 pub(super) enum Start<'a> {
     /// A fresh run from statement 1, unless another runner did it meanwhile.
     Fresh,
-    /// `migrate resolve --retry`: from the statement the interrupted run recorded.
-    Resume(&'a Interrupted),
+    /// `migrate resolve --retry`: the interrupted run, and the statement to start from.
+    Resume(&'a Interrupted, usize),
 }
 
 impl Migrator<'_> {
@@ -110,7 +110,7 @@ impl Migrator<'_> {
         let mut interrupted = progress::read(&*client, &self.table).await?;
         let from = match start {
             Start::Fresh => 1,
-            Start::Resume(expected) => {
+            Start::Resume(expected, from) => {
                 // Under the lock: the row must still be the one the caller checked.
                 let position = interrupted.iter().position(|i| i == expected);
                 let Some(position) = position else {
@@ -120,7 +120,7 @@ impl Migrator<'_> {
                     .into());
                 };
                 interrupted.remove(position);
-                expected.statement
+                from
             }
         };
         let state = State::new(self.migrations, applied).with_interrupted(interrupted);

@@ -39,7 +39,21 @@ impl Migrator<'_> {
             total: stopped.total,
             duration_ms: None,
         };
-        if resolution == Resolution::Retry {
+        let from = match resolution {
+            Resolution::Retry => Some(stopped.statement),
+            Resolution::RetryFrom(from) => Some(from),
+            _ => None,
+        };
+        if let Some(from) = from {
+            if from < stopped.statement || from > stopped.total {
+                return Err(ResolveError::FromOutOfRange {
+                    version: revision.version().to_owned(),
+                    from,
+                    statement: stopped.statement,
+                    total: stopped.total,
+                }
+                .into());
+            }
             let script = apply::script(revision, stopped.direction);
             if apply::prefix_checksum(script, stopped.statement) != stopped.prefix_checksum {
                 return Err(ResolveError::ChangedPrefix {
@@ -54,7 +68,7 @@ impl Migrator<'_> {
                     client,
                     revision,
                     stopped.direction,
-                    Start::Resume(&stopped),
+                    Start::Resume(&stopped, from),
                 )
                 .await?;
             resolved.duration_ms = step.map(|s| s.duration_ms);
