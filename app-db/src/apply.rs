@@ -131,7 +131,7 @@ pub async fn run_statements(
     watch: Watch<'_>,
 ) -> Result<i64, ApplyError> {
     let script = script(revision, direction);
-    let statements = sql::split(script.sql());
+    let statements = script.statements();
     let texts: Vec<&str> = statements.iter().map(|s| s.text(script.sql())).collect();
     let started = Instant::now();
     // Where the file's own open transaction began: a failure inside it aborts (and the runner
@@ -184,7 +184,7 @@ pub async fn run_statements(
 /// " (`file` line N: `first line of the statement`)" for statement `number` (1-based) of
 /// `script`; `None` when the script has fewer statements.
 pub fn quote_statement(script: &Script, number: usize) -> Option<String> {
-    let statements = sql::split(script.sql());
+    let statements = script.statements();
     let stmt = statements.get(number.checked_sub(1)?)?;
     let text = stmt.text(script.sql());
     let first = text.lines().next().unwrap_or_default().trim();
@@ -203,7 +203,7 @@ pub fn quote_statement(script: &Script, number: usize) -> Option<String> {
 /// The statements of `script` before statement `number` (1-based), as the progress table's
 /// `prefix_checksum` hashes them.
 pub fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {
-    let statements = sql::split(script.sql());
+    let statements = script.statements();
     let end = number.saturating_sub(1).min(statements.len());
     progress::prefix_checksum(statements[..end].iter().map(|s| s.text(script.sql())))
 }

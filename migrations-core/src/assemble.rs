@@ -2,6 +2,7 @@
 //! layout's original tool applies them.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use crate::metadata;
 use crate::name::VersionName;
@@ -9,6 +10,7 @@ use crate::problem::{Note, Problem, Warning};
 use crate::revision::{Layout, Revision, Script, TransactionMode};
 use crate::scan::{ScanOptions, ScanReport};
 use crate::source::{self, DirectiveDefect, KNOWN_DIRECTIVES};
+use crate::syntax::{self, SyntaxError};
 
 /// A file's normalised text and how to name it.
 #[derive(Debug, Clone)]
@@ -75,7 +77,14 @@ pub(crate) fn finish(
     }
     let prefix = display_prefix(&candidates);
     for candidate in candidates {
-        if let Some((revision, notes)) = build(candidate, options, &prefix, &mut report.problems) {
+        let found = build(
+            candidate,
+            options,
+            &prefix,
+            &mut report.problems,
+            &mut report.syntax_errors,
+        );
+        if let Some((revision, notes)) = found {
             report.revisions.push(revision);
             report.notes.extend(notes);
         }
@@ -142,13 +151,15 @@ fn build(
     options: ScanOptions,
     prefix: &str,
     problems: &mut Vec<Problem>,
+    syntax_errors: &mut Vec<SyntaxError>,
 ) -> Option<(Revision, Vec<Note>)> {
     let up = c.up?;
     let before = problems.len();
     let mut notes = Vec::new();
     let directives = directives(&up, problems);
     let no_transaction = no_transaction(c.metadata.as_ref(), directives, problems);
-    check_up_text(&up, problems, &mut notes);
+    let up_statements = statements(&up, syntax_errors);
+    check_up_text(&up, &up_statements, problems, &mut notes);
     let label = format!("{}_{}", c.version.canonical, c.version.slug);
     let down = match c.down {
         Some(down) => present_down(down, &label, directives.irreversible, problems),
@@ -164,14 +175,15 @@ fn build(
             None
         }
     };
-    let up_script = script(&up, no_transaction, problems, &mut notes);
+    let up_script = script(&up, &up_statements, no_transaction, problems, &mut notes);
     let down_script = down.as_ref().and_then(|d| {
-        if !source::has_statements(&d.text) {
+        let down_statements = statements(d, syntax_errors);
+        if down_statements.is_empty() {
             notes.push(Note::EmptyDown {
                 path: d.display.clone(),
             });
         }
-        script(d, no_transaction, problems, &mut notes)
+        script(d, &down_statements, no_transaction, problems, &mut notes)
     });
     if no_transaction {
         notes.push(Note::NoTransaction {
@@ -244,14 +256,27 @@ fn no_transaction(
     directives.no_transaction || matches!(from_metadata, Some((false, _)))
 }
 
+/// The file's statements; a syntax error is recorded (the caller decides whether it is fatal)
+/// and the hand-written splitter's boundaries are used instead.
+fn statements(file: &FileData, syntax_errors: &mut Vec<SyntaxError>) -> Vec<Range<usize>> {
+    let (ranges, error) = syntax::split(&file.text);
+    syntax_errors.extend(error.map(|e| e.in_file(&file.display)));
+    ranges
+}
+
 /// A comment-only up is a deliberate no-op in real histories (docs.rs has two); only a file with
 /// nothing at all in it is a mistake.
-fn check_up_text(up: &FileData, problems: &mut Vec<Problem>, notes: &mut Vec<Note>) {
+fn check_up_text(
+    up: &FileData,
+    statements: &[Range<usize>],
+    problems: &mut Vec<Problem>,
+    notes: &mut Vec<Note>,
+) {
     if up.text.trim().is_empty() {
         problems.push(Problem::EmptyUp {
             path: up.display.clone(),
         });
-    } else if !source::has_statements(&up.text) {
+    } else if statements.is_empty() {
         notes.push(Note::CommentOnlyUp {
             path: up.display.clone(),
         });
@@ -308,11 +333,12 @@ fn missing_down(up: &FileData, label: &str, prefix: &str, down_expected: &str) -
 
 fn script(
     file: &FileData,
+    statements: &[Range<usize>],
     no_transaction: bool,
     problems: &mut Vec<Problem>,
     notes: &mut Vec<Note>,
 ) -> Option<Script> {
-    match source::analyse_transactions(&file.text, no_transaction) {
+    match source::analyse_transactions(&file.text, statements, no_transaction) {
         Ok(analysis) => {
             if analysis.mode == TransactionMode::Own {
                 notes.push(Note::OwnTransaction {
@@ -323,6 +349,7 @@ fn script(
                 file.rel.clone(),
                 analysis.executable,
                 analysis.mode,
+                analysis.statements,
             ))
         }
         Err(defect) => {

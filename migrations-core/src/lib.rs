@@ -20,19 +20,25 @@
 mod assemble;
 pub mod build;
 mod flat;
+#[cfg(feature = "parse")]
+pub mod lint;
 mod metadata;
 pub mod name;
+#[cfg(feature = "parse")]
+pub mod parse;
 mod problem;
 mod revision;
 mod scan;
 pub mod source;
 pub mod sql;
+pub mod syntax;
 
 pub use problem::{Ignored, Note, Problem, Warning};
 pub use revision::{
     Checksum, ChecksumAlgorithm, Layout, Migrations, Revision, Script, TransactionMode,
 };
 pub use scan::{scan, ScanOptions, ScanReport};
+pub use syntax::SyntaxError;
 
 use std::path::Path;
 

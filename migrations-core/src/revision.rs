@@ -5,6 +5,9 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
+
+use crate::sql::{self, Statement};
 
 /// A SHA-256 digest of a revision's normalised `up.sql`.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -92,6 +95,8 @@ pub struct Script {
     file: Cow<'static, str>,
     sql: Cow<'static, str>,
     transaction: TransactionMode,
+    /// `None` for scripts built by hand with [`Script::__new`]: drawn when asked.
+    statements: Option<Cow<'static, [Range<usize>]>>,
 }
 
 impl Script {
@@ -105,14 +110,36 @@ impl Script {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
+            statements: None,
         }
     }
 
-    pub(crate) fn owned(file: String, sql: String, transaction: TransactionMode) -> Self {
+    #[doc(hidden)]
+    pub const fn __new_split(
+        file: &'static str,
+        sql: &'static str,
+        transaction: TransactionMode,
+        statements: &'static [Range<usize>],
+    ) -> Self {
+        Self {
+            file: Cow::Borrowed(file),
+            sql: Cow::Borrowed(sql),
+            transaction,
+            statements: Some(Cow::Borrowed(statements)),
+        }
+    }
+
+    pub(crate) fn owned(
+        file: String,
+        sql: String,
+        transaction: TransactionMode,
+        statements: Vec<Range<usize>>,
+    ) -> Self {
         Self {
             file: Cow::Owned(file),
             sql: Cow::Owned(sql),
             transaction,
+            statements: Some(Cow::Owned(statements)),
         }
     }
 
@@ -129,6 +156,37 @@ impl Script {
     /// How the script runs with respect to transactions.
     pub fn transaction(&self) -> TransactionMode {
         self.transaction
+    }
+
+    /// The statements to execute one at a time, as byte ranges of [`Script::sql`]: from the
+    /// first token to the terminating `;`. Drawn once, when the directory is read (at compile
+    /// time for an embedded table), by PostgreSQL's own grammar with the `parse` feature and by
+    /// the hand-written splitter without it. A file's own `BEGIN`/`COMMIT` around its whole body
+    /// ([`TransactionMode::Own`]) is not among them.
+    pub fn statement_ranges(&self) -> Cow<'_, [Range<usize>]> {
+        match &self.statements {
+            Some(ranges) => Cow::Borrowed(ranges),
+            None => Cow::Owned(crate::syntax::split(&self.sql).0),
+        }
+    }
+
+    /// The statements with their line and leading keywords, for running a non-transactional
+    /// script statement by statement ([`sql::transaction_control`] classifies each).
+    ///
+    /// ```
+    /// let dir = tempfile::tempdir().unwrap();
+    /// std::fs::create_dir(dir.path().join("001_a")).unwrap();
+    /// std::fs::write(dir.path().join("001_a/up.sql"), "-- migrate: no-transaction, irreversible\nVACUUM;\nSELECT ';';").unwrap();
+    /// let m = migrations_core::load_dir(dir.path(), "m", Default::default()).unwrap();
+    /// let up = m.get("001").unwrap().up();
+    /// let texts: Vec<&str> = up.statements().iter().map(|s| s.text(up.sql())).collect();
+    /// assert_eq!(texts, ["VACUUM;", "SELECT ';';"]);
+    /// ```
+    pub fn statements(&self) -> Vec<Statement> {
+        self.statement_ranges()
+            .iter()
+            .map(|range| sql::describe(&self.sql, range.clone()))
+            .collect()
     }
 }
 

@@ -33,6 +33,11 @@ pub struct ScanReport {
     pub notes: Vec<Note>,
     /// Entries that are not migrations.
     pub ignored: Vec<Ignored>,
+    /// Scripts PostgreSQL's grammar rejects (with the `parse` feature). Not in `problems`: the
+    /// macro makes them compile errors (unless told the history is imported as it is), while a
+    /// directory read at run time still loads, so `migrate` can show and run what it can, and
+    /// the server reports the error with its position.
+    pub syntax_errors: Vec<crate::syntax::SyntaxError>,
 }
 
 impl ScanReport {
@@ -298,6 +303,10 @@ fn classify_file(
     out: &mut Vec<crate::flat::FlatFile>,
 ) {
     let path = format!("{display}/{name}");
+    // Not a migration, but not ignored either: the lint reads it (`lint::Config::load`).
+    if name == "lint.toml" {
+        return;
+    }
     if matches!(name, "up.sql" | "down.sql" | "metadata.toml") {
         report.problems.push(Problem::MisplacedScript {
             path,

@@ -2,8 +2,10 @@
 
 use sha2::{Digest, Sha256};
 
+use std::ops::Range;
+
 use crate::revision::{Checksum, TransactionMode};
-use crate::sql::{self, TransactionControl};
+use crate::sql::{self, Statement, TransactionControl};
 
 /// The prefix of a directive line. Only the first line of `up.sql` may hold one.
 pub const DIRECTIVE_PREFIX: &str = "-- migrate:";
@@ -154,6 +156,8 @@ pub struct TransactionAnalysis {
     /// file's own `BEGIN` and `COMMIT` are blanked out (same length, so server error positions
     /// still point at the right line and column) and the body runs in our transaction.
     pub executable: String,
+    /// The statements of `executable` (without the blanked `BEGIN` and `COMMIT`).
+    pub statements: Vec<Range<usize>>,
 }
 
 /// A script whose transaction control cannot be honoured as written.
@@ -167,22 +171,29 @@ pub struct TransactionDefect {
     pub reason: &'static str,
 }
 
-/// Decides how to run `text`, given whether the revision is declared `no-transaction`.
+/// Decides how to run `text`, whose statements are `statements` (from [`crate::syntax::split`]),
+/// given whether the revision is declared `no-transaction`.
 ///
 /// A file that wraps its whole body in one `BEGIN; ... COMMIT;` runs as that one transaction
 /// (with the history row inside it). Any other transaction control in a transactional revision
 /// is refused: silently wrapping it in our transaction would commit part of the file early.
 pub fn analyse_transactions(
     text: &str,
+    statements: &[Range<usize>],
     no_transaction: bool,
 ) -> Result<TransactionAnalysis, TransactionDefect> {
+    let ranges = statements;
     if no_transaction {
         return Ok(TransactionAnalysis {
             mode: TransactionMode::None,
             executable: text.to_owned(),
+            statements: ranges.to_vec(),
         });
     }
-    let statements = sql::split(text);
+    let statements: Vec<Statement> = ranges
+        .iter()
+        .map(|r| sql::describe(text, r.clone()))
+        .collect();
     let controls: Vec<(usize, TransactionControl)> = statements
         .iter()
         .enumerate()
@@ -216,6 +227,7 @@ pub fn analyse_transactions(
         [] => Ok(TransactionAnalysis {
             mode: TransactionMode::Wrapped,
             executable: text.to_owned(),
+            statements: ranges.to_vec(),
         }),
         [(0, TransactionControl::Begin), (last, TransactionControl::Commit)]
             if *last == statements.len() - 1 =>
@@ -230,6 +242,7 @@ pub fn analyse_transactions(
             Ok(TransactionAnalysis {
                 mode: TransactionMode::Own,
                 executable,
+                statements: ranges[1..*last].to_vec(),
             })
         }
         [(i, _), ..] => Err(defect(*i, PARTIAL)),
@@ -257,6 +270,14 @@ pub fn has_statements(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`analyse_transactions`] on the statements the configured splitter draws.
+    fn analyse_transactions(
+        text: &str,
+        no_transaction: bool,
+    ) -> Result<TransactionAnalysis, TransactionDefect> {
+        super::analyse_transactions(text, &crate::syntax::split(text).0, no_transaction)
+    }
 
     #[test]
     fn normalise_strips_bom_and_crlf() {
@@ -337,6 +358,7 @@ mod tests {
         assert_eq!(got.mode, TransactionMode::Own);
         assert_eq!(got.executable.len(), text.len());
         assert_eq!(got.executable, "      \nCREATE TABLE t (x int);\n       \n");
+        assert_eq!(got.statements, vec![std::ops::Range { start: 7, end: 30 }]);
     }
 
     #[test]

@@ -38,6 +38,21 @@ pub fn split(script: &str) -> Vec<Statement> {
     Splitter::new(script).run()
 }
 
+/// Describes `script[range]` as one statement (its line, keywords and plainness), whoever drew
+/// the boundaries: the revision table stores only byte ranges.
+pub fn describe(script: &str, range: std::ops::Range<usize>) -> Statement {
+    let mut splitter = Splitter::new(&script[range.clone()]);
+    splitter.whole = true;
+    let found = splitter.run().into_iter().next();
+    Statement {
+        start: range.start,
+        end: range.end,
+        line: script[..range.start].matches('\n').count() + 1,
+        plain: found.as_ref().is_none_or(|s| s.plain),
+        keywords: found.map(|s| s.keywords).unwrap_or_default(),
+    }
+}
+
 struct Splitter<'a> {
     src: &'a [u8],
     pos: usize,
@@ -51,6 +66,8 @@ struct Splitter<'a> {
     parens: usize,
     /// The previous word of the statement, whatever comments stand between.
     last_word: String,
+    /// Treat the whole input as one statement (for [`describe`]).
+    whole: bool,
 }
 
 impl<'a> Splitter<'a> {
@@ -64,6 +81,7 @@ impl<'a> Splitter<'a> {
             atomic: None,
             parens: 0,
             last_word: String::new(),
+            whole: false,
         }
     }
 
@@ -81,7 +99,7 @@ impl<'a> Splitter<'a> {
                 b';' => {
                     self.touch();
                     self.pos += 1;
-                    if self.atomic.is_none() && self.parens == 0 {
+                    if self.atomic.is_none() && self.parens == 0 && !self.whole {
                         self.finish();
                     }
                 }
@@ -152,7 +170,14 @@ impl<'a> Splitter<'a> {
 
     fn finish(&mut self) {
         if let Some(mut stmt) = self.current.take() {
-            stmt.end = self.pos;
+            // A last statement without `;` ends at its last character, not in the whitespace
+            // after it (the grammar's splitter draws it the same way).
+            let trailing = self.src[stmt.start..self.pos]
+                .iter()
+                .rev()
+                .take_while(|b| b.is_ascii_whitespace())
+                .count();
+            stmt.end = self.pos - trailing;
             self.out.push(stmt);
         }
         self.atomic = None;

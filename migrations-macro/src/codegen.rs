@@ -78,7 +78,12 @@ fn script(krate: &Path, s: &Script) -> TokenStream {
         TransactionMode::Own => quote!(#krate::TransactionMode::Own),
         TransactionMode::None => quote!(#krate::TransactionMode::None),
     };
-    quote!(#krate::Script::__new(#file, #sql, #mode))
+    let ranges = s.statement_ranges();
+    let statements = ranges.iter().map(|r| {
+        let (start, end) = (r.start, r.end);
+        quote!(#start..#end)
+    });
+    quote!(#krate::Script::__new_split(#file, #sql, #mode, &[#(#statements),*]))
 }
 
 /// Stable Rust has no API for custom warnings; using a `#[deprecated]` item is the standard

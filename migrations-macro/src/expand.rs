@@ -33,10 +33,30 @@ pub fn expand(input: &Input) -> TokenStream {
         },
     );
     errors.extend(report.problems.iter().map(ToString::to_string));
+    #[cfg(feature = "parse")]
+    let mut lint_warnings = Vec::new();
+    #[cfg(feature = "parse")]
+    if errors.is_empty() {
+        crate::lint::run(
+            &manifest_dir.join(&dir),
+            &dir,
+            &report.revisions,
+            &mut errors,
+            &mut lint_warnings,
+        );
+    }
+    let mut warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    let syntax = report.syntax_errors.iter().map(ToString::to_string);
+    if input.allow_syntax_errors {
+        warnings.extend(syntax);
+    } else {
+        errors.extend(syntax);
+    }
     if !errors.is_empty() {
         return codegen::failure(&input.krate, span, &errors);
     }
-    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    #[cfg(feature = "parse")]
+    warnings.extend(lint_warnings);
     codegen::table(
         &input.krate,
         span,

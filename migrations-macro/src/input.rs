@@ -9,6 +9,9 @@ pub struct Input {
     pub dir: LitStr,
     /// `allow_up_only = true`.
     pub allow_up_only: bool,
+    /// `allow_syntax_errors = true`: syntax errors are warnings (an imported history whose
+    /// files cannot be edited).
+    pub allow_syntax_errors: bool,
     /// `crate = path`: how to reach `migrations_core`.
     pub krate: Path,
 }
@@ -21,6 +24,7 @@ impl Parse for Input {
         let mut parsed = Input {
             dir,
             allow_up_only: false,
+            allow_syntax_errors: false,
             krate: syn::parse_quote!(::migrations_core),
         };
         while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
@@ -33,16 +37,20 @@ impl Parse for Input {
             let key: syn::Ident = input.parse()?;
             input.parse::<Token![=]>()?;
             match key.to_string().as_str() {
-                "allow_up_only" => {
+                name @ ("allow_up_only" | "allow_syntax_errors") => {
                     let value = input.parse::<LitBool>().map_err(|e| {
-                        syn::Error::new(e.span(), "`allow_up_only` takes `true` or `false`, e.g. `allow_up_only = true`")
+                        syn::Error::new(e.span(), format!("`{name}` takes `true` or `false`, e.g. `{name} = true`"))
                     })?;
-                    parsed.allow_up_only = value.value;
+                    if name == "allow_up_only" {
+                        parsed.allow_up_only = value.value;
+                    } else {
+                        parsed.allow_syntax_errors = value.value;
+                    }
                 }
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown argument `{other}`: expected `allow_up_only = true|false` or `crate = path`"),
+                        format!("unknown argument `{other}`: expected `allow_up_only = true|false`, `allow_syntax_errors = true|false` or `crate = path`"),
                     ))
                 }
             }

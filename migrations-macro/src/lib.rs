@@ -9,7 +9,14 @@
 //! The path is relative to the calling crate's `Cargo.toml`. Arguments after the path:
 //! - `allow_up_only = true`: accept revisions without a down script as irreversible (for
 //!   directories imported from sqlx or diesel; keep your own directory strict).
+//! - `allow_syntax_errors = true`: report scripts PostgreSQL's grammar rejects as warnings, not
+//!   errors (an imported history whose files cannot be edited; the server rejects them when run).
 //! - `crate = some::path`: where `migrations_core` is reachable, if not as `::migrations_core`.
+//!
+//! With the default `parse` feature every script is parsed with PostgreSQL's grammar (a syntax
+//! error is a compile error with the line quoted and a caret) and the safety lint runs: denied
+//! findings are errors, warned ones compiler warnings at the macro call (see `lint.toml` in
+//! `migrations_core::lint`).
 //!
 //! The calling crate needs a build script with the two lines printed by
 //! `migrations_core::build::watch` (see that module): the macro refuses to expand without them,
@@ -21,6 +28,8 @@
 mod codegen;
 mod expand;
 mod input;
+#[cfg(feature = "parse")]
+mod lint;
 mod test_attr;
 
 use proc_macro::TokenStream;

@@ -50,6 +50,89 @@ fn order_disagreement_warns_at_the_macro_call() {
     );
 }
 
+/// Every rule that warns (rather than denies) shows as a compiler warning at the macro call,
+/// naming the file, the line, the rule and the fix, and the build still succeeds. One revision per
+/// rule, each on the table revision 001 created (so it is "in use" by then).
+#[test]
+fn each_warning_rule_is_a_compiler_warning_at_the_macro_call() {
+    let timeout = "SET lock_timeout = '5s';\n";
+    let cases = [
+        ("index-not-concurrent", "CREATE INDEX a_x ON a (x);"),
+        (
+            "add-column-not-null",
+            "ALTER TABLE a ADD COLUMN y int NOT NULL;",
+        ),
+        (
+            "constraint-not-valid",
+            "ALTER TABLE a ADD CONSTRAINT a_x CHECK (x > 0);",
+        ),
+        (
+            "alter-column-type",
+            "ALTER TABLE a ALTER COLUMN x TYPE bigint;",
+        ),
+        ("rename", "ALTER TABLE a RENAME COLUMN x TO z;"),
+        ("drop", "ALTER TABLE a DROP COLUMN x;"),
+        (
+            "enum-value-in-transaction",
+            "ALTER TYPE mood ADD VALUE 'sad';",
+        ),
+    ];
+    let mut files = vec![
+        (
+            "001_create_a/up.sql".to_owned(),
+            "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE a (id int, x int);\n".to_owned(),
+        ),
+        (
+            "001_create_a/down.sql".to_owned(),
+            "DROP TABLE a;\nDROP TYPE mood;\n".to_owned(),
+        ),
+        (
+            "009_no_timeout/up.sql".to_owned(),
+            "-- migrate: irreversible, lock-timeout=0\nALTER TABLE a ADD COLUMN w int;\n"
+                .to_owned(),
+        ),
+    ];
+    for (i, (_, sql)) in cases.iter().enumerate() {
+        files.push((
+            format!("00{}_case/up.sql", i + 2),
+            format!("-- migrate: irreversible\n{timeout}{sql}\n"),
+        ));
+    }
+    let probe = probe("warn-lint", &files);
+    let output = cargo(&probe, "build");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "warnings must not fail the build:\n{stderr}"
+    );
+    let rules = cases
+        .iter()
+        .map(|(rule, _)| *rule)
+        .chain(["missing-lock-timeout"]);
+    for (i, rule) in rules.enumerate() {
+        let (revision, line) = if i < cases.len() {
+            (format!("00{}_case", i + 2), 3)
+        } else {
+            ("009_no_timeout".to_owned(), 2)
+        };
+        let warning = stderr
+            .lines()
+            .find(|l| l.contains(&format!("[{rule}]")))
+            .unwrap_or_else(|| panic!("no `{rule}` warning in the build output:\n{stderr}"));
+        assert!(
+            warning.starts_with(LITERAL_AT)
+                && warning.contains(": warning: ")
+                && warning.contains(&format!("`migrations/{revision}/up.sql` line {line}:")),
+            "`{rule}` should warn at the path literal ({LITERAL_AT}), naming the file and line:\n{warning}"
+        );
+    }
+    assert_eq!(
+        stderr.matches(": warning: use of deprecated").count(),
+        8,
+        "exactly one warning per rule:\n{stderr}"
+    );
+}
+
 /// The passing counterpart of the compile-fail cases: files that are clearly not migrations are
 /// skipped (and listed by `check --verbose`), not reported, and same-width versions agree.
 #[test]

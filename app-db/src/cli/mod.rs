@@ -1,6 +1,7 @@
 //! The migration commands as a command line: used by the `migrate` binary (on a directory read at
 //! run time) and by `simulator db` (on the embedded revisions).
 
+mod lint;
 mod render;
 mod resolve;
 mod scaffold;
@@ -201,6 +202,8 @@ pub enum Command {
         #[arg(long, value_name = "N", requires = "retry")]
         from: Option<usize>,
     },
+    /// List syntax errors and safety-lint findings, as the build reports them (needs `--dir`).
+    Lint,
     /// Create the next revision's directory with up.sql and down.sql templates.
     Revision {
         /// What the revision does; becomes its slug.
@@ -335,6 +338,9 @@ pub async fn run(
             return Err(CliError::NoDirectory);
         };
         return scaffold::create(path, message).map(|_| ExitCode::SUCCESS);
+    }
+    if let Command::Lint = &command {
+        return lint::run(source, global.format);
     }
     let loaded = load(source)?;
     let migrations: &Migrations = &loaded.migrations;
