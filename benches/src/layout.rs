@@ -1,6 +1,6 @@
-//! Writing one revision set to disk in both layouts, from the same SQL text: ours
-//! (`<version>_<slug>/up.sql` and `down.sql`) and sqlx's flat one
-//! (`<version>_<slug>.up.sql` and `.down.sql`).
+//! Writing one revision set to disk in every tool's layout, from the same SQL text: ours and
+//! diesel's (`<version>_<slug>/up.sql` and `down.sql`), sqlx's flat one
+//! (`<version>_<slug>.up.sql` and `.down.sql`) and refinery's (`V<version>__<slug>.sql`, up only).
 
 use std::io;
 use std::path::Path;
@@ -68,6 +68,21 @@ pub fn write_flat(dir: &Path, revisions: &[ScriptPair]) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes the up scripts of `revisions` into `dir` (which must exist) as refinery's
+/// `V<version>__<slug>.sql`, the version without its leading zeros (refinery parses it as an
+/// integer). Refinery has no down scripts.
+pub fn write_refinery(dir: &Path, revisions: &[ScriptPair]) -> io::Result<()> {
+    for revision in revisions {
+        let number: u64 = revision.version.parse().map_err(|_| {
+            let message = format!("refinery needs a numeric version, not {}", revision.version);
+            io::Error::new(io::ErrorKind::InvalidInput, message)
+        })?;
+        let name = format!("V{number}__{}.sql", revision.slug);
+        std::fs::write(dir.join(name), &revision.up)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,6 +97,10 @@ mod tests {
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
         assert_eq!(export(&loaded)?, revisions);
         let up = std::fs::read_to_string(flat.path().join("0003_add_columns_to_t0002.up.sql"))?;
+        assert_eq!(up, revisions[2].up);
+        let refinery = tempfile::tempdir()?;
+        write_refinery(refinery.path(), &revisions)?;
+        let up = std::fs::read_to_string(refinery.path().join("V3__add_columns_to_t0002.sql"))?;
         assert_eq!(up, revisions[2].up);
         Ok(())
     }

@@ -6,6 +6,10 @@
 //! `#[sqlx::test]` does), on the 911 schema and on a synthetic 200-revision history. The
 //! `report` binary prints the medians and ratios as a markdown table.
 //!
+//! The `peers` bench measures the rest of the benchmarks issue against refinery, sqlx and
+//! diesel_migrations in one run (W1 apply, W2 no-op check, W4 round trips, W5 compile, memory,
+//! replicas); [`peers`] holds its results and renders their table, which `report` prints too.
+//!
 //! ```
 //! let revisions = appdb_benches::synthetic::generate(3);
 //! let dir = tempfile::tempdir().unwrap();
@@ -15,6 +19,7 @@
 //! ```
 
 pub mod layout;
+pub mod peers;
 pub mod results;
 pub mod synthetic;
 pub mod url;

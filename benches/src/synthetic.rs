@@ -56,6 +56,24 @@ pub fn generate(count: usize) -> Vec<ScriptPair> {
         .collect()
 }
 
+/// `count` revisions whose scripts are `SELECT 1;`: the server has next to nothing to do, so the
+/// time a tool takes for them is its own overhead per revision.
+///
+/// ```
+/// let revisions = appdb_benches::synthetic::trivial(2);
+/// assert_eq!((revisions[1].version.as_str(), revisions[1].up.as_str()), ("0002", "SELECT 1;\n"));
+/// ```
+pub fn trivial(count: usize) -> Vec<ScriptPair> {
+    (1..=count)
+        .map(|number| ScriptPair {
+            version: version(number),
+            slug: format!("trivial_{number}"),
+            up: "SELECT 1;\n".to_owned(),
+            down: "SELECT 1;\n".to_owned(),
+        })
+        .collect()
+}
+
 /// An existing table number in `lowest..=tables`, varied with the revision number.
 fn pick(number: usize, tables: usize, lowest: usize) -> usize {
     lowest + (number * 7) % (tables - lowest + 1)
