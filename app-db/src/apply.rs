@@ -30,7 +30,7 @@ pub struct Watch<'a> {
 impl Watch<'_> {
     /// Runs `work` (a statement of this session), watching for blockers while it waits. A lock
     /// timeout comes back with who held the lock, as far as the watcher saw.
-    async fn run<T>(
+    pub(crate) async fn run<T>(
         &self,
         work: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
     ) -> (Result<T, tokio_postgres::Error>, Option<LockWait>) {
@@ -109,7 +109,7 @@ pub async fn run_in_transaction(
         revision: revision.label(),
         direction: direction.as_str(),
         file: script.file().to_owned(),
-        location: locate_after(script.sql(), prefix.chars().count(), &source),
+        location: locate_in(script.sql(), prefix.chars().count(), &source),
         still_at: still_at.to_owned(),
         lock_wait,
         source,
@@ -208,16 +208,16 @@ pub fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {
     progress::prefix_checksum(statements[..end].iter().map(|s| s.text(script.sql())))
 }
 
-/// [`locate`] for text sent after `skipped` characters of our own (the `SET LOCAL` prefix).
-fn locate_after(text: &str, skipped: usize, error: &tokio_postgres::Error) -> Option<Location> {
+/// [`locate`] for `text` sent after `skipped` characters of our own (the guard and the
+/// `SET LOCAL` prefix), and possibly followed by more: `None` when the server pointed outside
+/// `text`.
+pub fn locate_in(text: &str, skipped: usize, error: &tokio_postgres::Error) -> Option<Location> {
     let position = match error.as_db_error()?.position()? {
         ErrorPosition::Original(p) => *p as usize,
         ErrorPosition::Internal { .. } => return None,
     };
-    // An error inside the prefix itself (cannot happen with valid settings) has no place in the
-    // file.
     let in_text = position.checked_sub(skipped).filter(|&p| p > 0)?;
-    Some(line_column(text, in_text - 1))
+    (in_text <= text.chars().count()).then(|| line_column(text, in_text - 1))
 }
 
 /// Maps the server's error position (1-based characters into the text sent, which starts at byte

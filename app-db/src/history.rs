@@ -138,6 +138,12 @@ pub fn quote_ident(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
+/// Quotes a string literal as `E'...'`, which reads the same whatever
+/// `standard_conforming_strings` says (for statements sent without parameters).
+pub fn quote_escaped(value: &str) -> String {
+    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
+}
+
 /// Quotes a string literal for offline scripts (which cannot bind parameters).
 pub fn quote_literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
@@ -361,17 +367,29 @@ impl HistoryTable {
         &self,
         client: &impl GenericClient,
     ) -> Result<Vec<AppliedRevision>, HistoryError> {
-        let sql = format!(
+        let rows = client
+            .query_typed(&self.select_sql(), &[])
+            .await
+            .map_err(|e| self.query_error(e))?;
+        self.parse_rows(&rows)
+    }
+
+    /// The query [`HistoryTable::read_existing`] sends.
+    pub(crate) fn select_sql(&self) -> String {
+        format!(
             "SELECT version, name, checksum, checksum_algorithm,
                     to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
                     duration_ms, applied_by, method
              FROM {} ORDER BY applied_at, version",
             self.qualified()
-        );
-        let rows = client
-            .query_typed(&sql, &[])
-            .await
-            .map_err(|e| self.query_error(e))?;
+        )
+    }
+
+    /// The rows of [`HistoryTable::select_sql`].
+    pub(crate) fn parse_rows(
+        &self,
+        rows: &[tokio_postgres::Row],
+    ) -> Result<Vec<AppliedRevision>, HistoryError> {
         rows.iter()
             .map(|r| {
                 Ok(AppliedRevision {

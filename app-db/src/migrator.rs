@@ -16,6 +16,7 @@ use crate::progress::Interrupted;
 use crate::target::describe_level;
 use crate::timeouts::Timeouts;
 use crate::MigrateError;
+use fast::{Snapshot, Turn};
 
 /// Opens a transaction on `$client` holding the runners' lock `$key`, evaluating to the
 /// transaction and its session's backend pid: tries the lock, and while another session holds it rolls back, pauses and tries
@@ -42,6 +43,7 @@ macro_rules! locked_transaction {
     }};
 }
 
+mod fast;
 mod outside;
 mod repair;
 mod resolve;
@@ -163,9 +165,7 @@ impl<'m> Migrator<'m> {
     /// Reads the database's state, unfinished `no-transaction` runs included. Read-only:
     /// creates nothing, takes no lock.
     pub async fn state(&self, client: &impl GenericClient) -> Result<State, MigrateError> {
-        let applied = self.table.read(client).await?;
-        let interrupted = crate::progress::read(client, &self.table).await?;
-        Ok(State::new(self.migrations, applied).with_interrupted(interrupted))
+        Ok(self.snapshot(client).await?.state)
     }
 
     /// The refusals every write makes before anything runs: reads and checks the state, and
@@ -175,11 +175,12 @@ impl<'m> Migrator<'m> {
         client: &Client,
         command: &'static str,
         target: &str,
-    ) -> Result<(State, usize), MigrateError> {
-        let state = self.state(client).await?;
+    ) -> Result<(Snapshot, usize), MigrateError> {
+        let snapshot = self.snapshot(client).await?;
+        let state = &snapshot.state;
         state.check(self.migrations, self.overrides)?;
         let level = state.resolve_for(command, self.migrations, target)?;
-        Ok((state, level))
+        Ok((snapshot, level))
     }
 
     /// Applies pending revisions up to `target` (`head`, a version, `+N`, ...).
@@ -195,11 +196,11 @@ impl<'m> Migrator<'m> {
         client: &mut Client,
         target: &str,
     ) -> Result<Outcome, MigrateError> {
-        let (state, level) = self.checked(client, "upgrade", target).await?;
-        if !state.pending().iter().any(|&i| i < level) {
-            return Ok(self.outcome(Vec::new(), &state));
+        let (start, level) = self.checked(client, "upgrade", target).await?;
+        if !start.state.pending().iter().any(|&i| i < level) {
+            return Ok(self.outcome(Vec::new(), &start.state));
         }
-        self.run(client, Direction::Up, level).await
+        self.run(client, Direction::Up, level, start).await
     }
 
     /// Reverts applied revisions down to `target` (`base`, a version, `-N`, ...). Refuses before
@@ -209,27 +210,54 @@ impl<'m> Migrator<'m> {
         client: &mut Client,
         target: &str,
     ) -> Result<Outcome, MigrateError> {
-        let (state, level) = self.checked(client, "downgrade", target).await?;
-        if state.plan_downgrade(self.migrations, target)?.is_empty() {
-            return Ok(self.outcome(Vec::new(), &state));
+        let (start, level) = self.checked(client, "downgrade", target).await?;
+        if start
+            .state
+            .plan_downgrade(self.migrations, target)?
+            .is_empty()
+        {
+            return Ok(self.outcome(Vec::new(), &start.state));
         }
-        self.run(client, Direction::Down, level).await
+        self.run(client, Direction::Down, level, start).await
     }
 
-    /// Steps until the database is at `level`, re-reading the history under the lock before every
-    /// revision so concurrent runners cooperate instead of colliding.
+    /// Steps until the database is at `level`, checking the history under the lock before every
+    /// revision so concurrent runners cooperate instead of colliding. While the history is
+    /// known, a transactional revision takes one exchange ([`fast`]); otherwise, or when the
+    /// lock is busy or the history changed, the turn opens a transaction, waits for the lock and
+    /// re-reads the history.
     async fn run(
         &self,
         client: &mut Client,
         direction: Direction,
         level: usize,
+        start: Snapshot,
     ) -> Result<Outcome, MigrateError> {
         let key = self.table.lock_key();
         let mut steps = Vec::new();
         let mut cache = None;
+        let (mut progress, pid) = (start.progress, start.pid);
+        // The rows known to be current: the start's when the history table exists.
+        let mut known = start.history.then_some(start.applied);
         loop {
+            if let Some(rows) = known.take() {
+                match self
+                    .fast_turn(client, rows, (progress, pid), direction, level)
+                    .await?
+                {
+                    Turn::Finished(state) => return Ok(self.outcome(steps, &state)),
+                    Turn::Stepped(step, rows) => {
+                        steps.push(step);
+                        known = Some(rows);
+                        continue;
+                    }
+                    Turn::Slow(rows) => cache = Some((rows, progress)),
+                }
+            }
             let (tx, pid) = locked_transaction!(self, client, key);
-            let (applied, interrupted, progress) = self.locked_history(&tx, cache.take()).await?;
+            let (applied, interrupted, has_progress) =
+                self.locked_history(&tx, cache.take()).await?;
+            progress = has_progress;
             let state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
             state.check(self.migrations, self.overrides)?;
             let next = next_step(&state, direction, level);
@@ -262,7 +290,7 @@ impl<'m> Migrator<'m> {
             let step = self
                 .apply_in(tx, pid, revision, direction, &still_at)
                 .await?;
-            cache = Some((after(applied, revision, direction), progress));
+            known = Some(after(applied, revision, direction));
             steps.push(step);
         }
     }

@@ -100,16 +100,28 @@ pub async fn read(
     if !progress.exists(client).await? {
         return Ok(Vec::new());
     }
-    let sql = format!(
+    let rows = client
+        .query_typed(&select_sql(history), &[])
+        .await
+        .map_err(|e| progress.query_error(e))?;
+    parse_rows(history, &rows)
+}
+
+/// The query [`read`] sends.
+pub(crate) fn select_sql(history: &HistoryTable) -> String {
+    format!(
         "SELECT version, direction, statement, total, prefix_checksum, error,
                 to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), updated_by
          FROM {} ORDER BY updated_at, version",
-        progress.qualified()
-    );
-    let rows = client
-        .query_typed(&sql, &[])
-        .await
-        .map_err(|e| progress.query_error(e))?;
+        table(history).qualified()
+    )
+}
+
+/// The rows of [`select_sql`].
+pub(crate) fn parse_rows(
+    history: &HistoryTable,
+    rows: &[tokio_postgres::Row],
+) -> Result<Vec<Interrupted>, HistoryError> {
     rows.iter()
         .map(|r| {
             Ok(Interrupted {
@@ -129,7 +141,7 @@ pub async fn read(
         })
         .collect::<Result<_, tokio_postgres::Error>>()
         .map_err(|source| HistoryError::Shape {
-            table: progress.qualified(),
+            table: table(history).qualified(),
             source,
         })
 }

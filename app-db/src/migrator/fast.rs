@@ -1,0 +1,210 @@
+//! The fast path: what a command needs to know read in one exchange, and each transactional
+//! revision applied in one exchange.
+//!
+//! A revision goes to the server as one multi-statement simple query, which PostgreSQL runs as
+//! one implicit transaction: a guard statement that takes the runners' lock with
+//! `pg_try_advisory_xact_lock` and checks that the history still has the rows this runner knows
+//! of, the revision's `SET LOCAL` limits, the script, and the history row. If the guard fails
+//! (the lock is busy, or another runner changed the history), it raises an error, the server
+//! skips the rest and rolls back, and the runner takes the slow path (a transaction of its own,
+//! waiting for the lock and re-reading the history). If the script fails, the whole exchange
+//! rolls back with it. Nothing is left open when the future is dropped mid-exchange: the server
+//! finishes or rolls back the implicit transaction on its own.
+
+use std::time::Instant;
+
+use migrations_core::{Revision, TransactionMode};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::{Client, GenericClient};
+
+use super::{after, next_step, Migrator, Step};
+use crate::apply::{self, ApplyError, Direction, Watch};
+use crate::blockers::Side;
+use crate::history::{quote_escaped, AppliedRevision};
+use crate::plan::State;
+use crate::target::describe_level;
+use crate::MigrateError;
+
+/// What a command starts from, read in one exchange.
+#[derive(Debug)]
+pub(super) struct Snapshot {
+    /// The history and unfinished runs matched against the binary.
+    pub state: State,
+    /// The history rows as read (known and unknown revisions).
+    pub applied: Vec<AppliedRevision>,
+    /// The history table exists.
+    pub history: bool,
+    /// The progress table exists.
+    pub progress: bool,
+    /// Backend pid of the connection, for watching who blocks its statements.
+    pub pid: i32,
+}
+
+/// The markers of the guard's two failures, in the error they raise.
+const BUSY: &str = "app_db: migration lock busy";
+const STALE: &str = "app_db: history changed";
+
+/// One turn of the fast path.
+pub(super) enum Turn {
+    /// Nothing left to do: the state at the end.
+    Finished(State),
+    /// A revision was applied (or reverted): the step and the rows now.
+    Stepped(Step, Vec<AppliedRevision>),
+    /// This turn needs the slow path (lock busy, history changed, a `no-transaction` or an
+    /// irreversible revision next): the rows as known before it.
+    Slow(Vec<AppliedRevision>),
+}
+
+impl Migrator<'_> {
+    /// Reads the history, the unfinished runs and the connection's backend pid, pipelined in
+    /// one exchange. A missing table reads as empty (a fresh database, or one from before the
+    /// progress table).
+    pub(super) async fn snapshot(
+        &self,
+        client: &impl GenericClient,
+    ) -> Result<Snapshot, MigrateError> {
+        let history_sql = self.table.select_sql();
+        let progress_sql = crate::progress::select_sql(&self.table);
+        let (history, progress, pid) = tokio::join!(
+            client.query_typed(&history_sql, &[]),
+            client.query_typed(&progress_sql, &[]),
+            client.query_typed("SELECT pg_backend_pid()", &[]),
+        );
+        let missing = |e: &tokio_postgres::Error| {
+            let code = e.code();
+            code == Some(&SqlState::UNDEFINED_TABLE) || code == Some(&SqlState::INVALID_SCHEMA_NAME)
+        };
+        let (applied, history) = match history {
+            Ok(rows) => (self.table.parse_rows(&rows)?, true),
+            Err(e) if missing(&e) => (Vec::new(), false),
+            Err(e) => return Err(self.table.query_error(e).into()),
+        };
+        let progress_table = crate::progress::table(&self.table);
+        let (interrupted, progress) = match progress {
+            Ok(rows) => (crate::progress::parse_rows(&self.table, &rows)?, true),
+            Err(e) if missing(&e) => (Vec::new(), false),
+            Err(e) => return Err(progress_table.query_error(e).into()),
+        };
+        let pid = pid
+            .map_err(|source| crate::lock::LockError::Query { source })?
+            .first()
+            .map_or(0, |r| r.get(0));
+        let state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
+        Ok(Snapshot {
+            state,
+            applied,
+            history,
+            progress,
+            pid,
+        })
+    }
+
+    /// One turn towards `level` from the history rows `rows`, which this runner knows to be
+    /// current unless the guard finds otherwise.
+    pub(super) async fn fast_turn(
+        &self,
+        client: &Client,
+        rows: Vec<AppliedRevision>,
+        (progress, pid): (bool, i32),
+        direction: Direction,
+        level: usize,
+    ) -> Result<Turn, MigrateError> {
+        let state = State::new(self.migrations, rows.clone());
+        let Some(index) = next_step(&state, direction, level) else {
+            return Ok(Turn::Finished(state));
+        };
+        let revision = &self.migrations.as_slice()[index];
+        let slow = revision.up().transaction() == TransactionMode::None
+            || (direction == Direction::Down && revision.is_irreversible());
+        if slow {
+            return Ok(Turn::Slow(rows));
+        }
+        let still_at = describe_level(self.migrations, state.current_level());
+        let watch = Watch {
+            timeouts: self.timeouts.for_revision(revision),
+            pid,
+            side: self.connect.as_ref().map_or(Side::None, Side::Open),
+        };
+        let (prefix, sql) = self.one_exchange(revision, direction, rows.len(), progress, &watch);
+        let started = Instant::now();
+        let (result, lock_wait) = watch.run(client.batch_execute(&sql)).await;
+        let Err(source) = result else {
+            let ms = started.elapsed().as_millis() as i64;
+            let rows = after(rows, revision, direction);
+            return Ok(Turn::Stepped(Step::of(revision, direction, ms), rows));
+        };
+        let message = source
+            .as_db_error()
+            .map(|e| e.message())
+            .unwrap_or_default();
+        if message.contains(BUSY) || message.contains(STALE) {
+            return Ok(Turn::Slow(rows));
+        }
+        let script = apply::script(revision, direction);
+        if source.as_db_error().is_none() {
+            // The connection failed with the exchange in flight: it may have committed.
+            return Err(ApplyError::Commit {
+                revision: revision.label(),
+                source,
+            }
+            .into());
+        }
+        Err(ApplyError::Script {
+            revision: revision.label(),
+            direction: direction.as_str(),
+            file: script.file().to_owned(),
+            location: apply::locate_in(script.sql(), prefix, &source),
+            still_at,
+            lock_wait,
+            source,
+        }
+        .into())
+    }
+
+    /// The exchange applying `revision`, and the number of characters before the script.
+    fn one_exchange(
+        &self,
+        revision: &Revision,
+        direction: Direction,
+        rows: usize,
+        progress: bool,
+        watch: &Watch<'_>,
+    ) -> (usize, String) {
+        let history = self.table.qualified();
+        let unfinished = match progress {
+            true => format!(
+                " OR (SELECT count(*) FROM {}) <> 0",
+                crate::progress::table(&self.table).qualified()
+            ),
+            false => String::new(),
+        };
+        // The error branches carry clock_timestamp() so that the planner cannot fold them into
+        // an error raised whatever the condition.
+        let guard = format!(
+            "SELECT CASE WHEN NOT pg_try_advisory_xact_lock({key}) THEN ('{BUSY} ' || clock_timestamp())::int \
+             WHEN (SELECT count(*) FROM {history}) <> {rows}{unfinished} THEN ('{STALE} ' || clock_timestamp())::int \
+             ELSE length(set_config('app_db.started', clock_timestamp()::text, true)) END;\n{limits}",
+            key = self.table.lock_key(),
+            limits = watch.timeouts.set_local_sql(),
+        );
+        let record = match direction {
+            Direction::Up => format!(
+                "INSERT INTO {history} (version, name, checksum, checksum_algorithm, duration_ms, method) \
+                 VALUES ({}, {}, decode('{}', 'hex'), {}, \
+                 (EXTRACT(EPOCH FROM clock_timestamp() - current_setting('app_db.started')::timestamptz) * 1000)::bigint, 'upgrade');",
+                quote_escaped(revision.version()),
+                quote_escaped(revision.name()),
+                revision.checksum().to_hex(),
+                revision.checksum_algorithm().id(),
+            ),
+            Direction::Down => format!(
+                "DELETE FROM {history} WHERE version = {};",
+                quote_escaped(revision.version())
+            ),
+        };
+        let script = apply::script(revision, direction).sql();
+        // The script's last statement may lack its `;` or end in a `--` comment.
+        let sql = format!("{guard}{script}\n;\n{record}");
+        (guard.chars().count(), sql)
+    }
+}
