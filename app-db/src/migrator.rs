@@ -16,7 +16,7 @@ use crate::progress::Interrupted;
 use crate::target::describe_level;
 use crate::timeouts::Timeouts;
 use crate::MigrateError;
-use fast::{Snapshot, Turn};
+use fast::{Known, Snapshot, Turn};
 
 /// Opens a transaction on `$client` holding the runners' lock `$key`, evaluating to the
 /// transaction and its session's backend pid: tries the lock, and while another session holds it rolls back, pauses and tries
@@ -238,7 +238,9 @@ impl<'m> Migrator<'m> {
         let mut cache = None;
         let (mut progress, pid) = (start.progress, start.pid);
         // The rows known to be current: the start's when the history table exists.
-        let mut known = start.history.then_some(start.applied);
+        let mut known = start
+            .history
+            .then(|| Known::new(self.migrations, start.applied));
         loop {
             if let Some(rows) = known.take() {
                 match self
@@ -290,7 +292,10 @@ impl<'m> Migrator<'m> {
             let step = self
                 .apply_in(tx, pid, revision, direction, &still_at)
                 .await?;
-            known = Some(after(applied, revision, direction));
+            known = Some(Known::new(
+                self.migrations,
+                after(applied, revision, direction),
+            ));
             steps.push(step);
         }
     }

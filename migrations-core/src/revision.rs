@@ -4,8 +4,10 @@
 //! the binary) and directories loaded at run time by the CLI (owned), with no leaking.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use crate::sql::{self, Statement};
 
@@ -309,11 +311,22 @@ impl Revision {
 /// static EMPTY: Migrations = Migrations::__embedded(Layout::Directories, &[]);
 /// assert!(EMPTY.is_empty());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Migrations {
     layout: Layout,
     revisions: Cow<'static, [Revision]>,
+    /// Canonical version → index, built on the first lookup: the runtime matches every history
+    /// row against the table, and a linear search made that quadratic.
+    index: OnceLock<HashMap<String, usize>>,
 }
+
+impl PartialEq for Migrations {
+    fn eq(&self, other: &Self) -> bool {
+        self.layout == other.layout && self.revisions == other.revisions
+    }
+}
+
+impl Eq for Migrations {}
 
 impl Migrations {
     #[doc(hidden)]
@@ -321,6 +334,7 @@ impl Migrations {
         Self {
             layout,
             revisions: Cow::Borrowed(revisions),
+            index: OnceLock::new(),
         }
     }
 
@@ -328,6 +342,7 @@ impl Migrations {
         Self {
             layout,
             revisions: Cow::Owned(revisions),
+            index: OnceLock::new(),
         }
     }
 
@@ -363,8 +378,14 @@ impl Migrations {
 
     /// Index of the revision with this version, in application order.
     pub fn position(&self, version: &str) -> Option<usize> {
-        let wanted = version.replace('-', "");
-        self.revisions.iter().position(|r| r.version() == wanted)
+        let index = self.index.get_or_init(|| {
+            let versions = self.revisions.iter().enumerate();
+            versions.map(|(i, r)| (r.version().to_owned(), i)).collect()
+        });
+        match version.contains('-') {
+            true => index.get(&version.replace('-', "")).copied(),
+            false => index.get(version).copied(),
+        }
     }
 
     /// The newest revision.

@@ -13,11 +13,11 @@
 
 use std::time::Instant;
 
-use migrations_core::{Revision, TransactionMode};
+use migrations_core::{Migrations, Revision, TransactionMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, GenericClient};
 
-use super::{after, next_step, Migrator, Step};
+use super::{after, Migrator, Step};
 use crate::apply::{self, ApplyError, Direction, Watch};
 use crate::blockers::Side;
 use crate::history::{quote_escaped, AppliedRevision};
@@ -44,12 +44,48 @@ pub(super) struct Snapshot {
 const BUSY: &str = "app_db: migration lock busy";
 const STALE: &str = "app_db: history changed";
 
+/// The history as this runner knows it: the rows, and which revisions they apply (kept up to
+/// date step by step, so a turn costs no pass over the rows).
+pub(super) struct Known {
+    rows: Vec<AppliedRevision>,
+    applied: Vec<bool>,
+}
+
+impl Known {
+    /// The history `rows` matched against `migrations`.
+    pub fn new(migrations: &Migrations, rows: Vec<AppliedRevision>) -> Self {
+        let mut applied = vec![false; migrations.len()];
+        for row in &rows {
+            if let Some(i) = migrations.position(&row.version) {
+                applied[i] = true;
+            }
+        }
+        Self { rows, applied }
+    }
+
+    /// The next revision towards `level`, as [`super::next_step`] picks it.
+    fn next(&self, direction: Direction, level: usize) -> Option<usize> {
+        match direction {
+            Direction::Up => (0..level).find(|&i| !self.applied[i]),
+            Direction::Down => (level..self.applied.len()).rev().find(|&i| self.applied[i]),
+        }
+    }
+
+    /// After this runner ran revision `index` of `migrations`.
+    fn step(mut self, migrations: &Migrations, index: usize, direction: Direction) -> Self {
+        let revision = &migrations.as_slice()[index];
+        self.applied[index] = direction == Direction::Up;
+        self.rows = after(self.rows, revision, direction);
+        self
+    }
+}
+
 /// One turn of the fast path.
 pub(super) enum Turn {
     /// Nothing left to do: the state at the end.
     Finished(State),
-    /// A revision was applied (or reverted): the step and the rows now.
-    Stepped(Step, Vec<AppliedRevision>),
+    /// A revision was applied (or reverted): the step and the history now.
+    Stepped(Step, Known),
     /// This turn needs the slow path (lock busy, history changed, a `no-transaction` or an
     /// irreversible revision next): the rows as known before it.
     Slow(Vec<AppliedRevision>),
@@ -104,41 +140,42 @@ impl Migrator<'_> {
     pub(super) async fn fast_turn(
         &self,
         client: &Client,
-        rows: Vec<AppliedRevision>,
+        known: Known,
         (progress, pid): (bool, i32),
         direction: Direction,
         level: usize,
     ) -> Result<Turn, MigrateError> {
-        let state = State::new(self.migrations, rows.clone());
-        let Some(index) = next_step(&state, direction, level) else {
-            return Ok(Turn::Finished(state));
+        let Some(index) = known.next(direction, level) else {
+            return Ok(Turn::Finished(State::new(self.migrations, known.rows)));
         };
         let revision = &self.migrations.as_slice()[index];
         let slow = revision.up().transaction() == TransactionMode::None
             || (direction == Direction::Down && revision.is_irreversible());
         if slow {
-            return Ok(Turn::Slow(rows));
+            return Ok(Turn::Slow(known.rows));
         }
-        let still_at = describe_level(self.migrations, state.current_level());
+        let current = known.applied.iter().rposition(|&a| a).map_or(0, |i| i + 1);
+        let still_at = describe_level(self.migrations, current);
+        let rows = known.rows.len();
         let watch = Watch {
             timeouts: self.timeouts.for_revision(revision),
             pid,
             side: self.connect.as_ref().map_or(Side::None, Side::Open),
         };
-        let (prefix, sql) = self.one_exchange(revision, direction, rows.len(), progress, &watch);
+        let (prefix, sql) = self.one_exchange(revision, direction, rows, progress, &watch);
         let started = Instant::now();
         let (result, lock_wait) = watch.run(client.batch_execute(&sql)).await;
         let Err(source) = result else {
             let ms = started.elapsed().as_millis() as i64;
-            let rows = after(rows, revision, direction);
-            return Ok(Turn::Stepped(Step::of(revision, direction, ms), rows));
+            let known = known.step(self.migrations, index, direction);
+            return Ok(Turn::Stepped(Step::of(revision, direction, ms), known));
         };
         let message = source
             .as_db_error()
             .map(|e| e.message())
             .unwrap_or_default();
         if message.contains(BUSY) || message.contains(STALE) {
-            return Ok(Turn::Slow(rows));
+            return Ok(Turn::Slow(known.rows));
         }
         let script = apply::script(revision, direction);
         if source.as_db_error().is_none() {
