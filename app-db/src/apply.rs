@@ -200,6 +200,31 @@ pub fn quote_statement(script: &Script, number: usize) -> Option<String> {
     ))
 }
 
+/// The statement (1-based) opening the file's own transaction block that statement `number`
+/// belongs to (from its `BEGIN` to its `COMMIT` or `ROLLBACK`, both included), if any.
+pub fn enclosing_block(script: &Script, number: usize) -> Option<usize> {
+    let mut open: Option<usize> = None;
+    for (index, stmt) in script.statements().iter().enumerate() {
+        let control = sql::transaction_control(stmt);
+        if matches!(
+            control,
+            Some(sql::TransactionControl::Begin | sql::TransactionControl::BeginWithOptions)
+        ) {
+            open = open.or(Some(index + 1));
+        }
+        if index + 1 == number {
+            return open;
+        }
+        if matches!(
+            control,
+            Some(sql::TransactionControl::Commit | sql::TransactionControl::Rollback)
+        ) {
+            open = None;
+        }
+    }
+    None
+}
+
 /// The statements of `script` before statement `number` (1-based), as the progress table's
 /// `prefix_checksum` hashes them.
 pub fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {

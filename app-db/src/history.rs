@@ -21,6 +21,12 @@ pub enum HistoryError {
         /// The name as given.
         name: String,
     },
+    /// A name too long for the tables derived from it.
+    #[error("history table name `{name}` is too long: PostgreSQL keeps 63 bytes of a name, and the table's name must leave room for `_progress` (54 bytes at most; the schema 63)")]
+    TooLong {
+        /// The name as given.
+        name: String,
+    },
     /// The table exists but does not have the expected columns or types.
     #[error("history table {table} does not have the expected shape (altered by hand?): restore the columns listed in the README's \"history table\" section, or restore it from a backup; nothing was changed")]
     Shape {
@@ -161,6 +167,13 @@ impl HistoryTable {
         };
         if schema.is_empty() || table.is_empty() || table.contains('.') {
             return Err(invalid());
+        }
+        // PostgreSQL truncates names to 63 bytes; `<table>_progress` must survive intact, or
+        // lookups by name would miss the truncated table (and with it unfinished runs).
+        if schema.len() > 63 || table.len() + "_progress".len() > 63 {
+            return Err(HistoryError::TooLong {
+                name: name.to_owned(),
+            });
         }
         Ok(Self {
             schema: schema.to_owned(),
@@ -532,6 +545,11 @@ mod tests {
         );
         assert!(HistoryTable::parse("a.b.c").is_err());
         assert!(HistoryTable::parse("").is_err());
+        assert!(HistoryTable::parse(&"h".repeat(54)).is_ok());
+        assert!(matches!(
+            HistoryTable::parse(&"h".repeat(55)),
+            Err(HistoryError::TooLong { .. })
+        ));
         assert_eq!(quote_literal("it's"), "'it''s'");
         assert_ne!(
             HistoryTable::default().lock_key(),

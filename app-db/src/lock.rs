@@ -18,7 +18,7 @@ use tokio_postgres::{Client, GenericClient, Transaction};
 #[non_exhaustive]
 pub enum LockError {
     /// Another session held the lock for longer than the timeout.
-    #[error("timed out after {waited:?} waiting for the migration lock{}: another runner is migrating; wait for it, or stop it (SELECT pg_terminate_backend(pid)) if it is stuck", holder.as_ref().map(|h| format!(" held by pid {} for {:.1}s ({})", h.pid, h.held_for_secs, h.describe())).unwrap_or_default())]
+    #[error("timed out after {waited:?} waiting for the migration lock{}: another runner is migrating; wait for it, or stop it (SELECT pg_terminate_backend(pid)) if it is stuck", holder.as_ref().map(|h| format!(" held by pid {} ({})", h.pid, h.describe())).unwrap_or_default())]
     Timeout {
         /// How long we waited.
         waited: Duration,
@@ -45,8 +45,13 @@ pub enum LockError {
 pub struct LockHolder {
     /// Backend pid.
     pub pid: i32,
-    /// Seconds since its transaction (or session) started.
+    /// Seconds since its transaction started, or its session when it is in none. The lock is
+    /// at most that old: runners take it at the start of their transaction (or, for a
+    /// `no-transaction` revision, right after opening its session).
     pub held_for_secs: f64,
+    /// Whether it is inside a transaction (a transaction-scoped lock, or a session lock taken
+    /// in one).
+    pub in_transaction: bool,
     /// `application_name`.
     pub application: String,
     /// Client address, if over TCP.
@@ -62,9 +67,18 @@ impl LockHolder {
         } else {
             &self.application
         };
+        let scope = if self.in_transaction {
+            "transaction"
+        } else {
+            "session"
+        };
+        let age = format!(
+            "held at most {:.1}s: its {scope} began then",
+            self.held_for_secs
+        );
         match &self.client_addr {
-            Some(addr) => format!("{app} from {addr}, {}", self.state),
-            None => format!("{app}, {}", self.state),
+            Some(addr) => format!("{app} from {addr}, {}, {age}", self.state),
+            None => format!("{app}, {}, {age}", self.state),
         }
     }
 }
@@ -179,7 +193,7 @@ pub async fn identify_holder(error: LockError, client: &Client, key: i64) -> Loc
 
 /// The session currently holding advisory lock `key`, if any.
 pub async fn holder(
-    client: &Client,
+    client: &impl GenericClient,
     key: i64,
 ) -> Result<Option<LockHolder>, tokio_postgres::Error> {
     // A bigint advisory key is stored as classid = high 32 bits, objid = low 32 bits. Advisory
@@ -190,7 +204,8 @@ pub async fn holder(
     let row = client
         .query_typed_opt(
             "SELECT l.pid, EXTRACT(EPOCH FROM now() - COALESCE(a.xact_start, a.backend_start))::float8,
-                    COALESCE(a.application_name, ''), host(a.client_addr), COALESCE(a.state, '')
+                    COALESCE(a.application_name, ''), host(a.client_addr), COALESCE(a.state, ''),
+                    a.xact_start IS NOT NULL
              FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
              WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
                AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -205,5 +220,6 @@ pub async fn holder(
         application: r.get(2),
         client_addr: r.get(3),
         state: r.get(4),
+        in_transaction: r.get(5),
     }))
 }

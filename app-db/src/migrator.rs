@@ -186,20 +186,27 @@ impl<'m> Migrator<'m> {
     /// Applies pending revisions up to `target` (`head`, a version, `+N`, ...).
     ///
     /// Each transactional revision commits together with its history row under a
-    /// transaction-scoped lock. A `no-transaction` revision runs under a session-level lock: on a
-    /// dedicated connection when [`Migrator::with_connect_options`] was given (dropping the future
-    /// closes it, and the server cancels the statement and releases the lock within a second),
-    /// otherwise on `client`, whose session keeps the lock if the future is dropped mid-revision
-    /// until `client` itself is dropped.
+    /// transaction-scoped lock. A `no-transaction` revision runs under a session-level lock on a
+    /// connection of the runner's own, which needs [`Migrator::with_connect_options`] (dropping
+    /// the future closes it, and the server cancels the statement and releases the lock within a
+    /// second); without them, a plan with such a revision is refused before anything runs.
     pub async fn upgrade(
         &self,
         client: &mut Client,
         target: &str,
     ) -> Result<Outcome, MigrateError> {
         let (start, level) = self.checked(client, "upgrade", target).await?;
-        if !start.state.pending().iter().any(|&i| i < level) {
+        let plan: Vec<usize> = start
+            .state
+            .pending()
+            .into_iter()
+            .filter(|&i| i < level)
+            .collect();
+        if plan.is_empty() {
             return Ok(self.outcome(Vec::new(), &start.state));
         }
+        self.needs_connection(&plan)
+            .map_err(|e| MigrateError::Apply(*e))?;
         self.run(client, Direction::Up, level, start).await
     }
 
@@ -211,14 +218,28 @@ impl<'m> Migrator<'m> {
         target: &str,
     ) -> Result<Outcome, MigrateError> {
         let (start, level) = self.checked(client, "downgrade", target).await?;
-        if start
-            .state
-            .plan_downgrade(self.migrations, target)?
-            .is_empty()
-        {
+        let plan = start.state.plan_downgrade(self.migrations, target)?;
+        if plan.is_empty() {
             return Ok(self.outcome(Vec::new(), &start.state));
         }
+        self.needs_connection(&plan)
+            .map_err(|e| MigrateError::Apply(*e))?;
         self.run(client, Direction::Down, level, start).await
+    }
+
+    /// Refuses, before anything runs, a plan with a `no-transaction` revision when the runner
+    /// cannot open the connection such a revision runs on.
+    pub(crate) fn needs_connection(&self, plan: &[usize]) -> Result<(), Box<ApplyError>> {
+        if self.connect.is_some() {
+            return Ok(());
+        }
+        let mut revisions = plan.iter().map(|&i| &self.migrations.as_slice()[i]);
+        match revisions.find(|r| r.up().transaction() == TransactionMode::None) {
+            Some(revision) => Err(Box::new(ApplyError::NeedsConnection {
+                revision: revision.label(),
+            })),
+            None => Ok(()),
+        }
     }
 
     /// Steps until the database is at `level`, checking the history under the lock before every

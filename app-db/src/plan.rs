@@ -129,6 +129,17 @@ impl PlanError {
             .unwrap_or_default();
         match &stopped.error {
             Some(error) => at.push_str(&format!(": {error}")),
+            None if script
+                .and_then(|s| crate::apply::enclosing_block(s, stopped.statement))
+                .is_some() =>
+            {
+                // Progress written inside the file's own transaction rolls back with it: the
+                // record stays at its BEGIN, and the block either ran whole or not at all.
+                at.push_str(&format!(
+                    ", inside the file's own transaction block, which committed whole or not at all: check which, then `migrate resolve {} --retry` to run the block again, or `--retry --from` the statement after its COMMIT",
+                    stopped.version
+                ))
+            }
             None => {
                 let next = match stopped.statement < stopped.total {
                     true => format!(
@@ -187,6 +198,9 @@ pub struct State {
     pub unknown: Vec<AppliedRevision>,
     /// `no-transaction` revisions whose run did not finish (see [`crate::progress`]).
     pub interrupted: Vec<Interrupted>,
+    /// `no-transaction` revisions another runner is running right now (their progress row says
+    /// "running" and the lock is held): not refused; writers wait for the lock.
+    pub running: Vec<Interrupted>,
 }
 
 impl State {
@@ -204,12 +218,22 @@ impl State {
             rows,
             unknown,
             interrupted: Vec::new(),
+            running: Vec::new(),
         }
     }
 
     /// The same state, with the unfinished `no-transaction` revisions read from the database.
     pub fn with_interrupted(mut self, interrupted: Vec<Interrupted>) -> Self {
         self.interrupted = interrupted;
+        self
+    }
+
+    /// Moves the "running" rows (no error recorded) from `interrupted` to `running`: for a
+    /// state read without the lock while another session holds it, whose runner is alive.
+    pub fn with_live_runner(mut self) -> Self {
+        let (failed, running) = self.interrupted.into_iter().partition(Interrupted::failed);
+        self.interrupted = failed;
+        self.running = running;
         self
     }
 

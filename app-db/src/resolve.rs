@@ -67,6 +67,14 @@ pub enum ResolveError {
         /// Statements in the script.
         total: usize,
     },
+    /// `--from` inside the file's own transaction block.
+    #[error("`--from {from}` is inside the transaction block that statement {begin} of the script opens: that block commits whole or not at all, so start at its BEGIN (`--from {begin}`) or after its COMMIT")]
+    FromInsideBlock {
+        /// As given.
+        from: usize,
+        /// The block's BEGIN.
+        begin: usize,
+    },
     /// Another session changed the unfinished run while this one waited for the lock.
     #[error("the unfinished run of {version} changed while waiting for the lock (another runner resolved it?): look again with `migrate current`; nothing was changed")]
     Changed {

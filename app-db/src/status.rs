@@ -55,6 +55,9 @@ pub struct Status {
     /// `no-transaction` revisions whose run did not finish, each as the refusal runners give
     /// (where it stopped and how to resolve it).
     pub unfinished: Vec<String>,
+    /// `no-transaction` revisions another runner is running now, e.g. `002_idx (up): statement
+    /// 2 of 3`.
+    pub in_progress: Vec<String>,
 }
 
 impl Status {
@@ -97,6 +100,23 @@ impl Status {
                 .interrupted
                 .iter()
                 .map(|i| crate::plan::PlanError::interrupted(migrations, i).to_string())
+                .collect(),
+            in_progress: state
+                .running
+                .iter()
+                .map(|r| {
+                    let label = migrations
+                        .get(&r.version)
+                        .map_or_else(|| r.version.clone(), |v| v.label());
+                    format!(
+                        "{label} ({}): statement {} of {}, since {} by {}",
+                        r.direction.as_str(),
+                        r.statement,
+                        r.total,
+                        r.updated_at,
+                        r.updated_by
+                    )
+                })
                 .collect(),
             revisions,
             unknown: state.unknown.clone(),

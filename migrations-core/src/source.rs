@@ -119,8 +119,9 @@ pub fn parse_directives(text: &str) -> Result<Directives, DirectiveDefect> {
     Ok(directives)
 }
 
-/// Milliseconds of a duration written the way PostgreSQL takes it for `lock_timeout`: a whole
-/// number with a unit (`ms`, `s`, `min`, `h`, `d`); a bare number is milliseconds, `0` no limit.
+/// Milliseconds of a duration: a whole number with a unit (`ms`, `s`, `min`, `h`, `d`), or `0`
+/// for no limit. A bare number is refused rather than read as milliseconds, as PostgreSQL would:
+/// `lock-timeout=600` meant as seconds would otherwise become 0.6 s.
 pub fn parse_duration_ms(text: &str) -> Option<u64> {
     let text = text.trim();
     let digits = text
@@ -128,7 +129,8 @@ pub fn parse_duration_ms(text: &str) -> Option<u64> {
         .unwrap_or(text.len());
     let number: u64 = text[..digits].parse().ok()?;
     let factor = match text[digits..].trim() {
-        "" | "ms" => 1,
+        "" if number == 0 => 1,
+        "ms" => 1,
         "s" => 1_000,
         "min" => 60_000,
         "h" => 3_600_000,
@@ -311,6 +313,7 @@ mod tests {
             Ok(Some(0))
         );
         for bad in [
+            "lock-timeout=600",
             "lock-timeout=5 seconds",
             "lock-timeout",
             "statement-timeout=-1s",

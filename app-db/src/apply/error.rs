@@ -74,6 +74,12 @@ pub enum ApplyError {
         #[source]
         source: HistoryError,
     },
+    /// A `no-transaction` revision is to run, and the runner cannot open connections.
+    #[error("revision {revision} runs outside a transaction, on a connection of the runner's own (so that a cancelled or crashed run cannot keep its lock and its statements stay in one server session), and this runner was given no way to open one: call `Migrator::with_connect_options` (the `migrate` binary and the test helpers always do); nothing was run")]
+    NeedsConnection {
+        /// `version_name`.
+        revision: String,
+    },
     /// A `no-transaction` revision needs a server session of its own, and the connection goes
     /// through a transaction-pooling proxy. Nothing of the revision ran.
     #[error("revision {revision} runs outside a transaction, which needs a database session of its own for all its statements, but the connection goes through a transaction-pooling proxy (PgBouncer in transaction mode?): {reason}. Nothing of it was run. Run the migration with a direct connection to PostgreSQL (a DATABASE_URL naming the server, not the pooler); transactional revisions are safe through the pooler")]

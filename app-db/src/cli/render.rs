@@ -141,7 +141,7 @@ fn current(status: &Status, verbose: bool, format: Format) {
     if format == Format::Json {
         return json(&serde_json::json!({
             "current": status.current, "head": status.head, "up_to_date": status.up_to_date,
-            "pending": status.pending, "changed": status.changed, "unfinished": status.unfinished,
+            "pending": status.pending, "changed": status.changed, "unfinished": status.unfinished, "in_progress": status.in_progress,
             "unknown": status.unknown.iter().map(|u| format!("{}_{}", u.version, u.name)).collect::<Vec<_>>(),
             "revision": status.revisions.iter().find(|r| r.is_current),
         }));
@@ -176,6 +176,9 @@ fn current(status: &Status, verbose: bool, format: Format) {
     }
     for u in &status.unfinished {
         println!("  unfinished: {u}");
+    }
+    for r in &status.in_progress {
+        println!("  running now (another runner holds the lock): {r}");
     }
 }
 

@@ -125,7 +125,17 @@ impl Migrator<'_> {
             .map_err(|source| crate::lock::LockError::Query { source })?
             .first()
             .map_or(0, |r| r.get(0));
-        let state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
+        // Read without the lock: a "running" row may be a live runner's, mid-revision. Only if
+        // nobody holds the lock is its runner gone (the locked paths re-read under the lock).
+        let live = interrupted.iter().any(|i| !i.failed())
+            && crate::lock::holder(client, self.table.lock_key())
+                .await
+                .map_err(|source| crate::lock::LockError::Query { source })?
+                .is_some();
+        let mut state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
+        if live {
+            state = state.with_live_runner();
+        }
         Ok(Snapshot {
             state,
             applied,
@@ -210,7 +220,7 @@ impl Migrator<'_> {
         let history = self.table.qualified();
         let unfinished = match progress {
             true => format!(
-                " OR (SELECT count(*) FROM {}) <> 0",
+                " OR EXISTS (SELECT FROM {})",
                 crate::progress::table(&self.table).qualified()
             ),
             false => String::new(),

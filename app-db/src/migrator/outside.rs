@@ -39,13 +39,12 @@ impl Migrator<'_> {
     ) -> Result<Option<Step>, MigrateError> {
         let timeouts = self.timeouts.for_revision(revision);
         let Some(options) = &self.connect else {
-            // The caller's session: its own settings come back afterwards.
-            let saved = session::set(client, &timeouts).await?;
-            let result = self
-                .run_locked_on(client, revision, direction, start, (timeouts, Side::None))
-                .await;
-            session::restore(client, &saved).await;
-            return result;
+            // Refused before the command ran anything (`Migrator::needs_connection`); this
+            // keeps a caller of this function from reaching the statements without one.
+            return Err(ApplyError::NeedsConnection {
+                revision: revision.label(),
+            }
+            .into());
         };
         // A connection of our own: if this future is dropped, so is the connection, and the
         // server ends the session (statement and lock with it) once it notices. A plain Client

@@ -45,6 +45,9 @@ impl Migrator<'_> {
             _ => None,
         };
         if let Some(from) = from {
+            let index = self.migrations.position(revision.version());
+            self.needs_connection(&index.into_iter().collect::<Vec<_>>())
+                .map_err(|e| MigrateError::Apply(*e))?;
             if from < stopped.statement || from > stopped.total {
                 return Err(ResolveError::FromOutOfRange {
                     version: revision.version().to_owned(),
@@ -55,6 +58,9 @@ impl Migrator<'_> {
                 .into());
             }
             let script = apply::script(revision, stopped.direction);
+            if let Some(begin) = apply::enclosing_block(script, from).filter(|&b| b < from) {
+                return Err(ResolveError::FromInsideBlock { from, begin }.into());
+            }
             if apply::prefix_checksum(script, stopped.statement) != stopped.prefix_checksum {
                 return Err(ResolveError::ChangedPrefix {
                     version: revision.version().to_owned(),

@@ -212,7 +212,8 @@ pub async fn round_trip(
     migrations: &Migrations,
 ) -> Result<Vec<String>, RoundTripError> {
     let mut client = db.connect().await?;
-    let migrator = Migrator::new(migrations);
+    let options = crate::connect::ConnectOptions::from_config(db.config().clone());
+    let migrator = Migrator::new(migrations).with_connect_options(options);
     let mut before = snapshot(&client, "creating the database").await?;
     let mut checked = Vec::new();
     for revision in migrations.iter() {

@@ -100,6 +100,7 @@ async fn build(
     config.dbname(name);
     let mut template = connect(&config).await?;
     Migrator::new(migrations)
+        .with_connect_options(crate::connect::ConnectOptions::from_config(config.clone()))
         .upgrade(&mut template, target)
         .await
         .map_err(|source| TestingError::Migrate {

@@ -105,3 +105,10 @@ pub async fn recorded(client: &Client) -> Vec<String> {
         .map(|r| r.get(0))
         .collect()
 }
+
+/// A runner for `m` on `db` that can open connections of its own (for `no-transaction`
+/// revisions), as the `migrate` binary is.
+pub fn migrator<'m>(m: &'m Migrations, db: &TestDatabase) -> app_db::Migrator<'m> {
+    let options = app_db::connect::ConnectOptions::from_config(db.config().clone());
+    app_db::Migrator::new(m).with_connect_options(options)
+}

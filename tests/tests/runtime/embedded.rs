@@ -1,6 +1,5 @@
 //! The macro's table equals the directory loaded at run time, and it runs end to end.
 
-use app_db::Migrator;
 use migrations_core::{Migrations, TransactionMode};
 
 use crate::common;
@@ -26,8 +25,8 @@ fn embedded_equals_loaded_from_disk() {
 
 #[tokio::test]
 async fn every_transaction_mode_applies_and_reverts() {
-    let (_db, mut client) = common::fresh().await;
-    let migrator = Migrator::new(&BASIC);
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&BASIC, &db);
     let up = migrator
         .upgrade(&mut client, "head")
         .await

@@ -51,13 +51,13 @@ async fn sql_error_reports_file_line_column_and_rolls_back() {
 
 #[tokio::test]
 async fn failing_non_transactional_statement_is_located() {
-    let (_db, mut client) = common::fresh().await;
+    let (db, mut client) = common::fresh().await;
     let dir = common::dir(&[
         ("001_a/up.sql", "-- migrate: no-transaction\nCREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_idx ON a (id) WHERE;\n"),
         ("001_a/down.sql", "DROP TABLE a;"),
     ]);
     let m = common::load(dir.path());
-    let err = Migrator::new(&m)
+    let err = common::migrator(&m, &db)
         .upgrade(&mut client, "head")
         .await
         .expect_err("fails");
@@ -87,7 +87,7 @@ async fn failed_own_transaction_in_no_transaction_file_releases_the_lock() {
         "-- migrate: no-transaction, irreversible\nCREATE TABLE kept (id int);\nBEGIN ISOLATION LEVEL SERIALIZABLE;\nCREATE TABLE a (x int);\nSELECT nope FROM a;\nCOMMIT;\n",
     )]);
     let m = common::load(dir.path());
-    let err = Migrator::new(&m)
+    let err = common::migrator(&m, &db)
         .upgrade(&mut client, "head")
         .await
         .expect_err("fails");
@@ -135,4 +135,37 @@ async fn failed_own_transaction_in_no_transaction_file_releases_the_lock() {
         a,
         "the file's own transaction was rolled back, the statement before it kept"
     );
+}
+
+/// A `no-transaction` revision runs on a connection of the runner's own; a runner given only a
+/// client refuses the whole plan before running anything (regression: it used to take a session
+/// lock on the caller's client, which a cancelled future or a transaction pooler leaked).
+#[tokio::test]
+async fn no_transaction_revision_without_connect_options_is_refused_before_anything_runs() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (x int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_idx/up.sql",
+            "-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);",
+        ),
+        ("002_idx/down.sql", "DROP INDEX CONCURRENTLY a_x;"),
+    ]);
+    let m = common::load(dir.path());
+    let before = common::snapshot(&client).await;
+    let err = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, MigrateError::Apply(ApplyError::NeedsConnection { revision }) if revision == "002_idx"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("with_connect_options"), "{err}");
+    assert_eq!(common::snapshot(&client).await, before, "not even 001 ran");
+    Migrator::new(&m)
+        .upgrade(&mut client, "001")
+        .await
+        .expect("a plan without it runs");
 }

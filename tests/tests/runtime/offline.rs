@@ -2,7 +2,7 @@
 
 use app_db::apply::Direction;
 use app_db::history::HistoryTable;
-use app_db::{offline, Migrator};
+use app_db::offline;
 
 use crate::common;
 
@@ -10,9 +10,9 @@ static BASIC: migrations_core::Migrations = migrations_macro::embed_migrations!(
 
 #[tokio::test]
 async fn offline_upgrade_script_matches_online_upgrade() {
-    let (_a, mut online) = common::fresh().await;
+    let (a, mut online) = common::fresh().await;
     let (_b, offline_db) = common::fresh().await;
-    Migrator::new(&BASIC)
+    common::migrator(&BASIC, &a)
         .upgrade(&mut online, "head")
         .await
         .expect("online");

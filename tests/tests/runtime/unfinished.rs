@@ -41,10 +41,10 @@ async fn progress_rows(client: &Client) -> Vec<(String, i32, Option<String>)> {
 
 #[tokio::test]
 async fn failed_statement_is_recorded_refused_and_retried_from_there() {
-    let (_db, mut client) = common::fresh().await;
+    let (db, mut client) = common::fresh().await;
     let dir = failing_set();
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m);
+    let migrator = common::migrator(&m, &db);
     let err = migrator
         .upgrade(&mut client, "head")
         .await
@@ -145,10 +145,10 @@ async fn failed_statement_is_recorded_refused_and_retried_from_there() {
 
 #[tokio::test]
 async fn marks_record_what_was_done_by_hand() {
-    let (_db, mut client) = common::fresh().await;
+    let (db, mut client) = common::fresh().await;
     let dir = failing_set();
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m);
+    let migrator = common::migrator(&m, &db);
     let not_yet = migrator
         .resolve(&mut client, "001", Resolution::MarkCompleted)
         .await;
@@ -207,9 +207,9 @@ async fn marks_record_what_was_done_by_hand() {
 
 #[tokio::test]
 async fn retry_refuses_when_the_statements_that_ran_changed() {
-    let (_db, mut client) = common::fresh().await;
+    let (db, mut client) = common::fresh().await;
     let dir = failing_set();
-    Migrator::new(&common::load(dir.path()))
+    common::migrator(&common::load(dir.path()), &db)
         .upgrade(&mut client, "head")
         .await
         .expect_err("fails");
@@ -222,7 +222,7 @@ async fn retry_refuses_when_the_statements_that_ran_changed() {
     );
     let edited = common::load(dir.path());
     let before = common::snapshot(&client).await;
-    let err = Migrator::new(&edited)
+    let err = common::migrator(&edited, &db)
         .resolve(&mut client, "001", Resolution::Retry)
         .await
         .expect_err("refused");
@@ -265,7 +265,7 @@ async fn interrupted_statement_is_reported_as_such() {
     assert!(cancelled.is_err(), "stopped inside statement 2");
     let rows = progress_rows(&client).await;
     assert_eq!(rows, [("001".to_owned(), 2, None)]);
-    let err = Migrator::new(&m)
+    let err = common::migrator(&m, &db)
         .with_lock_timeout(Duration::from_secs(10))
         .upgrade(&mut client, "head")
         .await
@@ -277,9 +277,127 @@ async fn interrupted_statement_is_reported_as_such() {
     );
     assert!(text.contains("may or may not have taken effect"), "{text}");
     // The sleep has no effect to undo: retry from statement 2.
-    let resolved = Migrator::new(&m)
+    let resolved = common::migrator(&m, &db)
         .with_lock_timeout(Duration::from_secs(10))
         .resolve(&mut client, "001", Resolution::Retry)
         .await;
     assert!(resolved.is_ok(), "{resolved:?}");
+}
+
+/// A runner that starts while another is in the middle of a `no-transaction` revision sees its
+/// "running" row, but the lock is held: the other runner is alive, so it waits instead of
+/// refusing (regression: replicas booting during a long CREATE INDEX CONCURRENTLY crash-looped
+/// on "did not finish").
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_live_run_is_waited_for_not_refused() {
+    let (db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (x int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_idx/up.sql",
+            "-- migrate: no-transaction\nCREATE TABLE IF NOT EXISTS b (x int);\nSELECT pg_sleep(2);\nCREATE INDEX CONCURRENTLY a_x ON a (x);\n",
+        ),
+        ("002_idx/down.sql", "DROP INDEX CONCURRENTLY a_x;\nDROP TABLE b;\n"),
+        ("003_c/up.sql", "CREATE TABLE c (x int);"),
+        ("003_c/down.sql", "DROP TABLE c;"),
+    ]);
+    let m = std::sync::Arc::new(common::load(dir.path()));
+    let first = {
+        let (m, config) = (m.clone(), db.config().clone());
+        tokio::spawn(async move {
+            let (mut client, conn) = config
+                .connect(tokio_postgres::NoTls)
+                .await
+                .expect("connect");
+            tokio::spawn(conn);
+            Migrator::new(&m)
+                .with_connect_options(ConnectOptions::from_config(config))
+                .upgrade(&mut client, "head")
+                .await
+                .map(|o| o.steps.len())
+        })
+    };
+    // Wait until the first runner is inside 002's sleep.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while progress_rows_if_any(&client).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline, "002 never started");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let migrator = common::migrator(&m, &db).with_lock_timeout(Duration::from_secs(30));
+    let status = app_db::status::Status::new(&m, &migrator.state(&client).await.expect("state"));
+    assert!(status.unfinished.is_empty(), "{:?}", status.unfinished);
+    assert_eq!(status.in_progress.len(), 1, "{:?}", status.in_progress);
+    assert!(
+        status.in_progress[0].starts_with("002_idx (up): statement 2 of 3"),
+        "{:?}",
+        status.in_progress
+    );
+    let second = migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect("waits, then finishes");
+    assert!(second.at_head);
+    let first = first
+        .await
+        .expect("task")
+        .expect("the first runner finishes");
+    assert_eq!(first + second.steps.len(), 3, "each revision once");
+    assert_eq!(common::recorded(&client).await, ["001", "002", "003"]);
+}
+
+async fn progress_rows_if_any(client: &Client) -> Vec<String> {
+    let exists: bool = client
+        .query_one(
+            "SELECT to_regclass('schema_revisions_progress') IS NOT NULL",
+            &[],
+        )
+        .await
+        .expect("lookup")
+        .get(0);
+    if !exists {
+        return Vec::new();
+    }
+    client
+        .query(
+            "SELECT version FROM schema_revisions_progress WHERE statement >= 2",
+            &[],
+        )
+        .await
+        .expect("progress")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+/// `--from` cannot start inside the file's own BEGIN ... COMMIT: the block is atomic.
+#[tokio::test]
+async fn retry_from_inside_the_files_own_transaction_is_refused() {
+    let (db, mut client) = common::fresh().await;
+    let dir = common::dir(&[(
+        "001_a/up.sql",
+        "-- migrate: no-transaction, irreversible\nCREATE TABLE k1 (x int);\nBEGIN;\nCREATE TABLE k2 (x int);\nSELECT nope FROM k2;\nCOMMIT;\n",
+    )]);
+    let m = common::load(dir.path());
+    let migrator = common::migrator(&m, &db);
+    migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("statement 4 fails");
+    assert_eq!(
+        progress_rows(&client).await[0].1,
+        2,
+        "recorded at the block's BEGIN"
+    );
+    let err = migrator
+        .resolve(&mut client, "001", Resolution::RetryFrom(3))
+        .await
+        .expect_err("inside the block");
+    assert!(
+        matches!(
+            &err,
+            MigrateError::Resolve(ResolveError::FromInsideBlock { from: 3, begin: 2 })
+        ),
+        "{err}"
+    );
 }

@@ -2,7 +2,6 @@
 //! stick to it for every statement, which a transaction-pooling proxy cannot promise.
 
 use migrations_core::Revision;
-use tokio_postgres::Client;
 
 use crate::apply::ApplyError;
 use crate::connect::{ConnectError, ConnectOptions, DedicatedConnection};
@@ -77,34 +76,4 @@ fn marker() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or_default();
     format!("{}-{nanos}", std::process::id())
-}
-
-/// Sets the revision's limits on the caller's session, returning the values to restore.
-pub(super) async fn set(
-    client: &Client,
-    timeouts: &Timeouts,
-) -> Result<Vec<(&'static str, String)>, MigrateError> {
-    let query = |source| crate::lock::LockError::Query { source };
-    let mut saved = Vec::new();
-    for (name, value) in timeouts.settings() {
-        let row = client
-            .query_one("SELECT current_setting($1)", &[&name])
-            .await
-            .map_err(query)?;
-        saved.push((name, row.get(0)));
-        client
-            .query_one("SELECT set_config($1, $2, false)", &[&name, &value])
-            .await
-            .map_err(query)?;
-    }
-    Ok(saved)
-}
-
-/// Puts back what [`set`] changed (best effort: a broken connection has no settings to keep).
-pub(super) async fn restore(client: &Client, saved: &[(&'static str, String)]) {
-    for (name, value) in saved {
-        let _ = client
-            .query_one("SELECT set_config($1, $2, false)", &[name, value])
-            .await;
-    }
 }
