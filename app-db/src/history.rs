@@ -391,7 +391,7 @@ impl HistoryTable {
     pub(crate) fn select_sql(&self) -> String {
         format!(
             "SELECT version, name, checksum, checksum_algorithm,
-                    to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),
+                    applied_at,
                     duration_ms, applied_by, method
              FROM {} ORDER BY applied_at, version",
             self.qualified()
@@ -410,7 +410,12 @@ impl HistoryTable {
                     name: r.try_get(1)?,
                     checksum: r.try_get(2)?,
                     checksum_algorithm: r.try_get(3)?,
-                    applied_at: r.try_get(4)?,
+                    // Formatted here: the server's to_char was a third of a no-op check's time
+                    // with 500 rows.
+                    applied_at: r
+                        .try_get::<_, chrono::DateTime<chrono::Utc>>(4)?
+                        .format("%Y-%m-%dT%H:%M:%SZ")
+                        .to_string(),
                     duration_ms: r.try_get(5)?,
                     applied_by: r.try_get(6)?,
                     method: r.try_get(7)?,

@@ -145,6 +145,55 @@ impl Migrator<'_> {
         })
     }
 
+    /// The no-op boot check: true when the database has exactly this binary's revisions with
+    /// their checksums, and no unfinished run, which one exchange answers without sending the
+    /// history over: the server hashes its rows, and the runner compares with the hash of its
+    /// own table. Anything else (a missing table included) is `false`, and the caller reads the
+    /// whole history.
+    pub(super) async fn at_head_exactly(
+        &self,
+        client: &impl GenericClient,
+    ) -> Result<bool, MigrateError> {
+        let digest_sql = format!(
+            "SELECT count(*), sha256(convert_to(COALESCE(string_agg(version || ':' || checksum_algorithm || ':' || encode(checksum, 'hex'), ',' ORDER BY version COLLATE \"C\"), ''), 'UTF8')) FROM {}",
+            self.table.qualified()
+        );
+        let unfinished_sql = format!(
+            "SELECT EXISTS (SELECT FROM {})",
+            crate::progress::table(&self.table).qualified()
+        );
+        let (digest, unfinished) = tokio::join!(
+            client.query_typed(&digest_sql, &[]),
+            client.query_typed(&unfinished_sql, &[]),
+        );
+        let (Ok(digest), Ok(unfinished)) = (digest, unfinished) else {
+            return Ok(false);
+        };
+        let (Some(digest), Some(unfinished)) = (digest.first(), unfinished.first()) else {
+            return Ok(false);
+        };
+        let (rows, hash): (i64, Vec<u8>) = (digest.get(0), digest.get(1));
+        let clean = !unfinished.get::<_, bool>(0);
+        Ok(clean && rows == self.migrations.len() as i64 && hash == self.expected_digest())
+    }
+
+    /// The hash [`Migrator::at_head_exactly`] expects: every revision as
+    /// `version:algorithm:checksum`, ordered by version bytes (`COLLATE "C"`), joined by commas.
+    fn expected_digest(&self) -> Vec<u8> {
+        let mut revisions: Vec<&Revision> = self.migrations.iter().collect();
+        revisions.sort_unstable_by(|a, b| a.version().as_bytes().cmp(b.version().as_bytes()));
+        let entries: Vec<String> = revisions
+            .iter()
+            .map(|r| {
+                let algorithm = r.checksum_algorithm().id();
+                format!("{}:{algorithm}:{}", r.version(), r.checksum().to_hex())
+            })
+            .collect();
+        migrations_core::source::checksum(&entries.join(","))
+            .0
+            .to_vec()
+    }
+
     /// One turn towards `level` from the history rows `rows`, which this runner knows to be
     /// current unless the guard finds otherwise.
     pub(super) async fn fast_turn(

@@ -176,3 +176,33 @@ async fn history_table_altered_by_hand_is_reported() {
         "{err}"
     );
 }
+
+/// The boot check of a database at head answers from a hash of the history: an edit to an
+/// applied revision must still be refused when nothing is pending.
+#[tokio::test]
+async fn edited_revision_is_refused_even_when_nothing_is_pending() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(2);
+    Migrator::new(&common::load(dir.path()))
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade");
+    let untouched = Migrator::new(&common::load(dir.path()))
+        .upgrade(&mut client, "head")
+        .await
+        .expect("no-op");
+    assert!(untouched.steps.is_empty() && untouched.at_head);
+    assert_eq!(untouched.current, "002_t2");
+    common::write(
+        dir.path(),
+        &[("002_t2/up.sql", "CREATE TABLE t2 (id int); -- edited")],
+    );
+    let err = Migrator::new(&common::load(dir.path()))
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&err, MigrateError::Plan(PlanError::ChecksumMismatch { .. })),
+        "{err}"
+    );
+}
