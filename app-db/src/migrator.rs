@@ -197,7 +197,7 @@ impl<'m> Migrator<'m> {
     ) -> Result<Outcome, MigrateError> {
         // The boot check of a binary whose revisions are all applied: one exchange, no rows sent.
         let to_head = matches!(target.trim(), "head" | "heads");
-        if to_head && self.at_head_exactly(&*client).await? {
+        if to_head && self.is_at_head(&*client).await? {
             return Ok(Outcome {
                 steps: Vec::new(),
                 current: describe_level(self.migrations, self.migrations.len()),

@@ -145,17 +145,15 @@ impl Migrator<'_> {
         })
     }
 
-    /// The no-op boot check: true when the database has exactly this binary's revisions with
+    /// The no-op boot check (public: a health check can call it): true when the database has
+    /// exactly this binary's revisions with
     /// their checksums, and no unfinished run, which one exchange answers without sending the
     /// history over: the server hashes its rows, and the runner compares with the hash of its
     /// own table. Anything else (a missing table included) is `false`, and the caller reads the
     /// whole history.
-    pub(super) async fn at_head_exactly(
-        &self,
-        client: &impl GenericClient,
-    ) -> Result<bool, MigrateError> {
+    pub async fn is_at_head(&self, client: &impl GenericClient) -> Result<bool, MigrateError> {
         let digest_sql = format!(
-            "SELECT count(*), sha256(convert_to(COALESCE(string_agg(version || ':' || checksum_algorithm || ':' || encode(checksum, 'hex'), ',' ORDER BY version COLLATE \"C\"), ''), 'UTF8')) FROM {}",
+            "SELECT count(*), sha256(COALESCE(string_agg(convert_to(version, 'UTF8') || '\\x3a'::bytea || int2send(checksum_algorithm) || checksum, '\\x2c'::bytea ORDER BY version COLLATE \"C\"), ''::bytea)) FROM {}",
             self.table.qualified()
         );
         let unfinished_sql = format!(
@@ -177,21 +175,23 @@ impl Migrator<'_> {
         Ok(clean && rows == self.migrations.len() as i64 && hash == self.expected_digest())
     }
 
-    /// The hash [`Migrator::at_head_exactly`] expects: every revision as
-    /// `version:algorithm:checksum`, ordered by version bytes (`COLLATE "C"`), joined by commas.
+    /// The hash [`Migrator::is_at_head`] expects: sha256 over every revision as the bytes
+    /// `version`, `:`, the algorithm id (2 bytes, big-endian), the checksum, ordered by version
+    /// bytes (`COLLATE "C"`) and joined by `,`. Binary, so no hex formatting on either side.
     fn expected_digest(&self) -> Vec<u8> {
         let mut revisions: Vec<&Revision> = self.migrations.iter().collect();
         revisions.sort_unstable_by(|a, b| a.version().as_bytes().cmp(b.version().as_bytes()));
-        let entries: Vec<String> = revisions
-            .iter()
-            .map(|r| {
-                let algorithm = r.checksum_algorithm().id();
-                format!("{}:{algorithm}:{}", r.version(), r.checksum().to_hex())
-            })
-            .collect();
-        migrations_core::source::checksum(&entries.join(","))
-            .0
-            .to_vec()
+        let mut bytes = Vec::with_capacity(revisions.len() * 64);
+        for (i, r) in revisions.iter().enumerate() {
+            if i > 0 {
+                bytes.push(b',');
+            }
+            bytes.extend_from_slice(r.version().as_bytes());
+            bytes.push(b':');
+            bytes.extend_from_slice(&r.checksum_algorithm().id().to_be_bytes());
+            bytes.extend_from_slice(&r.checksum().0);
+        }
+        migrations_core::source::checksum_bytes(&bytes).0.to_vec()
     }
 
     /// One turn towards `level` from the history rows `rows`, which this runner knows to be

@@ -193,11 +193,21 @@ async fn edited_revision_is_refused_even_when_nothing_is_pending() {
         .expect("no-op");
     assert!(untouched.steps.is_empty() && untouched.at_head);
     assert_eq!(untouched.current, "002_t2");
+    let m = common::load(dir.path());
+    assert!(
+        Migrator::new(&m).is_at_head(&client).await.expect("check"),
+        "the one-exchange check recognises head"
+    );
     common::write(
         dir.path(),
         &[("002_t2/up.sql", "CREATE TABLE t2 (id int); -- edited")],
     );
-    let err = Migrator::new(&common::load(dir.path()))
+    let edited = common::load(dir.path());
+    assert!(!Migrator::new(&edited)
+        .is_at_head(&client)
+        .await
+        .expect("check"));
+    let err = Migrator::new(&edited)
         .upgrade(&mut client, "head")
         .await
         .expect_err("refused");
