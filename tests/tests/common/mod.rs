@@ -112,3 +112,25 @@ pub fn migrator<'m>(m: &'m Migrations, db: &TestDatabase) -> app_db::Migrator<'m
     let options = app_db::connect::ConnectOptions::from_config(db.config().clone());
     app_db::Migrator::new(m).with_connect_options(options)
 }
+
+/// A connection made with `config`, its connection task spawned.
+pub async fn connect(config: &tokio_postgres::Config) -> Client {
+    let (client, conn) = config
+        .connect(tokio_postgres::NoTls)
+        .await
+        .expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
+/// How many valid indexes table `table` has.
+pub async fn valid_indexes(client: &Client, table: &str) -> i64 {
+    client
+        .query_one(
+            "SELECT count(*) FROM pg_index WHERE indrelid = $1::text::regclass AND indisvalid",
+            &[&table],
+        )
+        .await
+        .expect("indexes")
+        .get(0)
+}

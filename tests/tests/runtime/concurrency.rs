@@ -16,11 +16,7 @@ async fn concurrent_runners_apply_each_revision_once() {
     for _ in 0..8 {
         let (m, config) = (m.clone(), db.config().clone());
         tasks.push(tokio::spawn(async move {
-            let (mut client, conn) = config
-                .connect(tokio_postgres::NoTls)
-                .await
-                .expect("connect");
-            tokio::spawn(conn);
+            let mut client = common::connect(&config).await;
             Migrator::new(&m).upgrade(&mut client, "head").await
         }));
     }
@@ -219,11 +215,7 @@ async fn waiting_runners_do_not_deadlock_create_index_concurrently() {
     for _ in 0..6 {
         let (m, config) = (m.clone(), db.config().clone());
         tasks.push(tokio::spawn(async move {
-            let (mut client, conn) = config
-                .connect(tokio_postgres::NoTls)
-                .await
-                .expect("connect");
-            tokio::spawn(conn);
+            let mut client = common::connect(&config).await;
             let options = app_db::connect::ConnectOptions::from_config(config);
             Migrator::new(&m)
                 .with_connect_options(options)
@@ -243,13 +235,6 @@ async fn waiting_runners_do_not_deadlock_create_index_concurrently() {
     }
     applied.sort();
     assert_eq!(applied, ["001", "002", "003"], "each revision ran once");
-    let valid: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_index WHERE indrelid = 'a'::regclass AND indisvalid",
-            &[],
-        )
-        .await
-        .expect("indexes")
-        .get(0);
+    let valid = common::valid_indexes(&client, "a").await;
     assert_eq!(valid, 2, "both indexes were built and are valid");
 }

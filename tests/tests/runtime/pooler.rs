@@ -137,11 +137,7 @@ async fn sixteen_runners_through_pgbouncer_apply_each_revision_once() {
     for _ in 0..16 {
         let (m, config) = (m.clone(), config.clone());
         tasks.push(tokio::spawn(async move {
-            let (mut client, conn) = config
-                .connect(tokio_postgres::NoTls)
-                .await
-                .expect("connect through pgbouncer");
-            tokio::spawn(conn);
+            let mut client = common::connect(&config).await;
             let outcome = Migrator::new(&m)
                 .with_connect_options(ConnectOptions::from_config(config))
                 .with_lock_timeout(Duration::from_secs(120))
@@ -196,11 +192,7 @@ async fn no_transaction_revision_is_refused_through_pgbouncer() {
     ] {
         let bouncer = start(&db, ignore).await;
         let config = through(&db, &bouncer);
-        let (mut client, conn) = config
-            .connect(tokio_postgres::NoTls)
-            .await
-            .expect("connect");
-        tokio::spawn(conn);
+        let mut client = common::connect(&config).await;
         let migrator = Migrator::new(&m).with_connect_options(ConnectOptions::from_config(config));
         let before = common::snapshot(&direct).await;
         let err = migrator

@@ -132,14 +132,7 @@ async fn failed_statement_is_recorded_refused_and_retried_from_there() {
         .await
         .expect("continues");
     assert_eq!(outcome.steps.len(), 1);
-    let indexes: i64 = client
-        .query_one(
-            "SELECT count(*) FROM pg_index WHERE indrelid = 'a'::regclass AND indisvalid",
-            &[],
-        )
-        .await
-        .expect("indexes")
-        .get(0);
+    let indexes = common::valid_indexes(&client, "a").await;
     assert_eq!(indexes, 2);
 }
 
@@ -306,11 +299,7 @@ async fn a_live_run_is_waited_for_not_refused() {
     let first = {
         let (m, config) = (m.clone(), db.config().clone());
         tokio::spawn(async move {
-            let (mut client, conn) = config
-                .connect(tokio_postgres::NoTls)
-                .await
-                .expect("connect");
-            tokio::spawn(conn);
+            let mut client = common::connect(&config).await;
             Migrator::new(&m)
                 .with_connect_options(ConnectOptions::from_config(config))
                 .upgrade(&mut client, "head")
