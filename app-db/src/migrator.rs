@@ -292,7 +292,8 @@ impl<'m> Migrator<'m> {
             progress = has_progress;
             let state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
             state.check(self.migrations, self.overrides)?;
-            let next = next_step(&state, direction, level);
+            let flags: Vec<bool> = state.rows.iter().map(Option::is_some).collect();
+            let next = next_step(&flags, direction, level);
             let Some(index) = next else {
                 tx.commit()
                     .await
@@ -414,14 +415,13 @@ impl<'m> Migrator<'m> {
     }
 }
 
-/// The next revision to run towards `level`: the oldest pending one going up, the newest applied
-/// one going down.
-fn next_step(state: &State, direction: Direction, level: usize) -> Option<usize> {
+/// The next revision to run towards `level`, given which revisions are applied: the oldest
+/// pending one going up, the newest applied one going down. Both paths of [`Migrator::run`]
+/// decide with it.
+fn next_step(applied: &[bool], direction: Direction, level: usize) -> Option<usize> {
     match direction {
-        Direction::Up => state.pending().into_iter().find(|&i| i < level),
-        Direction::Down => (level..state.rows.len())
-            .rev()
-            .find(|&i| state.rows[i].is_some()),
+        Direction::Up => (0..level.min(applied.len())).find(|&i| !applied[i]),
+        Direction::Down => (level..applied.len()).rev().find(|&i| applied[i]),
     }
 }
 

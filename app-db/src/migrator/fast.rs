@@ -17,7 +17,7 @@ use migrations_core::{Migrations, Revision, TransactionMode};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, GenericClient};
 
-use super::{after, Migrator, Step};
+use super::{after, next_step, Migrator, Step};
 use crate::apply::{self, ApplyError, Direction, Watch};
 use crate::blockers::Side;
 use crate::history::{quote_escaped, AppliedRevision};
@@ -61,14 +61,6 @@ impl Known {
             }
         }
         Self { rows, applied }
-    }
-
-    /// The next revision towards `level`, as [`super::next_step`] picks it.
-    fn next(&self, direction: Direction, level: usize) -> Option<usize> {
-        match direction {
-            Direction::Up => (0..level).find(|&i| !self.applied[i]),
-            Direction::Down => (level..self.applied.len()).rev().find(|&i| self.applied[i]),
-        }
     }
 
     /// After this runner ran revision `index` of `migrations`.
@@ -204,7 +196,7 @@ impl Migrator<'_> {
         direction: Direction,
         level: usize,
     ) -> Result<Turn, MigrateError> {
-        let Some(index) = known.next(direction, level) else {
+        let Some(index) = next_step(&known.applied, direction, level) else {
             return Ok(Turn::Finished(State::new(self.migrations, known.rows)));
         };
         let revision = &self.migrations.as_slice()[index];
