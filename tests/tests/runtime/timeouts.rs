@@ -19,6 +19,17 @@ fn set(second: (&'static str, &'static str)) -> tempfile::TempDir {
     ])
 }
 
+/// The pids a lock-timeout error names as blockers (panics on any other error).
+fn blocker_pids(err: &MigrateError) -> Vec<i32> {
+    let wait = match err {
+        MigrateError::Apply(ApplyError::Script { lock_wait, .. })
+        | MigrateError::Apply(ApplyError::Statement { lock_wait, .. }) => lock_wait.as_ref(),
+        _ => None,
+    };
+    let wait = wait.unwrap_or_else(|| panic!("not a lock timeout: {err}"));
+    wait.blockers.iter().map(|b| b.pid).collect()
+}
+
 /// Another session holding a lock on `a` (idle in transaction, as a forgotten psql would),
 /// and its pid.
 async fn hold(db: &app_db::testing::TestDatabase, mode: &str) -> (tokio_postgres::Client, i32) {
@@ -60,19 +71,11 @@ async fn lock_timeout_directive_names_the_blocking_session() {
         "the directive's 400ms, not the 10s default"
     );
     let text = err.to_string();
-    match &err {
-        MigrateError::Apply(ApplyError::Script {
-            lock_wait: Some(wait),
-            ..
-        }) => {
-            assert_eq!(
-                wait.blockers.iter().map(|b| b.pid).collect::<Vec<_>>(),
-                [pid],
-                "{text}"
-            )
-        }
-        other => panic!("unexpected {other}"),
-    }
+    assert!(
+        matches!(&err, MigrateError::Apply(ApplyError::Script { .. })),
+        "{text}"
+    );
+    assert_eq!(blocker_pids(&err), [pid], "{text}");
     for part in [
         "revision 002_b failed (up) in `002_b/up.sql`",
         "timed out waiting for a lock (lock_timeout 400ms) held by pid",
@@ -112,20 +115,14 @@ async fn default_lock_timeout_applies_outside_a_transaction_too() {
         .await
         .expect_err("times out");
     let text = err.to_string();
-    match &err {
-        MigrateError::Apply(ApplyError::Statement {
-            statement: 1,
-            lock_wait: Some(wait),
-            ..
-        }) => {
-            assert_eq!(
-                wait.blockers.iter().map(|b| b.pid).collect::<Vec<_>>(),
-                [pid],
-                "{text}"
-            )
-        }
-        other => panic!("unexpected {other}"),
-    }
+    assert!(
+        matches!(
+            &err,
+            MigrateError::Apply(ApplyError::Statement { statement: 1, .. })
+        ),
+        "{text}"
+    );
+    assert_eq!(blocker_pids(&err), [pid], "{text}");
     assert!(
         text.contains("timed out waiting for a lock (lock_timeout 500ms) held by pid"),
         "{text}"
