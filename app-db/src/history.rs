@@ -228,6 +228,22 @@ impl HistoryTable {
         }
     }
 
+    /// For a table in `public` (which exists in every database), the statement telling whether
+    /// the table exists as of the statement's snapshot, and the DDL creating it and its
+    /// progress table: what a runner's first exchange on a fresh database needs. `None` for
+    /// another schema, whose creation needs a check first (see [`HistoryTable::ensure`]).
+    pub(crate) fn bootstrap_sql(&self) -> Option<(String, String)> {
+        if self.schema != "public" {
+            return None;
+        }
+        let exists = format!(
+            "EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'public' AND c.relname = {})",
+            quote_literal(&self.table)
+        );
+        Some((exists, self.create_sql()))
+    }
+
     fn table_sql(&self) -> String {
         format!(
             "CREATE TABLE IF NOT EXISTS {} (

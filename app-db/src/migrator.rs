@@ -45,6 +45,7 @@ macro_rules! locked_transaction {
 
 mod fast;
 mod outside;
+mod pipeline;
 mod repair;
 mod resolve;
 mod stamp;
@@ -267,23 +268,32 @@ impl<'m> Migrator<'m> {
         let mut steps = Vec::new();
         let mut cache = None;
         let (mut progress, pid) = (start.progress, start.pid);
-        // The rows known to be current: the start's when the history table exists.
-        let mut known = start
-            .history
-            .then(|| Known::new(self.migrations, start.applied));
+        // A fresh database: the first exchange creates the history with the first revision.
+        let mut bootstrap = !start.history && self.table.bootstrap_sql().is_some();
+        // The rows known to be current: the start's when the history table exists (or is
+        // about to be created).
+        let mut known =
+            (start.history || bootstrap).then(|| Known::new(self.migrations, start.applied));
         loop {
             if let Some(rows) = known.take() {
-                match self
-                    .fast_turn(client, rows, (progress, pid), direction, level)
-                    .await?
-                {
+                let context = pipeline::Context {
+                    progress,
+                    pid,
+                    bootstrap,
+                };
+                let turn = self
+                    .fast_run(client, rows, context, direction, level, &mut steps)
+                    .await?;
+                bootstrap = false;
+                match turn {
                     Turn::Finished(state) => return Ok(self.outcome(steps, &state)),
-                    Turn::Stepped(step, rows) => {
-                        steps.push(step);
+                    Turn::Stepped(rows) => {
+                        // The first exchange created the progress table with the history.
+                        progress |= context.bootstrap;
                         known = Some(rows);
                         continue;
                     }
-                    Turn::Slow(rows) => cache = Some((rows, progress)),
+                    Turn::Slow(rows) => cache = rows.map(|rows| (rows, progress)),
                 }
             }
             let (tx, pid) = locked_transaction!(self, client, key);

@@ -65,6 +65,21 @@ impl Timeouts {
             .collect()
     }
 
+    /// The same settings as one SQL expression, for a statement that makes them without a
+    /// statement of their own: `set_config(name, value, true)` is `SET LOCAL`, and the lengths
+    /// of the values it returns are summed into an integer (`0` for none).
+    pub fn set_config_sql(&self) -> String {
+        let calls: Vec<String> = self
+            .settings()
+            .iter()
+            .map(|(name, value)| format!("length(set_config('{name}', '{value}', true))"))
+            .collect();
+        match calls.is_empty() {
+            true => "0".to_owned(),
+            false => calls.join(" + "),
+        }
+    }
+
     /// The `lock_timeout` shown in a lock-timeout error.
     pub fn describe_lock(&self) -> String {
         match self.lock {
@@ -93,5 +108,10 @@ mod tests {
             statement: None,
         };
         assert_eq!(none.set_local_sql(), "");
+        assert_eq!(
+            t.set_config_sql(),
+            "length(set_config('lock_timeout', '5000ms', true)) + length(set_config('statement_timeout', '0ms', true))"
+        );
+        assert_eq!(none.set_config_sql(), "0");
     }
 }

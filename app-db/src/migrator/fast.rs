@@ -1,28 +1,15 @@
-//! The fast path: what a command needs to know read in one exchange, and each transactional
-//! revision applied in one exchange.
-//!
-//! A revision goes to the server as one multi-statement simple query, which PostgreSQL runs as
-//! one implicit transaction: a guard statement that takes the runners' lock with
-//! `pg_try_advisory_xact_lock` and checks that the history still has the rows this runner knows
-//! of, the revision's `SET LOCAL` limits, the script, and the history row. If the guard fails
-//! (the lock is busy, or another runner changed the history), it raises an error, the server
-//! skips the rest and rolls back, and the runner takes the slow path (a transaction of its own,
-//! waiting for the lock and re-reading the history). If the script fails, the whole exchange
-//! rolls back with it. Nothing is left open when the future is dropped mid-exchange: the server
-//! finishes or rolls back the implicit transaction on its own.
+//! The fast path's reads: what a command needs to know in one exchange, the no-op boot check,
+//! and the history as the runner knows it between its writes (see [`super::pipeline`] for the
+//! writes).
 
-use std::time::Instant;
-
-use migrations_core::{Migrations, Revision, TransactionMode};
+use migrations_core::{Migrations, Revision};
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{Client, GenericClient};
+use tokio_postgres::GenericClient;
 
-use super::{after, next_step, Migrator, Step};
-use crate::apply::{self, ApplyError, Direction, Watch};
-use crate::blockers::Side;
-use crate::history::{quote_escaped, AppliedRevision};
+use super::{after, Migrator};
+use crate::apply::Direction;
+use crate::history::AppliedRevision;
 use crate::plan::State;
-use crate::target::describe_level;
 use crate::MigrateError;
 
 /// What a command starts from, read in one exchange.
@@ -40,15 +27,11 @@ pub(super) struct Snapshot {
     pub pid: i32,
 }
 
-/// The markers of the guard's two failures, in the error they raise.
-const BUSY: &str = "app_db: migration lock busy";
-const STALE: &str = "app_db: history changed";
-
 /// The history as this runner knows it: the rows, and which revisions they apply (kept up to
 /// date step by step, so a turn costs no pass over the rows).
 pub(super) struct Known {
-    rows: Vec<AppliedRevision>,
-    applied: Vec<bool>,
+    pub rows: Vec<AppliedRevision>,
+    pub applied: Vec<bool>,
 }
 
 impl Known {
@@ -64,7 +47,7 @@ impl Known {
     }
 
     /// After this runner ran revision `index` of `migrations`.
-    fn step(mut self, migrations: &Migrations, index: usize, direction: Direction) -> Self {
+    pub fn step(mut self, migrations: &Migrations, index: usize, direction: Direction) -> Self {
         let revision = &migrations.as_slice()[index];
         self.applied[index] = direction == Direction::Up;
         self.rows = after(self.rows, revision, direction);
@@ -76,11 +59,12 @@ impl Known {
 pub(super) enum Turn {
     /// Nothing left to do: the state at the end.
     Finished(State),
-    /// A revision was applied (or reverted): the step and the history now.
-    Stepped(Step, Known),
+    /// Revisions were applied (or reverted): the history now.
+    Stepped(Known),
     /// This turn needs the slow path (lock busy, history changed, a `no-transaction` or an
-    /// irreversible revision next): the rows as known before it.
-    Slow(Vec<AppliedRevision>),
+    /// irreversible revision next): the rows known to be current, or `None` when the history
+    /// must be read afresh.
+    Slow(Option<Vec<AppliedRevision>>),
 }
 
 impl Migrator<'_> {
@@ -184,115 +168,5 @@ impl Migrator<'_> {
             bytes.extend_from_slice(&r.checksum().0);
         }
         migrations_core::source::checksum_bytes(&bytes).0.to_vec()
-    }
-
-    /// One turn towards `level` from the history rows `rows`, which this runner knows to be
-    /// current unless the guard finds otherwise.
-    pub(super) async fn fast_turn(
-        &self,
-        client: &Client,
-        known: Known,
-        (progress, pid): (bool, i32),
-        direction: Direction,
-        level: usize,
-    ) -> Result<Turn, MigrateError> {
-        let Some(index) = next_step(&known.applied, direction, level) else {
-            return Ok(Turn::Finished(State::new(self.migrations, known.rows)));
-        };
-        let revision = &self.migrations.as_slice()[index];
-        let slow = revision.up().transaction() == TransactionMode::None
-            || (direction == Direction::Down && revision.is_irreversible());
-        if slow {
-            return Ok(Turn::Slow(known.rows));
-        }
-        let current = known.applied.iter().rposition(|&a| a).map_or(0, |i| i + 1);
-        let still_at = describe_level(self.migrations, current);
-        let rows = known.rows.len();
-        let watch = Watch {
-            timeouts: self.timeouts.for_revision(revision),
-            pid,
-            side: self.connect.as_ref().map_or(Side::None, Side::Open),
-        };
-        let (prefix, sql) = self.one_exchange(revision, direction, rows, progress, &watch);
-        let started = Instant::now();
-        let (result, lock_wait) = watch.run(client.batch_execute(&sql)).await;
-        let Err(source) = result else {
-            let ms = started.elapsed().as_millis() as i64;
-            let known = known.step(self.migrations, index, direction);
-            return Ok(Turn::Stepped(Step::of(revision, direction, ms), known));
-        };
-        let message = source
-            .as_db_error()
-            .map(|e| e.message())
-            .unwrap_or_default();
-        if message.contains(BUSY) || message.contains(STALE) {
-            return Ok(Turn::Slow(known.rows));
-        }
-        let script = apply::script(revision, direction);
-        if source.as_db_error().is_none() {
-            // The connection failed with the exchange in flight: it may have committed.
-            return Err(ApplyError::Commit {
-                revision: revision.label(),
-                source,
-            }
-            .into());
-        }
-        Err(ApplyError::Script {
-            revision: revision.label(),
-            direction: direction.as_str(),
-            file: script.file().to_owned(),
-            location: apply::locate_in(script.sql(), prefix, &source),
-            still_at,
-            lock_wait,
-            source,
-        }
-        .into())
-    }
-
-    /// The exchange applying `revision`, and the number of characters before the script.
-    fn one_exchange(
-        &self,
-        revision: &Revision,
-        direction: Direction,
-        rows: usize,
-        progress: bool,
-        watch: &Watch<'_>,
-    ) -> (usize, String) {
-        let history = self.table.qualified();
-        let unfinished = match progress {
-            true => format!(
-                " OR EXISTS (SELECT FROM {})",
-                crate::progress::table(&self.table).qualified()
-            ),
-            false => String::new(),
-        };
-        // The error branches carry clock_timestamp() so that the planner cannot fold them into
-        // an error raised whatever the condition.
-        let guard = format!(
-            "SELECT CASE WHEN NOT pg_try_advisory_xact_lock({key}) THEN ('{BUSY} ' || clock_timestamp())::int \
-             WHEN (SELECT count(*) FROM {history}) <> {rows}{unfinished} THEN ('{STALE} ' || clock_timestamp())::int \
-             ELSE length(set_config('app_db.started', clock_timestamp()::text, true)) END;\n{limits}",
-            key = self.table.lock_key(),
-            limits = watch.timeouts.set_local_sql(),
-        );
-        let record = match direction {
-            Direction::Up => format!(
-                "INSERT INTO {history} (version, name, checksum, checksum_algorithm, duration_ms, method) \
-                 VALUES ({}, {}, decode('{}', 'hex'), {}, \
-                 (EXTRACT(EPOCH FROM clock_timestamp() - current_setting('app_db.started')::timestamptz) * 1000)::bigint, 'upgrade');",
-                quote_escaped(revision.version()),
-                quote_escaped(revision.name()),
-                revision.checksum().to_hex(),
-                revision.checksum_algorithm().id(),
-            ),
-            Direction::Down => format!(
-                "DELETE FROM {history} WHERE version = {};",
-                quote_escaped(revision.version())
-            ),
-        };
-        let script = apply::script(revision, direction).sql();
-        // The script's last statement may lack its `;` or end in a `--` comment.
-        let sql = format!("{guard}{script}\n;\n{record}");
-        (guard.chars().count(), sql)
     }
 }

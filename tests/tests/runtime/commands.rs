@@ -153,3 +153,39 @@ async fn a_role_with_only_row_privileges_can_migrate() {
         .await
         .expect("clean up the role");
 }
+
+/// On a fresh database the first revision's exchange also creates the history table. A role that
+/// may not create it must still get the history table's privilege error, not a script error of
+/// the first revision, and the database stays empty.
+#[tokio::test]
+async fn a_role_that_cannot_create_the_history_gets_the_privilege_error() {
+    let (db, admin) = common::fresh().await;
+    let role = format!("reader_{}", db.name().trim_start_matches("test_"));
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; REVOKE CREATE ON SCHEMA public FROM PUBLIC; GRANT USAGE ON SCHEMA public TO {role};"
+        ))
+        .await
+        .expect("set up the role");
+    let before = common::snapshot(&admin).await;
+    let mut config = db.config().clone();
+    config.user(&role);
+    let mut reader = common::connect(&config).await;
+    let dir = common::tables(3);
+    let m = common::load(dir.path());
+    let err = Migrator::new(&m)
+        .upgrade(&mut reader, "head")
+        .await
+        .expect_err("cannot create the history table");
+    let text = err.to_string();
+    assert!(
+        text.contains("lacks a privilege on history table") && text.contains("nothing was changed"),
+        "{text}"
+    );
+    assert_eq!(common::snapshot(&admin).await, before);
+    drop(reader);
+    admin
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await
+        .expect("clean up the role");
+}

@@ -169,3 +169,85 @@ async fn no_transaction_revision_without_connect_options_is_refused_before_anyth
         .await
         .expect("a plan without it runs");
 }
+
+/// The tables `t1` .. `t<n>` that exist.
+async fn existing_tables(client: &tokio_postgres::Client, n: usize) -> Vec<usize> {
+    let mut found = Vec::new();
+    for i in 1..=n {
+        let sql = format!("SELECT to_regclass('t{i}') IS NOT NULL");
+        let exists: bool = client.query_one(&sql, &[]).await.expect("q").get(0);
+        if exists {
+            found.push(i);
+        }
+    }
+    found
+}
+
+/// The fast path sends several revisions before it hears back from the first: a failure in the
+/// middle of such a run must still stop every revision after it, with the error naming the one
+/// that failed and the history ending just before it.
+#[tokio::test]
+async fn failure_in_the_middle_of_a_pipelined_run_stops_every_later_revision() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(30);
+    // The first revision creates the history table, so 002.. go through the fast path.
+    Migrator::new(&common::load(dir.path()))
+        .upgrade(&mut client, "001")
+        .await
+        .expect("001");
+    common::write(
+        dir.path(),
+        &[(
+            "015_t15/up.sql",
+            "CREATE TABLE t15 (id int);\nSELECT nope FROM t15;\n",
+        )],
+    );
+    let m = common::load(dir.path());
+    let err = Migrator::new(&m)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("015 fails");
+    match &err {
+        MigrateError::Apply(ApplyError::Script {
+            revision,
+            location,
+            still_at,
+            ..
+        }) => {
+            assert_eq!(
+                (revision.as_str(), still_at.as_str()),
+                ("015_t15", "014_t14")
+            );
+            assert_eq!(location, &Some(Location { line: 2, column: 8 }));
+        }
+        other => panic!("unexpected {other}"),
+    }
+    let expected: Vec<String> = (1..=14).map(|i| format!("{i:03}")).collect();
+    assert_eq!(common::recorded(&client).await, expected);
+    assert_eq!(
+        existing_tables(&client, 30).await,
+        (1..=14).collect::<Vec<_>>()
+    );
+
+    // Going down, a failing down script in the middle stops the run the same way.
+    common::write(
+        dir.path(),
+        &[("005_t5/down.sql", "DROP TABLE t5;\nSELECT 1/0;\n")],
+    );
+    let m = common::load(dir.path());
+    let err = Migrator::new(&m)
+        .downgrade(&mut client, "base")
+        .await
+        .expect_err("005's down fails");
+    assert!(
+        matches!(&err, MigrateError::Apply(ApplyError::Script { revision, still_at, .. })
+            if revision == "005_t5" && still_at == "005_t5"),
+        "{err}"
+    );
+    let expected: Vec<String> = (1..=5).map(|i| format!("{i:03}")).collect();
+    assert_eq!(common::recorded(&client).await, expected);
+    assert_eq!(
+        existing_tables(&client, 30).await,
+        (1..=5).collect::<Vec<_>>()
+    );
+}
