@@ -217,15 +217,16 @@ impl Migrator<'_> {
             let table = crate::progress::table(&self.table);
             stale += &format!(" OR EXISTS (SELECT FROM {})", table.qualified());
         }
-        // The error branches carry clock_timestamp() so that the planner cannot fold them into
-        // an error raised whatever the condition.
+        // Two statements: a statement reads with the snapshot taken when it starts, so a check
+        // in the statement taking the lock could miss what the lock's previous holder committed
+        // between that start and the lock. The error branches carry clock_timestamp() so that the planner
+        // cannot fold them into an error raised whatever the condition.
         let guard = format!(
-            "SELECT CASE WHEN NOT pg_try_advisory_xact_lock({key}) THEN ('{BUSY} ' || clock_timestamp())::int \
-             WHEN {stale} THEN ('{STALE} ' || clock_timestamp())::int ELSE {limits} END;\n",
+            "SELECT CASE WHEN pg_try_advisory_xact_lock({key}) THEN {limits} ELSE ('{BUSY} ' || clock_timestamp())::int END;\n\
+             SELECT CASE WHEN {stale} THEN ('{STALE} ' || clock_timestamp())::int END;\n{ddl}",
             key = self.table.lock_key(),
             limits = self.timeouts.for_revision(revision).set_config_sql(),
         );
-        let guard = guard + &ddl;
         // The whole exchange is one message, so statement_timestamp() is when the server
         // started on it: the history row carries the revision's duration as the server saw it.
         let elapsed_ms =
