@@ -2,7 +2,7 @@
 //! and the history as the runner knows it between its writes (see [`super::pipeline`] for the
 //! writes).
 
-use migrations_core::{Migrations, Revision};
+use migrations_core::Migrations;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
 
@@ -122,51 +122,39 @@ impl Migrator<'_> {
     }
 
     /// The no-op boot check (public: a health check can call it): true when the database has
-    /// exactly this binary's revisions with
-    /// their checksums, and no unfinished run, which one exchange answers without sending the
-    /// history over: the server hashes its rows, and the runner compares with the hash of its
-    /// own table. Anything else (a missing table included) is `false`, and the caller reads the
-    /// whole history.
+    /// exactly this binary's revisions with their checksums, and no unfinished run. One
+    /// exchange, one statement, no lock: on a new connection the server's cost is mostly
+    /// loading the history table's catalog entries, so the statement touches nothing else it
+    /// can avoid (an aggregate hashing the rows on the server cost more than sending them: its
+    /// functions, sort and collation are catalog lookups too). Anything else (a missing table
+    /// included) is `false`, and the caller reads the whole history.
     pub async fn is_at_head(&self, client: &impl GenericClient) -> Result<bool, MigrateError> {
-        let digest_sql = format!(
-            "SELECT count(*), sha256(COALESCE(string_agg(convert_to(version, 'UTF8') || '\\x3a'::bytea || int2send(checksum_algorithm) || checksum, '\\x2c'::bytea ORDER BY version COLLATE \"C\"), ''::bytea)) FROM {}",
+        let sql = format!(
+            "SELECT version, checksum_algorithm, checksum, EXISTS (SELECT FROM {}) FROM {}",
+            crate::progress::table(&self.table).qualified(),
             self.table.qualified()
         );
-        let unfinished_sql = format!(
-            "SELECT EXISTS (SELECT FROM {})",
-            crate::progress::table(&self.table).qualified()
-        );
-        let (digest, unfinished) = tokio::join!(
-            client.query_typed(&digest_sql, &[]),
-            client.query_typed(&unfinished_sql, &[]),
-        );
-        let (Ok(digest), Ok(unfinished)) = (digest, unfinished) else {
+        let Ok(rows) = client.query_typed(&sql, &[]).await else {
             return Ok(false);
         };
-        let (Some(digest), Some(unfinished)) = (digest.first(), unfinished.first()) else {
+        // Versions are the history's key: as many rows as revisions, each one of them with its
+        // checksum, is all of them.
+        if rows.len() != self.migrations.len() {
             return Ok(false);
-        };
-        let (rows, hash): (i64, Vec<u8>) = (digest.get(0), digest.get(1));
-        let clean = !unfinished.get::<_, bool>(0);
-        Ok(clean && rows == self.migrations.len() as i64 && hash == self.expected_digest())
-    }
-
-    /// The hash [`Migrator::is_at_head`] expects: sha256 over every revision as the bytes
-    /// `version`, `:`, the algorithm id (2 bytes, big-endian), the checksum, ordered by version
-    /// bytes (`COLLATE "C"`) and joined by `,`. Binary, so no hex formatting on either side.
-    fn expected_digest(&self) -> Vec<u8> {
-        let mut revisions: Vec<&Revision> = self.migrations.iter().collect();
-        revisions.sort_unstable_by(|a, b| a.version().as_bytes().cmp(b.version().as_bytes()));
-        let mut bytes = Vec::with_capacity(revisions.len() * 64);
-        for (i, r) in revisions.iter().enumerate() {
-            if i > 0 {
-                bytes.push(b',');
-            }
-            bytes.extend_from_slice(r.version().as_bytes());
-            bytes.push(b':');
-            bytes.extend_from_slice(&r.checksum_algorithm().id().to_be_bytes());
-            bytes.extend_from_slice(&r.checksum().0);
         }
-        migrations_core::source::checksum_bytes(&bytes).0.to_vec()
+        let revisions = self.migrations.as_slice();
+        let matches = |row: &tokio_postgres::Row| -> Option<bool> {
+            let version: &str = row.try_get(0).ok()?;
+            let algorithm: i16 = row.try_get(1).ok()?;
+            let checksum: &[u8] = row.try_get(2).ok()?;
+            let unfinished: bool = row.try_get(3).ok()?;
+            let revision = &revisions[self.migrations.position(version)?];
+            Some(
+                !unfinished
+                    && revision.checksum_algorithm().id() == algorithm
+                    && revision.checksum().0 == checksum,
+            )
+        };
+        Ok(rows.iter().all(|row| matches(row) == Some(true)))
     }
 }

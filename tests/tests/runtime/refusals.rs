@@ -216,3 +216,56 @@ async fn edited_revision_is_refused_even_when_nothing_is_pending() {
         "{err}"
     );
 }
+
+/// The boot check compares every history row with the binary: each way the database can differ
+/// from head (a row missing, an unknown row, another checksum or algorithm, an unfinished
+/// `no-transaction` run) must make it answer "not at head", so the full checks run.
+#[tokio::test]
+async fn the_boot_check_sees_every_difference_in_the_history() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(3);
+    let m = common::load(dir.path());
+    let migrator = Migrator::new(&m);
+    migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect("upgrade");
+    assert!(migrator.is_at_head(&client).await.expect("check"));
+    let changes = [
+        (
+            "a row missing",
+            "DELETE FROM schema_revisions WHERE version = '002'",
+        ),
+        (
+            "an unknown row",
+            "INSERT INTO schema_revisions (version, name, checksum, checksum_algorithm) VALUES ('009', 'x', '\\x00', 1)",
+        ),
+        (
+            "a row replaced by an unknown one",
+            "DELETE FROM schema_revisions WHERE version = '002'; INSERT INTO schema_revisions (version, name, checksum, checksum_algorithm) VALUES ('009', 'x', '\\x00', 1)",
+        ),
+        (
+            "another checksum",
+            "UPDATE schema_revisions SET checksum = sha256(checksum) WHERE version = '001'",
+        ),
+        (
+            "another algorithm",
+            "UPDATE schema_revisions SET checksum_algorithm = 2 WHERE version = '003'",
+        ),
+        (
+            "an unfinished run",
+            "INSERT INTO schema_revisions_progress (version, direction, statement, total, prefix_checksum) VALUES ('003', 'up', 1, 1, '\\x00')",
+        ),
+    ];
+    for (what, sql) in changes {
+        // Each change is made and rolled back in a transaction the check reads inside.
+        let tx = client.transaction().await.expect("begin");
+        tx.batch_execute(sql).await.expect(what);
+        assert!(
+            !migrator.is_at_head(&tx).await.expect("check"),
+            "{what} went unnoticed"
+        );
+        tx.rollback().await.expect("rollback");
+    }
+    assert!(migrator.is_at_head(&client).await.expect("check"));
+}
