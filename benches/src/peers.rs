@@ -55,10 +55,12 @@ pub struct Results {
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub struct RoundTrips {
     /// Round trips per migration: the difference between applying 110 and 10 trivial
-    /// revisions, divided by 100.
+    /// revisions, divided by 100. Below 1 for a runner that sends the next migration before
+    /// the answer to the last one (how many share a round trip depends on timing).
     pub per_migration: f64,
-    /// Round trips of an upgrade apart from its migrations (applying 10, less 10 per-migration).
-    pub fixed: f64,
+    /// Round trips of a whole upgrade applying 10 trivial revisions from an empty database
+    /// (not "apart from its migrations": with pipelining, the two do not separate).
+    pub upgrade_10: u64,
     /// `Sync` + `Query` messages per migration.
     pub messages_per_migration: f64,
     /// Round trips of a no-op check with 500 applied, connection open.
@@ -198,9 +200,9 @@ fn rows(results: &Results) -> Vec<Row> {
             2,
         ),
         row(
-            "W4: round trips per upgrade besides migrations",
-            per_tool(&trips(|r| r.fixed)),
-            1,
+            "W4: round trips of a whole upgrade, 10 revisions from empty",
+            per_tool(&trips(|r| r.upgrade_10 as f64)),
+            0,
         ),
         row(
             "W4: round trips of the no-op check (connection open)",

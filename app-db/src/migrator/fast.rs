@@ -6,7 +6,8 @@ use migrations_core::Migrations;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
 
-use super::{after, Migrator};
+use super::run::after;
+use super::Migrator;
 use crate::apply::Direction;
 use crate::history::AppliedRevision;
 use crate::plan::State;

@@ -27,7 +27,8 @@ use migrations_core::{Revision, TransactionMode};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::fast::{Known, Turn};
-use super::{next_step, Migrator, Step};
+use super::run::next_step;
+use super::{Migrator, Step};
 use crate::apply::{self, ApplyError, Direction, Watch};
 use crate::blockers::Side;
 use crate::history::quote_escaped;

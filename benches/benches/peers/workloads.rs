@@ -163,7 +163,7 @@ pub fn w4(ctx: &Ctx, results: &mut Results) -> Fallible<()> {
             tool.name().to_owned(),
             RoundTrips {
                 per_migration,
-                fixed: a10.round_trips as f64 - 10.0 * per_migration,
+                upgrade_10: a10.round_trips,
                 messages_per_migration: per(|c| c.exchanges),
                 noop: noop.round_trips,
                 noop_connect: noop_connect.round_trips,

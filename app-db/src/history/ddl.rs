@@ -1,0 +1,79 @@
+//! The history table's SQL text: the DDL creating it, and the statements `upgrade --sql` prints
+//! for a DBA to run.
+
+use migrations_core::Revision;
+
+use super::{quote_ident, quote_literal, HistoryTable};
+
+impl HistoryTable {
+    /// The DDL creating the schema (unless `public`), the table and its progress table
+    /// (see [`crate::progress`]), idempotent.
+    pub fn create_sql(&self) -> String {
+        let tables = format!(
+            "{}\n{}",
+            self.table_sql(),
+            crate::progress::create_sql(self)
+        );
+        if self.schema == "public" {
+            tables
+        } else {
+            format!(
+                "CREATE SCHEMA IF NOT EXISTS {};\n{tables}",
+                quote_ident(&self.schema)
+            )
+        }
+    }
+
+    /// For a table in `public` (which exists in every database), the statement telling whether
+    /// the table exists as of the statement's snapshot, and the DDL creating it and its
+    /// progress table: what a runner's first exchange on a fresh database needs. `None` for
+    /// another schema, whose creation needs a check first (see [`HistoryTable::ensure`]).
+    pub(crate) fn bootstrap_sql(&self) -> Option<(String, String)> {
+        if self.schema != "public" {
+            return None;
+        }
+        let exists = format!(
+            "EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'public' AND c.relname = {})",
+            quote_literal(&self.table)
+        );
+        Some((exists, self.create_sql()))
+    }
+
+    pub(super) fn table_sql(&self) -> String {
+        format!(
+            "CREATE TABLE IF NOT EXISTS {} (
+    version            text        PRIMARY KEY,
+    name               text        NOT NULL,
+    checksum           bytea       NOT NULL,
+    checksum_algorithm smallint    NOT NULL,
+    applied_at         timestamptz NOT NULL DEFAULT now(),
+    duration_ms        bigint,
+    applied_by         text        NOT NULL DEFAULT current_user,
+    method             text        NOT NULL DEFAULT 'upgrade' CHECK (method IN ('upgrade', 'stamp', 'offline'))
+);",
+            self.qualified()
+        )
+    }
+
+    /// The INSERT of an offline script for `revision` (literal values: no parameters offline).
+    pub fn offline_insert_sql(&self, revision: &Revision) -> String {
+        format!(
+            "INSERT INTO {} (version, name, checksum, checksum_algorithm, method) VALUES ({}, {}, decode('{}', 'hex'), {}, 'offline');",
+            self.qualified(),
+            quote_literal(revision.version()),
+            quote_literal(revision.name()),
+            revision.checksum().to_hex(),
+            revision.checksum_algorithm().id()
+        )
+    }
+
+    /// The DELETE of an offline downgrade script.
+    pub fn offline_delete_sql(&self, revision: &Revision) -> String {
+        format!(
+            "DELETE FROM {} WHERE version = {};",
+            self.qualified(),
+            quote_literal(revision.version())
+        )
+    }
+}
