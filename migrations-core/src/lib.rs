@@ -24,6 +24,7 @@ mod flat;
 pub mod lint;
 mod metadata;
 pub mod name;
+pub mod packed;
 #[cfg(feature = "parse")]
 pub mod parse;
 mod problem;

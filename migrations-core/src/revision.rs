@@ -97,9 +97,38 @@ pub struct Script {
     file: Cow<'static, str>,
     sql: Cow<'static, str>,
     transaction: TransactionMode,
-    /// `None` for scripts built by hand with [`Script::__new`]: drawn when asked.
-    statements: Option<Cow<'static, [Range<usize>]>>,
+    statements: Split,
 }
+
+/// A script's statement ranges, in the form they arrived in.
+#[derive(Debug, Clone)]
+enum Split {
+    /// Built by hand with [`Script::__new`]: drawn when asked.
+    Unsplit,
+    /// Emitted by the macro ([`crate::packed`]).
+    Packed(&'static [u8]),
+    /// Drawn when the directory was read at run time.
+    Listed(Vec<Range<usize>>),
+}
+
+impl Split {
+    fn ranges(&self) -> Option<Cow<'_, [Range<usize>]>> {
+        match self {
+            Split::Unsplit => None,
+            Split::Packed(bytes) => Some(Cow::Owned(crate::packed::unpack(bytes))),
+            Split::Listed(ranges) => Some(Cow::Borrowed(ranges)),
+        }
+    }
+}
+
+/// By the ranges, whatever their form: an embedded table equals the same directory loaded.
+impl PartialEq for Split {
+    fn eq(&self, other: &Self) -> bool {
+        self.ranges() == other.ranges()
+    }
+}
+
+impl Eq for Split {}
 
 impl Script {
     #[doc(hidden)]
@@ -112,22 +141,23 @@ impl Script {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
-            statements: None,
+            statements: Split::Unsplit,
         }
     }
 
+    /// A script with its statement ranges as [`crate::packed::pack`] encodes them.
     #[doc(hidden)]
-    pub const fn __new_split(
+    pub const fn __new_packed(
         file: &'static str,
         sql: &'static str,
         transaction: TransactionMode,
-        statements: &'static [Range<usize>],
+        statements: &'static [u8],
     ) -> Self {
         Self {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
-            statements: Some(Cow::Borrowed(statements)),
+            statements: Split::Packed(statements),
         }
     }
 
@@ -141,7 +171,7 @@ impl Script {
             file: Cow::Owned(file),
             sql: Cow::Owned(sql),
             transaction,
-            statements: Some(Cow::Owned(statements)),
+            statements: Split::Listed(statements),
         }
     }
 
@@ -166,10 +196,9 @@ impl Script {
     /// the hand-written splitter without it. A file's own `BEGIN`/`COMMIT` around its whole body
     /// ([`TransactionMode::Own`]) is not among them.
     pub fn statement_ranges(&self) -> Cow<'_, [Range<usize>]> {
-        match &self.statements {
-            Some(ranges) => Cow::Borrowed(ranges),
-            None => Cow::Owned(crate::syntax::split(&self.sql).0),
-        }
+        self.statements
+            .ranges()
+            .unwrap_or_else(|| Cow::Owned(crate::syntax::split(&self.sql).0))
     }
 
     /// The statements with their line and leading keywords, for running a non-transactional

@@ -1,7 +1,7 @@
 //! Turning validated revisions into tokens. Nothing here can fail.
 
-use migrations_core::{Layout, Revision, Script, TransactionMode};
-use proc_macro2::{Span, TokenStream};
+use migrations_core::{packed, Layout, Revision, Script, TransactionMode};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::Path;
 
@@ -65,9 +65,10 @@ fn revision(krate: &Path, r: &Revision) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
-    let checksum = r.checksum().0;
+    // One literal rather than 32: each literal is an expression rustc checks.
+    let checksum = Literal::byte_string(&r.checksum().0);
     quote! {
-        #krate::Revision::__new(#version, #name, #source, #up, #down, [#(#checksum),*])
+        #krate::Revision::__new(#version, #name, #source, #up, #down, *#checksum)
     }
 }
 
@@ -78,12 +79,9 @@ fn script(krate: &Path, s: &Script) -> TokenStream {
         TransactionMode::Own => quote!(#krate::TransactionMode::Own),
         TransactionMode::None => quote!(#krate::TransactionMode::None),
     };
-    let ranges = s.statement_ranges();
-    let statements = ranges.iter().map(|r| {
-        let (start, end) = (r.start, r.end);
-        quote!(#start..#end)
-    });
-    quote!(#krate::Script::__new_split(#file, #sql, #mode, &[#(#statements),*]))
+    // One byte string, not an expression per statement: see `migrations_core::packed`.
+    let packed = Literal::byte_string(&packed::pack(&s.statement_ranges()));
+    quote!(#krate::Script::__new_packed(#file, #sql, #mode, #packed))
 }
 
 /// Stable Rust has no API for custom warnings; using a `#[deprecated]` item is the standard
