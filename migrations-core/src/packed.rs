@@ -64,6 +64,6 @@ mod tests {
         let ranges = vec![0..0, 1..127, 128..16_384, 70_000..(1 << 31)];
         assert_eq!(unpack(&pack(&ranges)), ranges);
         assert!(unpack(&pack(&[])).is_empty());
-        assert_eq!(pack(&[5..300]), [5, 0xac, 0x02]);
+        assert_eq!(pack(&[5..300, 1..2]), [5, 0xac, 0x02, 1, 2]);
     }
 }
