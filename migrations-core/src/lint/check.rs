@@ -50,6 +50,12 @@ impl Context {
         self.up && relation.is_some_and(|r| !self.created.contains(&r.relname))
     }
 
+    /// Records that the statement being checked creates table `name` (for statements whose
+    /// tree is not built: see `need`).
+    pub fn created(&mut self, name: String) {
+        self.created.insert(name);
+    }
+
     /// The rules `statement` breaks, updating the context for the statements after it.
     pub fn check(&mut self, statement: &NodeEnum) -> Vec<Rule> {
         let mut hits = Vec::new();
