@@ -19,6 +19,7 @@
 
 mod assemble;
 pub mod build;
+mod cache;
 mod flat;
 #[cfg(feature = "parse")]
 pub mod lint;
@@ -34,11 +35,12 @@ pub mod source;
 pub mod sql;
 pub mod syntax;
 
+pub use cache::Cache;
 pub use problem::{Ignored, Note, Problem, Warning};
 pub use revision::{
     Checksum, ChecksumAlgorithm, Layout, Migrations, Revision, Script, TransactionMode,
 };
-pub use scan::{scan, ScanOptions, ScanReport};
+pub use scan::{scan, scan_cached, ScanOptions, ScanReport};
 pub use syntax::SyntaxError;
 
 use std::path::Path;

@@ -21,15 +21,18 @@
 mod allow;
 mod check;
 mod config;
+mod hits;
 mod need;
 mod rule;
 
 use std::fmt;
-use std::ops::Range;
 
 pub use config::{Config, FILE as CONFIG_FILE};
 pub use rule::{Level, Rule};
 
+pub(crate) use hits::{decode_hits, encode_hits, script_hits, ScriptHits, Trees};
+
+use crate::cache::Cache;
 use crate::revision::{Revision, Script, TransactionMode};
 
 /// One statement breaking one rule.
@@ -127,150 +130,101 @@ impl LintReport {
 /// Lints `revisions` (loaded from the directory named `display`) under `config`. Scripts that
 /// do not parse are skipped: their syntax error is reported by the scan.
 pub fn check(revisions: &[Revision], display: &str, config: &Config) -> LintReport {
+    check_cached(revisions, display, config, &mut Cache::disabled())
+}
+
+/// [`check`], reusing the results `cache` holds for scripts that did not change.
+pub fn check_cached(
+    revisions: &[Revision],
+    display: &str,
+    config: &Config,
+    cache: &mut Cache,
+) -> LintReport {
     let mut report = LintReport::default();
     for revision in revisions {
         let mut revision_allows = Vec::new();
-        lint_script(
-            revision,
-            revision.up(),
-            true,
-            display,
-            config,
-            &mut revision_allows,
-            &mut report,
-        );
-        if let Some(down) = revision.down() {
-            lint_script(
+        let scripts = [
+            Some((revision.up(), true)),
+            revision.down().map(|d| (d, false)),
+        ];
+        for (script, up) in scripts.into_iter().flatten() {
+            let run = Run {
                 revision,
-                down,
-                false,
-                display,
-                config,
-                &mut revision_allows,
-                &mut report,
-            );
+                script,
+                up,
+                path: format!("{display}/{}", script.file()),
+            };
+            run.lint(config, cache, &mut revision_allows, &mut report);
         }
     }
     report
 }
 
-fn lint_script(
-    revision: &Revision,
-    script: &Script,
+/// One script as the runner runs it.
+struct Run<'a> {
+    revision: &'a Revision,
+    script: &'a Script,
     up: bool,
-    display: &str,
-    config: &Config,
-    revision_allows: &mut Vec<Rule>,
-    report: &mut LintReport,
-) {
-    let text = script.sql();
-    let transactional = script.transaction() != TransactionMode::None;
-    // The runner sets a lock_timeout for every revision (10s unless configured) unless the
-    // revision turns it off with `-- migrate: lock-timeout=0`.
-    let runner_lock_timeout = revision.directives().lock_timeout_ms != Some(0);
-    let Some(ScriptHits { ranges, hits }) =
-        script_hits(text, transactional, up, runner_lock_timeout, Trees::Needed)
-    else {
-        return;
-    };
-    let path = format!("{display}/{}", script.file());
-    // Opt-outs are comments holding `lint:`; most scripts have none, so most skip the scanner.
-    let comments = if text.contains("lint:") {
-        crate::parse::comments(text)
-    } else {
-        Vec::new()
-    };
-    let allows = allow::read(text, &comments, &ranges, &path, up, &mut report.problems);
-    revision_allows.extend(allows.revision);
-    for (index, rule) in hits {
-        let level = config.level(rule);
-        let allowed = level == Level::Allow
-            || revision_allows.contains(&rule)
-            || allows.statements.contains(&(index, rule))
-            || config.allows(revision.version(), revision.source(), rule);
-        if allowed {
-            continue;
+    /// The file, as the directory was named.
+    path: String,
+}
+
+impl Run<'_> {
+    fn lint(
+        self,
+        config: &Config,
+        cache: &mut Cache,
+        revision_allows: &mut Vec<Rule>,
+        report: &mut LintReport,
+    ) {
+        let Run {
+            revision,
+            script,
+            up,
+            path,
+        } = self;
+        let text = script.sql();
+        let transactional = script.transaction() != TransactionMode::None;
+        // The runner sets a lock_timeout for every revision (10s unless configured) unless the
+        // revision turns it off with `-- migrate: lock-timeout=0`.
+        let runner_lock_timeout = revision.directives().lock_timeout_ms != Some(0);
+        let Some(ScriptHits { ranges, hits }) =
+            cache.script_hits(&path, text, transactional, up, runner_lock_timeout)
+        else {
+            return;
+        };
+        // Opt-outs are comments holding `lint:`; most scripts have none, so most skip the scanner.
+        let comments = if text.contains("lint:") {
+            crate::parse::comments(text)
+        } else {
+            Vec::new()
+        };
+        let allows = allow::read(text, &comments, &ranges, &path, up, &mut report.problems);
+        revision_allows.extend(allows.revision);
+        for (index, rule) in hits {
+            let level = config.level(rule);
+            let allowed = level == Level::Allow
+                || revision_allows.contains(&rule)
+                || allows.statements.contains(&(index, rule))
+                || config.allows(revision.version(), revision.source(), rule);
+            if allowed {
+                continue;
+            }
+            let range = ranges[index].clone();
+            report.findings.push(Finding {
+                rule,
+                level,
+                path: path.clone(),
+                line: text[..range.start].matches('\n').count() + 1,
+                statement: text[range]
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
+            });
         }
-        let range = ranges[index].clone();
-        report.findings.push(Finding {
-            rule,
-            level,
-            path: path.clone(),
-            line: text[..range.start].matches('\n').count() + 1,
-            statement: text[range]
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_owned(),
-        });
     }
-}
-
-/// The rules a script's statements break, before levels and opt-outs.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct ScriptHits {
-    /// The statements' byte ranges.
-    pub ranges: Vec<Range<usize>>,
-    /// `(statement index, rule)`, in statement order.
-    pub hits: Vec<(usize, Rule)>,
-}
-
-/// Which parse trees [`script_hits`] builds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Trees {
-    /// Only those the rules need (see `need`).
-    Needed,
-    /// Every statement's, as a reference for tests.
-    #[cfg_attr(not(test), allow(dead_code))]
-    All,
-}
-
-/// Checks `text` as the runner would run it: in a transaction or not, as an up or down script,
-/// under the runner's lock_timeout or not. `None` when it does not parse (the scan reports it).
-pub(crate) fn script_hits(
-    text: &str,
-    transactional: bool,
-    up: bool,
-    lock_timeout: bool,
-    trees: Trees,
-) -> Option<ScriptHits> {
-    let mut context = check::Context::new(transactional, up, lock_timeout);
-    let mut hits = Vec::new();
-    let ranges = match trees {
-        Trees::All => {
-            let parsed = crate::parse::parse(text).ok()?;
-            for (index, statement) in parsed.statements.iter().enumerate() {
-                if let Some(node) = &statement.node {
-                    hits.extend(context.check(node).into_iter().map(|r| (index, r)));
-                }
-            }
-            parsed.statements.into_iter().map(|s| s.range).collect()
-        }
-        Trees::Needed => {
-            let ranges = crate::parse::statement_ranges(text).ok()?;
-            for (index, range) in ranges.iter().enumerate() {
-                let statement = &text[range.clone()];
-                match need::need(statement) {
-                    need::Need::Nothing => {}
-                    need::Need::Created(name) => context.created(name),
-                    need::Need::Tree => {
-                        // Statements parse alone as they do in the script: the grammar keeps
-                        // no state between statements.
-                        let node = crate::parse::parse(statement)
-                            .ok()
-                            .and_then(|p| p.statements.into_iter().next())
-                            .and_then(|s| s.node);
-                        if let Some(node) = node {
-                            hits.extend(context.check(&node).into_iter().map(|r| (index, r)));
-                        }
-                    }
-                }
-            }
-            ranges
-        }
-    };
-    Some(ScriptHits { ranges, hits })
 }
 
 #[cfg(test)]
