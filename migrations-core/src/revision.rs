@@ -97,38 +97,9 @@ pub struct Script {
     file: Cow<'static, str>,
     sql: Cow<'static, str>,
     transaction: TransactionMode,
-    statements: Split,
+    /// `None` for scripts built by hand with [`Script::__new`]: drawn when asked.
+    statements: Option<Vec<Range<usize>>>,
 }
-
-/// A script's statement ranges, in the form they arrived in.
-#[derive(Debug, Clone)]
-enum Split {
-    /// Built by hand with [`Script::__new`]: drawn when asked.
-    Unsplit,
-    /// Emitted by the macro ([`crate::packed`]).
-    Packed(&'static [u8]),
-    /// Drawn when the directory was read at run time.
-    Listed(Vec<Range<usize>>),
-}
-
-impl Split {
-    fn ranges(&self) -> Option<Cow<'_, [Range<usize>]>> {
-        match self {
-            Split::Unsplit => None,
-            Split::Packed(bytes) => Some(Cow::Owned(crate::packed::unpack(bytes))),
-            Split::Listed(ranges) => Some(Cow::Borrowed(ranges)),
-        }
-    }
-}
-
-/// By the ranges, whatever their form: an embedded table equals the same directory loaded.
-impl PartialEq for Split {
-    fn eq(&self, other: &Self) -> bool {
-        self.ranges() == other.ranges()
-    }
-}
-
-impl Eq for Split {}
 
 impl Script {
     #[doc(hidden)]
@@ -141,23 +112,22 @@ impl Script {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
-            statements: Split::Unsplit,
+            statements: None,
         }
     }
 
-    /// A script with its statement ranges as [`crate::packed::pack`] encodes them.
-    #[doc(hidden)]
-    pub const fn __new_packed(
+    /// A script of a table the macro emitted ([`crate::packed`]).
+    pub(crate) fn embedded(
         file: &'static str,
         sql: &'static str,
         transaction: TransactionMode,
-        statements: &'static [u8],
+        statements: Vec<Range<usize>>,
     ) -> Self {
         Self {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
-            statements: Split::Packed(statements),
+            statements: Some(statements),
         }
     }
 
@@ -171,7 +141,7 @@ impl Script {
             file: Cow::Owned(file),
             sql: Cow::Owned(sql),
             transaction,
-            statements: Split::Listed(statements),
+            statements: Some(statements),
         }
     }
 
@@ -196,9 +166,10 @@ impl Script {
     /// the hand-written splitter without it. A file's own `BEGIN`/`COMMIT` around its whole body
     /// ([`TransactionMode::Own`]) is not among them.
     pub fn statement_ranges(&self) -> Cow<'_, [Range<usize>]> {
-        self.statements
-            .ranges()
-            .unwrap_or_else(|| Cow::Owned(crate::syntax::split(&self.sql).0))
+        match &self.statements {
+            Some(ranges) => Cow::Borrowed(ranges),
+            None => Cow::Owned(crate::syntax::split(&self.sql).0),
+        }
     }
 
     /// The statements with their line and leading keywords, for running a non-transactional
@@ -240,8 +211,8 @@ impl Revision {
         crate::source::parse_directives(self.up.sql()).unwrap_or_default()
     }
 
-    #[doc(hidden)]
-    pub const fn __new(
+    /// A revision of a table the macro emitted ([`crate::packed`]).
+    pub(crate) fn embedded(
         version: &'static str,
         name: &'static str,
         source: &'static str,
@@ -340,10 +311,10 @@ impl Revision {
 /// static EMPTY: Migrations = Migrations::__embedded(Layout::Directories, &[]);
 /// assert!(EMPTY.is_empty());
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Migrations {
     layout: Layout,
-    revisions: Cow<'static, [Revision]>,
+    table: Table,
     /// Canonical version → index, built on the first lookup: the runtime matches every history
     /// row against the table, and a linear search made that quadratic.
     index: OnceLock<HashMap<String, usize>>,
@@ -351,7 +322,7 @@ pub struct Migrations {
 
 impl PartialEq for Migrations {
     fn eq(&self, other: &Self) -> bool {
-        self.layout == other.layout && self.revisions == other.revisions
+        self.layout == other.layout && self.revisions() == other.revisions()
     }
 }
 
@@ -362,7 +333,23 @@ impl Migrations {
     pub const fn __embedded(layout: Layout, revisions: &'static [Revision]) -> Self {
         Self {
             layout,
-            revisions: Cow::Borrowed(revisions),
+            table: Table::Listed(Cow::Borrowed(revisions)),
+            index: OnceLock::new(),
+        }
+    }
+
+    /// The table `embed_migrations!` emits: `text` and `index` as [`crate::packed::pack_table`]
+    /// encodes them, decoded on first use. The format is in the name, so a macro and a runtime
+    /// that disagree on it fail to compile rather than misread each other.
+    #[doc(hidden)]
+    pub const fn __packed_v1(layout: Layout, text: &'static str, index: &'static [u8]) -> Self {
+        Self {
+            layout,
+            table: Table::Packed {
+                text,
+                index,
+                revisions: OnceLock::new(),
+            },
             index: OnceLock::new(),
         }
     }
@@ -370,8 +357,19 @@ impl Migrations {
     pub(crate) fn owned(layout: Layout, revisions: Vec<Revision>) -> Self {
         Self {
             layout,
-            revisions: Cow::Owned(revisions),
+            table: Table::Listed(Cow::Owned(revisions)),
             index: OnceLock::new(),
+        }
+    }
+
+    fn revisions(&self) -> &[Revision] {
+        match &self.table {
+            Table::Listed(revisions) => revisions,
+            Table::Packed {
+                text,
+                index,
+                revisions,
+            } => revisions.get_or_init(|| crate::packed::unpack_table(text, index)),
         }
     }
 
@@ -382,33 +380,33 @@ impl Migrations {
 
     /// Number of revisions.
     pub fn len(&self) -> usize {
-        self.revisions.len()
+        self.revisions().len()
     }
 
     /// True when there are no revisions.
     pub fn is_empty(&self) -> bool {
-        self.revisions.is_empty()
+        self.revisions().is_empty()
     }
 
     /// Revisions in application order.
     pub fn iter(&self) -> std::slice::Iter<'_, Revision> {
-        self.revisions.iter()
+        self.revisions().iter()
     }
 
     /// All revisions as a slice, in application order.
     pub fn as_slice(&self) -> &[Revision] {
-        &self.revisions
+        self.revisions()
     }
 
     /// The revision with this canonical version (dashes in `version` are ignored).
     pub fn get(&self, version: &str) -> Option<&Revision> {
-        self.position(version).map(|i| &self.revisions[i])
+        self.position(version).map(|i| &self.revisions()[i])
     }
 
     /// Index of the revision with this version, in application order.
     pub fn position(&self, version: &str) -> Option<usize> {
         let index = self.index.get_or_init(|| {
-            let versions = self.revisions.iter().enumerate();
+            let versions = self.revisions().iter().enumerate();
             versions.map(|(i, r)| (r.version().to_owned(), i)).collect()
         });
         match version.contains('-') {
@@ -419,7 +417,7 @@ impl Migrations {
 
     /// The newest revision.
     pub fn head(&self) -> Option<&Revision> {
-        self.revisions.last()
+        self.revisions().last()
     }
 
     /// A checksum of the whole set (versions, names and checksums in order), for caching
@@ -435,6 +433,29 @@ impl Migrations {
             ));
         }
         crate::source::checksum(&text)
+    }
+}
+
+/// Where a table's revisions are.
+#[derive(Clone)]
+enum Table {
+    /// Listed (a directory read at run time, or an empty table).
+    Listed(Cow<'static, [Revision]>),
+    /// Emitted by the macro as one text and one index rather than an expression per revision,
+    /// which rustc took long to check and evaluate for a long history; decoded on first use.
+    Packed {
+        text: &'static str,
+        index: &'static [u8],
+        revisions: OnceLock<Vec<Revision>>,
+    },
+}
+
+impl fmt::Debug for Migrations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Migrations")
+            .field("layout", &self.layout)
+            .field("revisions", &self.revisions())
+            .finish()
     }
 }
 
