@@ -16,6 +16,7 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::ops::Range;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::syntax::SyntaxError;
 
@@ -93,8 +94,11 @@ impl Cache {
             put(&mut out, &entry.text);
             put(&mut out, &entry.payload);
         }
-        // Written aside and renamed, so a reader never sees half a file.
-        let temp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Written aside and renamed, so a reader never sees half a file; the name is unique to
+        // this save, as a proc-macro server may expand in several threads of one process.
+        static SAVES: AtomicUsize = AtomicUsize::new(0);
+        let n = SAVES.fetch_add(1, Ordering::Relaxed);
+        let temp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
         if std::fs::write(&temp, out).is_ok() && std::fs::rename(&temp, &path).is_err() {
             let _ = std::fs::remove_file(&temp);
         }
@@ -178,7 +182,7 @@ fn fingerprint() -> String {
         for source in [
             include_str!("parse.rs"),
             include_str!("parse/locate.rs"),
-            include_str!("lint/mod.rs"),
+            include_str!("lint/hits.rs"),
             include_str!("lint/check.rs"),
             include_str!("lint/need.rs"),
             include_str!("lint/rule.rs"),

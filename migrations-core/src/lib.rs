@@ -34,14 +34,14 @@ mod scan;
 pub mod source;
 pub mod sql;
 pub mod syntax;
+mod table;
 
 pub use cache::Cache;
 pub use problem::{Ignored, Note, Problem, Warning};
-pub use revision::{
-    Checksum, ChecksumAlgorithm, Layout, Migrations, Revision, Script, TransactionMode,
-};
+pub use revision::{Checksum, ChecksumAlgorithm, Layout, Revision, Script, TransactionMode};
 pub use scan::{scan, scan_cached, ScanOptions, ScanReport};
 pub use syntax::SyntaxError;
+pub use table::Migrations;
 
 use std::path::Path;
 

@@ -8,7 +8,8 @@ use crate::assemble::{self, Candidate, FileData};
 use crate::cache::Cache;
 use crate::name::{self, FlatDefect, FlatKind, NameDefect};
 use crate::problem::{Ignored, Note, Problem, Warning};
-use crate::revision::{Layout, Migrations, Revision};
+use crate::revision::{Layout, Revision};
+use crate::table::Migrations;
 
 /// Options of a scan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
