@@ -85,7 +85,7 @@ impl Reader<'_> {
         let (version, name, source) = (self.text(), self.text(), self.text());
         let up = self.script();
         let down = (self.byte() == 1).then(|| self.script());
-        Revision::embedded(version, name, source, up, down, checksum)
+        Revision::__new(version, name, source, up, down, checksum)
     }
 
     fn script(&mut self) -> Script {

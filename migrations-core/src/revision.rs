@@ -210,8 +210,10 @@ impl Revision {
         crate::source::parse_directives(self.up.sql()).unwrap_or_default()
     }
 
-    /// A revision of a table the macro emitted ([`crate::packed`]).
-    pub(crate) fn embedded(
+    /// A revision whose texts are in the binary: a table the macro emitted ([`crate::packed`]),
+    /// or one built by hand in tests.
+    #[doc(hidden)]
+    pub const fn __new(
         version: &'static str,
         name: &'static str,
         source: &'static str,
