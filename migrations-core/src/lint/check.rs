@@ -71,7 +71,8 @@ impl Context {
     }
 
     /// Pushes the rules broken; returns whether the statement takes a blocking lock on a table
-    /// in use.
+    /// in use. A rule about another kind of statement must also be known to `need.rs`, which
+    /// skips building trees for the kinds no rule looks at.
     fn visit(&mut self, statement: &NodeEnum, hits: &mut Vec<Rule>) -> bool {
         let in_tx = self.in_transaction();
         match statement {
