@@ -4,13 +4,14 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use crate::cache::Cache;
 use crate::metadata;
 use crate::name::VersionName;
 use crate::problem::{Note, Problem, Warning};
 use crate::revision::{Layout, Revision, Script, TransactionMode};
 use crate::scan::{ScanOptions, ScanReport};
 use crate::source::{self, DirectiveDefect, KNOWN_DIRECTIVES};
-use crate::syntax::{self, SyntaxError};
+use crate::syntax::SyntaxError;
 
 /// A file's normalised text and how to name it.
 #[derive(Debug, Clone)]
@@ -68,6 +69,7 @@ pub(crate) fn finish(
     layout: Layout,
     mut candidates: Vec<Candidate>,
     options: ScanOptions,
+    cache: &mut Cache,
     report: &mut ScanReport,
 ) {
     candidates.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.source.cmp(&b.source)));
@@ -81,6 +83,7 @@ pub(crate) fn finish(
             candidate,
             options,
             &prefix,
+            cache,
             &mut report.problems,
             &mut report.syntax_errors,
         );
@@ -150,6 +153,7 @@ fn build(
     c: Candidate,
     options: ScanOptions,
     prefix: &str,
+    cache: &mut Cache,
     problems: &mut Vec<Problem>,
     syntax_errors: &mut Vec<SyntaxError>,
 ) -> Option<(Revision, Vec<Note>)> {
@@ -158,7 +162,7 @@ fn build(
     let mut notes = Vec::new();
     let directives = directives(&up, problems);
     let no_transaction = no_transaction(c.metadata.as_ref(), directives, problems);
-    let up_statements = statements(&up, syntax_errors);
+    let up_statements = statements(&up, cache, syntax_errors);
     check_up_text(&up, &up_statements, problems, &mut notes);
     let label = format!("{}_{}", c.version.canonical, c.version.slug);
     let down = match c.down {
@@ -177,7 +181,7 @@ fn build(
     };
     let up_script = script(&up, &up_statements, no_transaction, problems, &mut notes);
     let down_script = down.as_ref().and_then(|d| {
-        let down_statements = statements(d, syntax_errors);
+        let down_statements = statements(d, cache, syntax_errors);
         if down_statements.is_empty() {
             notes.push(Note::EmptyDown {
                 path: d.display.clone(),
@@ -258,8 +262,12 @@ fn no_transaction(
 
 /// The file's statements; a syntax error is recorded (the caller decides whether it is fatal)
 /// and the hand-written splitter's boundaries are used instead.
-fn statements(file: &FileData, syntax_errors: &mut Vec<SyntaxError>) -> Vec<Range<usize>> {
-    let (ranges, error) = syntax::split(&file.text);
+fn statements(
+    file: &FileData,
+    cache: &mut Cache,
+    syntax_errors: &mut Vec<SyntaxError>,
+) -> Vec<Range<usize>> {
+    let (ranges, error) = cache.split(&file.display, &file.text);
     syntax_errors.extend(error.map(|e| e.in_file(&file.display)));
     ranges
 }

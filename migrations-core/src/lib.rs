@@ -19,11 +19,13 @@
 
 mod assemble;
 pub mod build;
+mod cache;
 mod flat;
 #[cfg(feature = "parse")]
 pub mod lint;
 mod metadata;
 pub mod name;
+pub mod packed;
 #[cfg(feature = "parse")]
 pub mod parse;
 mod problem;
@@ -32,13 +34,14 @@ mod scan;
 pub mod source;
 pub mod sql;
 pub mod syntax;
+mod table;
 
+pub use cache::Cache;
 pub use problem::{Ignored, Note, Problem, Warning};
-pub use revision::{
-    Checksum, ChecksumAlgorithm, Layout, Migrations, Revision, Script, TransactionMode,
-};
-pub use scan::{scan, ScanOptions, ScanReport};
+pub use revision::{Checksum, ChecksumAlgorithm, Layout, Revision, Script, TransactionMode};
+pub use scan::{scan, scan_cached, ScanOptions, ScanReport};
 pub use syntax::SyntaxError;
+pub use table::Migrations;
 
 use std::path::Path;
 

@@ -1,17 +1,20 @@
 //! PostgreSQL's own grammar (libpg_query through the `pg_query` crate): statement boundaries,
-//! parse trees for the lint, and syntax errors with their exact position.
+//! parse trees for the lint, and syntax errors with their exact position (found by bisection in `locate`).
 //!
-//! `pg_query` reports a syntax error's message but not its position, so [`locate`] finds it the
-//! way a parser defines it: the error sits at the first token `k` such that the text up to and
-//! including `k` can no longer be the start of valid SQL. Viability only ever goes from true to
-//! false as tokens are added, so a binary search over the tokens finds `k` in a few parses.
+//! Statement boundaries come from the raw parser alone ([`pg_query::split_with_parser`]): the
+//! protobuf parse tree that [`pg_query::parse`] builds, packs and decodes costs many times the
+//! parse itself, and the macro pays it at opt-level 0. Trees are built only where the lint
+//! needs them.
+
+mod locate;
 
 use std::ops::Range;
 
-use pg_query::protobuf::{RawStmt, Token};
+use pg_query::protobuf::Token;
 use pg_query::NodeEnum;
 
 use crate::syntax::SyntaxError;
+use locate::locate;
 
 /// One parsed statement: its byte range in the script and its tree.
 #[derive(Debug, Clone)]
@@ -22,58 +25,80 @@ pub struct ParsedStatement {
     pub node: Option<NodeEnum>,
 }
 
-/// A script's statements and comments, or where it stops being valid SQL.
+/// A script's statements, or where it stops being valid SQL.
 #[derive(Debug, Clone)]
 pub struct Parsed {
     /// Statements in order.
     pub statements: Vec<ParsedStatement>,
-    /// Byte ranges of every comment (`-- ...` and `/* ... */`), for `-- lint:` opt-outs.
-    pub comments: Vec<Range<usize>>,
 }
 
-/// Parses `text` with PostgreSQL's grammar.
+/// Parses `text` with PostgreSQL's grammar, building every statement's tree.
 pub fn parse(text: &str) -> Result<Parsed, SyntaxError> {
-    if let Some(at) = text.find('\0') {
-        return Err(SyntaxError::at(
-            text,
-            at,
-            1,
-            "the file contains a NUL byte".into(),
-        ));
-    }
+    reject_nul(text)?;
     let tree = pg_query::parse(text).map_err(|e| locate(text, &message(e)))?;
     let statements = tree
         .protobuf
         .stmts
-        .iter()
-        .map(|raw| ParsedStatement {
-            range: statement_range(text, raw),
-            node: raw.stmt.as_ref().and_then(|s| s.node.clone()),
+        .into_iter()
+        .map(|raw| {
+            let from = raw.stmt_location.max(0) as usize;
+            // A length of 0 means "to the end of the text" (the last statement, without a `;`).
+            let to = match raw.stmt_len {
+                0 => text.len(),
+                len => from + len as usize,
+            };
+            ParsedStatement {
+                range: statement_range(text, from, to),
+                node: raw.stmt.and_then(|s| s.node),
+            }
         })
         .collect();
-    let comments = match pg_query::scan(text) {
-        Ok(scan) => scan
-            .tokens
-            .iter()
-            .filter(|t| t.token == Token::SqlComment as i32 || t.token == Token::CComment as i32)
-            .map(|t| t.start as usize..t.end as usize)
-            .collect(),
-        // The parser accepted the text, so the scanner (its first stage) does too.
-        Err(e) => return Err(SyntaxError::at(text, 0, 1, message(e))),
-    };
-    Ok(Parsed {
-        statements,
-        comments,
-    })
+    Ok(Parsed { statements })
 }
 
-/// The statements' byte ranges only.
+/// The statements' byte ranges, from the raw parser without building trees.
 pub fn statement_ranges(text: &str) -> Result<Vec<Range<usize>>, SyntaxError> {
-    Ok(parse(text)?
-        .statements
+    reject_nul(text)?;
+    let pieces = pg_query::split_with_parser(text).map_err(|e| locate(text, &message(e)))?;
+    Ok(pieces
         .into_iter()
-        .map(|s| s.range)
+        .map(|piece| {
+            // `split_with_parser` returns subslices of `text`: their offset is their position.
+            let from = piece.as_ptr() as usize - text.as_ptr() as usize;
+            statement_range(text, from, from + piece.len())
+        })
         .collect())
+}
+
+/// Byte ranges of the comments (`-- ...` and `/* ... */`) of `text`, which must parse.
+pub fn comments(text: &str) -> Vec<Range<usize>> {
+    // The parser accepted the text, so the scanner (its first stage) does too.
+    pg_query::scan(text)
+        .map(|scan| {
+            scan.tokens
+                .iter()
+                .filter(|t| is_comment(t.token))
+                .map(|t| t.start as usize..t.end as usize)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn is_comment(token: i32) -> bool {
+    token == Token::SqlComment as i32 || token == Token::CComment as i32
+}
+
+/// libpg_query cannot see past a NUL (its input is a C string).
+fn reject_nul(text: &str) -> Result<(), SyntaxError> {
+    match text.find('\0') {
+        Some(at) => Err(SyntaxError::at(
+            text,
+            at,
+            1,
+            "the file contains a NUL byte".into(),
+        )),
+        None => Ok(()),
+    }
 }
 
 /// The server's message without `pg_query`'s prefix.
@@ -87,13 +112,7 @@ fn message(error: pg_query::Error) -> String {
 /// libpg_query starts a statement just past the previous `;` (so with the whitespace and
 /// comments before it) and ends it before its own `;`. We want what the runner sends and what
 /// people call the statement: first token to `;` inclusive.
-fn statement_range(text: &str, raw: &RawStmt) -> Range<usize> {
-    let from = raw.stmt_location.max(0) as usize;
-    let to = match raw.stmt_len {
-        // 0 means "to the end of the text" (the last statement, without a `;`).
-        0 => text.len(),
-        len => from + len as usize,
-    };
+fn statement_range(text: &str, from: usize, to: usize) -> Range<usize> {
     let start = from + skip_trivia(&text[from..to]);
     let end = if text[to..].starts_with(';') {
         to + 1
@@ -133,91 +152,6 @@ fn skip_trivia(text: &str) -> usize {
         } else {
             return at;
         }
-    }
-}
-
-/// Finds where `text` (which failed to parse with `message`) stops being valid SQL.
-fn locate(text: &str, message: &str) -> SyntaxError {
-    // A lexical error (an unterminated quote or comment) ends what can be tokenised; a grammar
-    // error may still come before it, as the server's parser reads tokens as it goes.
-    let (scannable, lexical) = match pg_query::scan(text) {
-        Ok(_) => (text.len(), None),
-        Err(e) => {
-            let at = lexical_offset(text, &self::message(e));
-            (at, Some(at))
-        }
-    };
-    let tokens: Vec<Range<usize>> = pg_query::scan(&text[..scannable])
-        .map(|scan| {
-            scan.tokens
-                .iter()
-                .filter(|t| {
-                    t.token != Token::SqlComment as i32 && t.token != Token::CComment as i32
-                })
-                .map(|t| t.start as usize..t.end as usize)
-                .collect()
-        })
-        .unwrap_or_default();
-    // Where the text through token `j` fails, unless it just ends early. A failure at its own
-    // last token does not count either: PostgreSQL decides some tokens by the one after them
-    // (`WITHOUT TIME`, `NOT LIKE`), so a prefix cut there can fail where the whole text does not.
-    let failure = |j: usize| match pg_query::parse(&text[..tokens[j].end]) {
-        Ok(_) => None,
-        Err(e) => Some(self::message(e)).filter(|m| !m.ends_with("at end of input")),
-    };
-    let inner_failure = |j: usize| {
-        let found = near(&failure(j)?);
-        match found {
-            // The message names a token like the last one: if the text before that token already
-            // fails naming it too, the error is at an earlier token of the same text.
-            Some(x) if x == text[tokens[j].clone()] => {
-                let earlier = j.checked_sub(1).and_then(failure)?;
-                (near(&earlier).as_deref() == Some(x.as_str())).then_some(x)
-            }
-            found => Some(found.unwrap_or_default()),
-        }
-    };
-    let (mut low, mut high) = (0, tokens.len());
-    while low < high {
-        let mid = (low + high) / 2;
-        if inner_failure(mid).is_some() {
-            high = mid;
-        } else {
-            low = mid + 1;
-        }
-    }
-    if let Some(near_text) = tokens.get(low).and_then(|_| inner_failure(low)) {
-        // The offending token is the last one before `low` that the message names.
-        let token = tokens[..low]
-            .iter()
-            .rev()
-            .find(|t| text[(*t).clone()] == near_text)
-            .unwrap_or(&tokens[low]);
-        return SyntaxError::at(text, token.start, token.len(), message.to_owned());
-    }
-    match (tokens.last(), lexical) {
-        (Some(last), None) if near(message).as_deref() == Some(&text[last.clone()]) => {
-            SyntaxError::at(text, last.start, last.len(), message.to_owned())
-        }
-        (_, Some(at)) => SyntaxError::at(text, at, 1, message.to_owned()),
-        // It ends too early.
-        _ => SyntaxError::at(text, text.trim_end().len(), 1, message.to_owned()),
-    }
-}
-
-/// The token a message names: `syntax error at or near "EXIST"` -> `EXIST`.
-fn near(message: &str) -> Option<String> {
-    let (_, rest) = message.rsplit_once(" at or near \"")?;
-    Some(rest.strip_suffix('"').unwrap_or(rest).to_owned())
-}
-
-/// Where a lexical error starts: the scanner quotes the text from there (to the end of the text
-/// for an unterminated quote or comment).
-fn lexical_offset(text: &str, message: &str) -> usize {
-    match near(message) {
-        Some(rest) if !rest.is_empty() && text.ends_with(&rest) => text.len() - rest.len(),
-        Some(rest) if !rest.is_empty() => text.find(&rest).unwrap_or(0),
-        _ => 0,
     }
 }
 

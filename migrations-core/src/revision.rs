@@ -1,13 +1,12 @@
-//! The revision table: what `embed_migrations!` emits as a `static` and what the runtime applies.
+//! Revisions and their scripts: what `embed_migrations!` embeds and what the runtime applies
+//! (the ordered table of them is [`crate::Migrations`]).
 //!
-//! Every field is a `Cow<'static, _>` so the same types hold compile-time data (borrowed from
+//! Every text is a `Cow<'static, str>` so the same types hold compile-time data (borrowed from
 //! the binary) and directories loaded at run time by the CLI (owned), with no leaking.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
-use std::sync::OnceLock;
 
 use crate::sql::{self, Statement};
 
@@ -98,7 +97,7 @@ pub struct Script {
     sql: Cow<'static, str>,
     transaction: TransactionMode,
     /// `None` for scripts built by hand with [`Script::__new`]: drawn when asked.
-    statements: Option<Cow<'static, [Range<usize>]>>,
+    statements: Option<Vec<Range<usize>>>,
 }
 
 impl Script {
@@ -116,18 +115,18 @@ impl Script {
         }
     }
 
-    #[doc(hidden)]
-    pub const fn __new_split(
+    /// A script of a table the macro emitted ([`crate::packed`]).
+    pub(crate) fn embedded(
         file: &'static str,
         sql: &'static str,
         transaction: TransactionMode,
-        statements: &'static [Range<usize>],
+        statements: Vec<Range<usize>>,
     ) -> Self {
         Self {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
-            statements: Some(Cow::Borrowed(statements)),
+            statements: Some(statements),
         }
     }
 
@@ -141,7 +140,7 @@ impl Script {
             file: Cow::Owned(file),
             sql: Cow::Owned(sql),
             transaction,
-            statements: Some(Cow::Owned(statements)),
+            statements: Some(statements),
         }
     }
 
@@ -211,6 +210,8 @@ impl Revision {
         crate::source::parse_directives(self.up.sql()).unwrap_or_default()
     }
 
+    /// A revision whose texts are in the binary: a table the macro emitted ([`crate::packed`]),
+    /// or one built by hand in tests.
     #[doc(hidden)]
     pub const fn __new(
         version: &'static str,
@@ -300,120 +301,5 @@ impl Revision {
     /// `version_name`, as revisions are shown to people.
     pub fn label(&self) -> String {
         format!("{}_{}", self.version, self.name)
-    }
-}
-
-/// An ordered, validated set of revisions: the output of `embed_migrations!` or of
-/// [`crate::load_dir`].
-///
-/// ```
-/// use migrations_core::{Migrations, Layout};
-/// static EMPTY: Migrations = Migrations::__embedded(Layout::Directories, &[]);
-/// assert!(EMPTY.is_empty());
-/// ```
-#[derive(Debug, Clone)]
-pub struct Migrations {
-    layout: Layout,
-    revisions: Cow<'static, [Revision]>,
-    /// Canonical version → index, built on the first lookup: the runtime matches every history
-    /// row against the table, and a linear search made that quadratic.
-    index: OnceLock<HashMap<String, usize>>,
-}
-
-impl PartialEq for Migrations {
-    fn eq(&self, other: &Self) -> bool {
-        self.layout == other.layout && self.revisions == other.revisions
-    }
-}
-
-impl Eq for Migrations {}
-
-impl Migrations {
-    #[doc(hidden)]
-    pub const fn __embedded(layout: Layout, revisions: &'static [Revision]) -> Self {
-        Self {
-            layout,
-            revisions: Cow::Borrowed(revisions),
-            index: OnceLock::new(),
-        }
-    }
-
-    pub(crate) fn owned(layout: Layout, revisions: Vec<Revision>) -> Self {
-        Self {
-            layout,
-            revisions: Cow::Owned(revisions),
-            index: OnceLock::new(),
-        }
-    }
-
-    /// The directory layout the revisions came from.
-    pub fn layout(&self) -> Layout {
-        self.layout
-    }
-
-    /// Number of revisions.
-    pub fn len(&self) -> usize {
-        self.revisions.len()
-    }
-
-    /// True when there are no revisions.
-    pub fn is_empty(&self) -> bool {
-        self.revisions.is_empty()
-    }
-
-    /// Revisions in application order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Revision> {
-        self.revisions.iter()
-    }
-
-    /// All revisions as a slice, in application order.
-    pub fn as_slice(&self) -> &[Revision] {
-        &self.revisions
-    }
-
-    /// The revision with this canonical version (dashes in `version` are ignored).
-    pub fn get(&self, version: &str) -> Option<&Revision> {
-        self.position(version).map(|i| &self.revisions[i])
-    }
-
-    /// Index of the revision with this version, in application order.
-    pub fn position(&self, version: &str) -> Option<usize> {
-        let index = self.index.get_or_init(|| {
-            let versions = self.revisions.iter().enumerate();
-            versions.map(|(i, r)| (r.version().to_owned(), i)).collect()
-        });
-        match version.contains('-') {
-            true => index.get(&version.replace('-', "")).copied(),
-            false => index.get(version).copied(),
-        }
-    }
-
-    /// The newest revision.
-    pub fn head(&self) -> Option<&Revision> {
-        self.revisions.last()
-    }
-
-    /// A checksum of the whole set (versions, names and checksums in order), for caching
-    /// databases migrated to head.
-    pub fn fingerprint(&self) -> Checksum {
-        let mut text = String::new();
-        for r in self.iter() {
-            text.push_str(&format!(
-                "{}\t{}\t{}\n",
-                r.version(),
-                r.name(),
-                r.checksum()
-            ));
-        }
-        crate::source::checksum(&text)
-    }
-}
-
-impl<'a> IntoIterator for &'a Migrations {
-    type Item = &'a Revision;
-    type IntoIter = std::slice::Iter<'a, Revision>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
     }
 }

@@ -5,9 +5,11 @@ use std::fs;
 use std::path::Path;
 
 use crate::assemble::{self, Candidate, FileData};
+use crate::cache::Cache;
 use crate::name::{self, FlatDefect, FlatKind, NameDefect};
 use crate::problem::{Ignored, Note, Problem, Warning};
-use crate::revision::{Layout, Migrations, Revision};
+use crate::revision::{Layout, Revision};
+use crate::table::Migrations;
 
 /// Options of a scan.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -56,6 +58,17 @@ impl ScanReport {
 
 /// Scans `dir`. `display` is how the directory is named in messages (as the user wrote it).
 pub fn scan(dir: &Path, display: &str, options: ScanOptions) -> ScanReport {
+    scan_cached(dir, display, options, &mut Cache::disabled())
+}
+
+/// [`scan`], reusing the statement boundaries and syntax errors `cache` holds for files that
+/// did not change.
+pub fn scan_cached(
+    dir: &Path,
+    display: &str,
+    options: ScanOptions,
+    cache: &mut Cache,
+) -> ScanReport {
     let mut report = ScanReport::default();
     let display = display.trim_end_matches('/');
     let entries = match list(dir, display, &mut report, true) {
@@ -96,7 +109,7 @@ pub fn scan(dir: &Path, display: &str, options: ScanOptions) -> ScanReport {
     if !candidates.is_empty() {
         report.layout = Some(layout);
     }
-    assemble::finish(layout, candidates, options, &mut report);
+    assemble::finish(layout, candidates, options, cache, &mut report);
     report
 }
 

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use std::ops::Range;
 
 use crate::revision::{Checksum, TransactionMode};
-use crate::sql::{self, Statement, TransactionControl};
+use crate::sql::{self, TransactionControl};
 
 /// The prefix of a directive line. Only the first line of `up.sql` may hold one.
 pub const DIRECTIVE_PREFIX: &str = "-- migrate:";
@@ -197,17 +197,16 @@ pub fn analyse_transactions(
             statements: ranges.to_vec(),
         });
     }
-    let statements: Vec<Statement> = ranges
-        .iter()
-        .map(|r| sql::describe(text, r.clone()))
-        .collect();
-    let controls: Vec<(usize, TransactionControl)> = statements
+    let controls: Vec<(usize, TransactionControl)> = ranges
         .iter()
         .enumerate()
-        .filter_map(|(i, s)| sql::transaction_control(s).map(|c| (i, c)))
+        .filter(|(_, r)| may_control_transactions(&text[(*r).clone()]))
+        .filter_map(|(i, r)| {
+            sql::transaction_control(&sql::describe(text, r.clone())).map(|c| (i, c))
+        })
         .collect();
     let defect = |i: usize, reason: &'static str| {
-        let stmt = &statements[i];
+        let stmt = sql::describe(text, ranges[i].clone());
         let first_line = stmt
             .text(text)
             .lines()
@@ -237,15 +236,11 @@ pub fn analyse_transactions(
             statements: ranges.to_vec(),
         }),
         [(0, TransactionControl::Begin), (last, TransactionControl::Commit)]
-            if *last == statements.len() - 1 =>
+            if *last == ranges.len() - 1 =>
         {
             let mut executable = text.to_owned();
-            blank(&mut executable, statements[0].start, statements[0].end);
-            blank(
-                &mut executable,
-                statements[*last].start,
-                statements[*last].end,
-            );
+            blank(&mut executable, ranges[0].start, ranges[0].end);
+            blank(&mut executable, ranges[*last].start, ranges[*last].end);
             Ok(TransactionAnalysis {
                 mode: TransactionMode::Own,
                 executable,
@@ -254,6 +249,26 @@ pub fn analyse_transactions(
         }
         [(i, _), ..] => Err(defect(*i, PARTIAL)),
     }
+}
+
+/// False when `statement` certainly is not transaction control, decided without lexing it
+/// whole: [`sql::transaction_control`] looks at the first word, which is the statement's first
+/// token when that starts like a word. Describing every statement of every script at opt-level 0
+/// (the macro's) was a visible part of the build.
+fn may_control_transactions(statement: &str) -> bool {
+    let word_len = statement
+        .bytes()
+        .take_while(|&b| sql::is_word_char(b))
+        .count();
+    if !statement.bytes().next().is_some_and(sql::is_word_start) {
+        return true;
+    }
+    const CONTROL: [&str; 7] = [
+        "BEGIN", "START", "COMMIT", "END", "ROLLBACK", "ABORT", "PREPARE",
+    ];
+    CONTROL
+        .iter()
+        .any(|w| statement[..word_len].eq_ignore_ascii_case(w))
 }
 
 const TWO_PHASE: &str = "two-phase commit cannot run inside a migration: prepare and commit such transactions outside the migration tool";
@@ -391,6 +406,34 @@ mod tests {
             analyse_transactions("COMMIT;", true).expect("allowed").mode,
             TransactionMode::None
         );
+    }
+
+    #[test]
+    fn the_quick_transaction_check_never_misses_control() {
+        let statements = [
+            "BEGIN;",
+            "begin work;",
+            "START TRANSACTION;",
+            "COMMIT;",
+            "End;",
+            "ROLLBACK;",
+            "abort;",
+            "PREPARE TRANSACTION 'x';",
+            "COMMIT PREPARED 'x';",
+            "SELECT 1;",
+            "CREATE TABLE t (x int);",
+            "(SELECT 1);",
+            "'x' COMMIT PREPARED 'y';",
+            "beginning;",
+        ];
+        for statement in statements {
+            let control = sql::transaction_control(&sql::describe(statement, 0..statement.len()));
+            assert!(
+                control.is_none() || may_control_transactions(statement),
+                "{statement}"
+            );
+        }
+        assert!(!may_control_transactions("CREATE INDEX i ON t (x);"));
     }
 
     #[test]

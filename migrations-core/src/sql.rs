@@ -306,11 +306,13 @@ impl<'a> Splitter<'a> {
     }
 }
 
-fn is_word_start(c: u8) -> bool {
+/// Whether `c` can start a word (a keyword or an unquoted identifier).
+pub(crate) fn is_word_start(c: u8) -> bool {
     c.is_ascii_alphabetic() || c == b'_' || c >= 0x80
 }
 
-fn is_word_char(c: u8) -> bool {
+/// Whether `c` can continue a word.
+pub(crate) fn is_word_char(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'_' || c == b'$' || c >= 0x80
 }
 

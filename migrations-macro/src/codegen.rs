@@ -1,7 +1,7 @@
 //! Turning validated revisions into tokens. Nothing here can fail.
 
-use migrations_core::{Layout, Revision, Script, TransactionMode};
-use proc_macro2::{Span, TokenStream};
+use migrations_core::{packed, Layout, Revision};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::Path;
 
@@ -14,7 +14,10 @@ pub fn table(
     warnings: &[String],
 ) -> TokenStream {
     let layout = layout_tokens(krate, layout.unwrap_or(Layout::Directories));
-    let revisions = revisions.iter().map(|r| revision(krate, r));
+    // Two literals for the whole table, not an expression per revision: see
+    // `migrations_core::packed`.
+    let (text, index) = packed::pack_table(revisions);
+    let (text, index) = (Literal::string(&text), Literal::byte_string(&index));
     let warnings = warnings
         .iter()
         .enumerate()
@@ -22,8 +25,7 @@ pub fn table(
     quote! {
         {
             #(#warnings)*
-            const __EMBEDDED_REVISIONS: &[#krate::Revision] = &[#(#revisions),*];
-            #krate::Migrations::__embedded(#layout, __EMBEDDED_REVISIONS)
+            #krate::Migrations::__packed_v1(#layout, #text, #index)
         }
     }
 }
@@ -53,37 +55,6 @@ fn layout_tokens(krate: &Path, layout: Layout) -> TokenStream {
         Layout::Directories => quote!(#krate::Layout::Directories),
         Layout::Flat => quote!(#krate::Layout::Flat),
     }
-}
-
-fn revision(krate: &Path, r: &Revision) -> TokenStream {
-    let (version, name, source) = (r.version(), r.name(), r.source());
-    let up = script(krate, r.up());
-    let down = match r.down() {
-        Some(down) => {
-            let down = script(krate, down);
-            quote!(::core::option::Option::Some(#down))
-        }
-        None => quote!(::core::option::Option::None),
-    };
-    let checksum = r.checksum().0;
-    quote! {
-        #krate::Revision::__new(#version, #name, #source, #up, #down, [#(#checksum),*])
-    }
-}
-
-fn script(krate: &Path, s: &Script) -> TokenStream {
-    let (file, sql) = (s.file(), s.sql());
-    let mode = match s.transaction() {
-        TransactionMode::Wrapped => quote!(#krate::TransactionMode::Wrapped),
-        TransactionMode::Own => quote!(#krate::TransactionMode::Own),
-        TransactionMode::None => quote!(#krate::TransactionMode::None),
-    };
-    let ranges = s.statement_ranges();
-    let statements = ranges.iter().map(|r| {
-        let (start, end) = (r.start, r.end);
-        quote!(#start..#end)
-    });
-    quote!(#krate::Script::__new_split(#file, #sql, #mode, &[#(#statements),*]))
 }
 
 /// Stable Rust has no API for custom warnings; using a `#[deprecated]` item is the standard

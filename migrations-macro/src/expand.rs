@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use migrations_core::build::{is_watched, watch_lines, WATCHED_ENV};
-use migrations_core::{scan, ScanOptions};
+use migrations_core::{scan_cached, Cache, ScanOptions};
 use proc_macro2::TokenStream;
 
 use crate::codegen;
@@ -25,12 +25,15 @@ pub fn expand(input: &Input) -> TokenStream {
     if let Some(message) = watch_problem(&dir) {
         errors.push(message);
     }
-    let report = scan(
+    // Parse results of unchanged scripts are reused from the previous build (in OUT_DIR).
+    let mut cache = Cache::for_build(&dir);
+    let report = scan_cached(
         &manifest_dir.join(&dir),
         &dir,
         ScanOptions {
             allow_up_only: input.allow_up_only,
         },
+        &mut cache,
     );
     errors.extend(report.problems.iter().map(ToString::to_string));
     #[cfg(feature = "parse")]
@@ -41,10 +44,12 @@ pub fn expand(input: &Input) -> TokenStream {
             &manifest_dir.join(&dir),
             &dir,
             &report.revisions,
+            &mut cache,
             &mut errors,
             &mut lint_warnings,
         );
     }
+    cache.save();
     let mut warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
     let syntax = report.syntax_errors.iter().map(ToString::to_string);
     if input.allow_syntax_errors {

@@ -18,6 +18,10 @@
 //! findings are errors, warned ones compiler warnings at the macro call (see `lint.toml` in
 //! `migrations_core::lint`).
 //!
+//! Parse and lint results are kept in the calling crate's `OUT_DIR` between builds, each reused
+//! only for the exact text it came from, so a rebuild after editing one migration parses only
+//! that one (see `migrations_core::Cache`).
+//!
 //! The calling crate needs a build script with the two lines printed by
 //! `migrations_core::build::watch` (see that module): the macro refuses to expand without them,
 //! because cargo would not otherwise rebuild when a migration file is added.

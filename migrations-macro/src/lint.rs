@@ -4,13 +4,14 @@
 use std::path::Path;
 
 use migrations_core::lint::{self, Config, Level};
-use migrations_core::Revision;
+use migrations_core::{Cache, Revision};
 
 /// Lints the revisions of `dir` (named `display` in messages) under its `lint.toml`.
 pub fn run(
     dir: &Path,
     display: &str,
     revisions: &[Revision],
+    cache: &mut Cache,
     errors: &mut Vec<String>,
     warnings: &mut Vec<String>,
 ) {
@@ -21,7 +22,7 @@ pub fn run(
             return;
         }
     };
-    let report = lint::check(revisions, display, &config);
+    let report = lint::check_cached(revisions, display, &config, cache);
     errors.extend(report.problems.iter().map(ToString::to_string));
     for finding in &report.findings {
         match finding.level {

@@ -165,3 +165,25 @@ fn the_hand_splitter_draws_the_grammar_statements_on_every_corpus_script() {
     }
     assert!(differing.is_empty(), "{}", differing.join("\n"));
 }
+
+/// Statement boundaries come from the raw parser without trees (for speed), the lint's statements
+/// from the full parse: both must draw the same ranges on every real script, and reject the same
+/// scripts at the same place.
+#[test]
+fn boundaries_without_trees_are_the_boundaries_of_the_trees_on_every_corpus_script() {
+    let mut differing = Vec::new();
+    for file in scripts() {
+        let text = migrations_core::source::normalise(&fs::read(&file).expect("readable"))
+            .expect("corpus scripts are UTF-8");
+        let trees = parse::parse(&text).map(|p| {
+            p.statements
+                .into_iter()
+                .map(|s| s.range)
+                .collect::<Vec<_>>()
+        });
+        if trees != parse::statement_ranges(&text) {
+            differing.push(file.display().to_string());
+        }
+    }
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
+}

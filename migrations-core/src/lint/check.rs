@@ -50,6 +50,12 @@ impl Context {
         self.up && relation.is_some_and(|r| !self.created.contains(&r.relname))
     }
 
+    /// Records that the statement being checked creates table `name` (for statements whose
+    /// tree is not built: see `need`).
+    pub fn created(&mut self, name: String) {
+        self.created.insert(name);
+    }
+
     /// The rules `statement` breaks, updating the context for the statements after it.
     pub fn check(&mut self, statement: &NodeEnum) -> Vec<Rule> {
         let mut hits = Vec::new();
@@ -65,7 +71,8 @@ impl Context {
     }
 
     /// Pushes the rules broken; returns whether the statement takes a blocking lock on a table
-    /// in use.
+    /// in use. A rule about another kind of statement must also be known to `need.rs`, which
+    /// skips building trees for the kinds no rule looks at.
     fn visit(&mut self, statement: &NodeEnum, hits: &mut Vec<Rule>) -> bool {
         let in_tx = self.in_transaction();
         match statement {

@@ -21,6 +21,8 @@
 mod allow;
 mod check;
 mod config;
+mod hits;
+mod need;
 mod rule;
 
 use std::fmt;
@@ -28,6 +30,9 @@ use std::fmt;
 pub use config::{Config, FILE as CONFIG_FILE};
 pub use rule::{Level, Rule};
 
+pub(crate) use hits::{decode_hits, encode_hits, script_hits, ScriptHits, Trees};
+
+use crate::cache::Cache;
 use crate::revision::{Revision, Script, TransactionMode};
 
 /// One statement breaking one rule.
@@ -125,67 +130,78 @@ impl LintReport {
 /// Lints `revisions` (loaded from the directory named `display`) under `config`. Scripts that
 /// do not parse are skipped: their syntax error is reported by the scan.
 pub fn check(revisions: &[Revision], display: &str, config: &Config) -> LintReport {
+    check_cached(revisions, display, config, &mut Cache::disabled())
+}
+
+/// [`check`], reusing the results `cache` holds for scripts that did not change.
+pub fn check_cached(
+    revisions: &[Revision],
+    display: &str,
+    config: &Config,
+    cache: &mut Cache,
+) -> LintReport {
     let mut report = LintReport::default();
     for revision in revisions {
         let mut revision_allows = Vec::new();
-        lint_script(
-            revision,
-            revision.up(),
-            true,
-            display,
-            config,
-            &mut revision_allows,
-            &mut report,
-        );
-        if let Some(down) = revision.down() {
-            lint_script(
+        let scripts = [
+            Some((revision.up(), true)),
+            revision.down().map(|d| (d, false)),
+        ];
+        for (script, up) in scripts.into_iter().flatten() {
+            let run = Run {
                 revision,
-                down,
-                false,
-                display,
-                config,
-                &mut revision_allows,
-                &mut report,
-            );
+                script,
+                up,
+                path: format!("{display}/{}", script.file()),
+            };
+            run.lint(config, cache, &mut revision_allows, &mut report);
         }
     }
     report
 }
 
-fn lint_script(
-    revision: &Revision,
-    script: &Script,
+/// One script as the runner runs it.
+struct Run<'a> {
+    revision: &'a Revision,
+    script: &'a Script,
     up: bool,
-    display: &str,
-    config: &Config,
-    revision_allows: &mut Vec<Rule>,
-    report: &mut LintReport,
-) {
-    let Ok(parsed) = crate::parse::parse(script.sql()) else {
-        return;
-    };
-    let text = script.sql();
-    let path = format!("{display}/{}", script.file());
-    let ranges: Vec<_> = parsed.statements.iter().map(|s| s.range.clone()).collect();
-    let allows = allow::read(
-        text,
-        &parsed.comments,
-        &ranges,
-        &path,
-        up,
-        &mut report.problems,
-    );
-    revision_allows.extend(allows.revision);
-    let transactional = script.transaction() != TransactionMode::None;
-    // The runner sets a lock_timeout for every revision (10s unless configured) unless the
-    // revision turns it off with `-- migrate: lock-timeout=0`.
-    let runner_lock_timeout = revision.directives().lock_timeout_ms != Some(0);
-    let mut context = check::Context::new(transactional, up, runner_lock_timeout);
-    for (index, statement) in parsed.statements.iter().enumerate() {
-        let Some(node) = &statement.node else {
-            continue;
+    /// The file, as the directory was named.
+    path: String,
+}
+
+impl Run<'_> {
+    fn lint(
+        self,
+        config: &Config,
+        cache: &mut Cache,
+        revision_allows: &mut Vec<Rule>,
+        report: &mut LintReport,
+    ) {
+        let Run {
+            revision,
+            script,
+            up,
+            path,
+        } = self;
+        let text = script.sql();
+        let transactional = script.transaction() != TransactionMode::None;
+        // The runner sets a lock_timeout for every revision (10s unless configured) unless the
+        // revision turns it off with `-- migrate: lock-timeout=0`.
+        let runner_lock_timeout = revision.directives().lock_timeout_ms != Some(0);
+        let Some(ScriptHits { ranges, hits }) =
+            cache.script_hits(&path, text, transactional, up, runner_lock_timeout)
+        else {
+            return;
         };
-        for rule in context.check(node) {
+        // Opt-outs are comments holding `lint:`; most scripts have none, so most skip the scanner.
+        let comments = if text.contains("lint:") {
+            crate::parse::comments(text)
+        } else {
+            Vec::new()
+        };
+        let allows = allow::read(text, &comments, &ranges, &path, up, &mut report.problems);
+        revision_allows.extend(allows.revision);
+        for (index, rule) in hits {
             let level = config.level(rule);
             let allowed = level == Level::Allow
                 || revision_allows.contains(&rule)
@@ -194,13 +210,13 @@ fn lint_script(
             if allowed {
                 continue;
             }
-            let start = statement.range.start;
+            let range = ranges[index].clone();
             report.findings.push(Finding {
                 rule,
                 level,
                 path: path.clone(),
-                line: text[..start].matches('\n').count() + 1,
-                statement: text[statement.range.clone()]
+                line: text[..range.start].matches('\n').count() + 1,
+                statement: text[range]
                     .lines()
                     .next()
                     .unwrap_or_default()

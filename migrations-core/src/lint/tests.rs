@@ -174,3 +174,45 @@ fn config_sets_levels_and_allows_revisions() {
         .collect();
     assert_eq!(found, [("index-not-concurrent", Level::Deny)]);
 }
+
+/// Every `.sql` file under `dir`.
+fn sql_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("corpus directory is readable") {
+        let path = entry.expect("corpus entry").path();
+        if path.is_dir() {
+            sql_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            out.push(path);
+        }
+    }
+}
+
+/// Trees are built only for the statements the rules need (for build speed): the findings must
+/// be those of full trees on every script of the real histories and of the project's own, in
+/// every way the runner can run a script.
+#[test]
+fn needed_trees_find_what_full_trees_find_on_every_corpus_script() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sql_files(&root.join("../../shared/corpora"), &mut files);
+    sql_files(&root.join("../migrations"), &mut files);
+    assert!(files.len() > 800, "the corpora are there: {}", files.len());
+    let (mut differing, mut hits) = (Vec::new(), 0);
+    for file in files {
+        let raw = std::fs::read(&file).expect("readable");
+        let Ok(text) = crate::source::normalise(&raw) else {
+            continue;
+        };
+        for flags in 0..8 {
+            let (transactional, up, timeout) = (flags & 1 != 0, flags & 2 != 0, flags & 4 != 0);
+            let needed = script_hits(&text, transactional, up, timeout, Trees::Needed);
+            let all = script_hits(&text, transactional, up, timeout, Trees::All);
+            hits += all.as_ref().map_or(0, |a| a.hits.len());
+            if needed != all {
+                differing.push(format!("{} {flags}: {needed:?} != {all:?}", file.display()));
+            }
+        }
+    }
+    assert!(differing.is_empty(), "{}", differing.join("\n"));
+    assert!(hits > 1000, "the corpora exercise the rules: {hits} hits");
+}

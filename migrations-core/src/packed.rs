@@ -1,0 +1,203 @@
+//! The compact form in which `embed_migrations!` emits the revision table: one string holding
+//! every text of every revision and one byte string indexing it, instead of an expression per
+//! revision, script, statement and checksum byte. rustc's type checking and const evaluation of
+//! those thousands of small expressions dominated the build of a crate embedding a long history.
+//!
+//! The text is, per revision in order: version, name, source, then each script's file and SQL
+//! (the down script's only if there is one). The index is, per revision: the 32 checksum bytes,
+//! the lengths of version, name and source, the up script, then 0 (no down script) or 1 and the
+//! down script. A script is the lengths of its file and SQL, its transaction mode (0 wrapped,
+//! 1 own, 2 none), and its statement ranges ([`pack`]) preceded by their count. Numbers are
+//! unsigned LEB128 (7 bits a byte, low bits first, the high bit set on every byte but the last).
+//!
+//! ```
+//! use migrations_core::packed;
+//!
+//! let ranges = vec![0..23, 25..300];
+//! assert_eq!(packed::unpack(&packed::pack(&ranges)), ranges);
+//! ```
+
+use std::ops::Range;
+
+use crate::revision::{Revision, Script, TransactionMode};
+
+/// The text and index of `revisions`, for `Migrations::__packed_v1`.
+pub fn pack_table(revisions: &[Revision]) -> (String, Vec<u8>) {
+    let (mut text, mut index) = (String::new(), Vec::new());
+    for r in revisions {
+        index.extend_from_slice(&r.checksum().0);
+        for part in [r.version(), r.name(), r.source()] {
+            push(&mut index, part.len());
+            text.push_str(part);
+        }
+        pack_script(r.up(), &mut text, &mut index);
+        match r.down() {
+            Some(down) => {
+                index.push(1);
+                pack_script(down, &mut text, &mut index);
+            }
+            None => index.push(0),
+        }
+    }
+    (text, index)
+}
+
+fn pack_script(script: &Script, text: &mut String, index: &mut Vec<u8>) {
+    for part in [script.file(), script.sql()] {
+        push(index, part.len());
+        text.push_str(part);
+    }
+    index.push(match script.transaction() {
+        TransactionMode::Wrapped => 0,
+        TransactionMode::Own => 1,
+        TransactionMode::None => 2,
+    });
+    let ranges = script.statement_ranges();
+    push(index, ranges.len());
+    index.extend(pack(&ranges));
+}
+
+/// The revisions [`pack_table`] packed.
+pub(crate) fn unpack_table(text: &'static str, index: &[u8]) -> Vec<Revision> {
+    let mut reader = Reader { text, index };
+    let mut revisions = Vec::new();
+    while !reader.index.is_empty() {
+        revisions.push(reader.revision());
+    }
+    revisions
+}
+
+/// A cursor over a packed table.
+struct Reader<'i> {
+    text: &'static str,
+    index: &'i [u8],
+}
+
+/// Why unpacking cannot fail: the table is the output of [`pack_table`] in the same crate version
+/// (the format is in `__packed_v1`'s name).
+const WELL_FORMED: &str = "embed_migrations! packs the table in the format this crate reads";
+
+impl Reader<'_> {
+    fn revision(&mut self) -> Revision {
+        let (checksum, rest) = self.index.split_at(32);
+        let checksum: [u8; 32] = checksum.try_into().expect(WELL_FORMED);
+        self.index = rest;
+        let (version, name, source) = (self.text(), self.text(), self.text());
+        let up = self.script();
+        let down = (self.byte() == 1).then(|| self.script());
+        Revision::__new(version, name, source, up, down, checksum)
+    }
+
+    fn script(&mut self) -> Script {
+        let (file, sql) = (self.text(), self.text());
+        let mode = match self.byte() {
+            0 => TransactionMode::Wrapped,
+            1 => TransactionMode::Own,
+            _ => TransactionMode::None,
+        };
+        let count = self.number();
+        let ranges = (0..count).map(|_| self.number()..self.number()).collect();
+        Script::embedded(file, sql, mode, ranges)
+    }
+
+    fn text(&mut self) -> &'static str {
+        let len = self.number();
+        let (part, rest) = self.text.split_at(len);
+        self.text = rest;
+        part
+    }
+
+    fn byte(&mut self) -> u8 {
+        let (&b, rest) = self.index.split_first().expect(WELL_FORMED);
+        self.index = rest;
+        b
+    }
+
+    fn number(&mut self) -> usize {
+        take(&mut self.index).expect(WELL_FORMED)
+    }
+}
+
+/// Encodes `ranges` as start and end numbers.
+pub fn pack(ranges: &[Range<usize>]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(ranges.len() * 4);
+    for range in ranges {
+        push(&mut out, range.start);
+        push(&mut out, range.end);
+    }
+    out
+}
+
+/// Decodes what [`pack`] encoded. The bytes come from the macro of the same crate version, so
+/// they are well formed; a truncated trailing number is dropped rather than invented.
+pub fn unpack(mut bytes: &[u8]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    while let (Some(start), Some(end)) = (take(&mut bytes), take(&mut bytes)) {
+        out.push(start..end);
+    }
+    out
+}
+
+fn push(out: &mut Vec<u8>, mut n: usize) {
+    while n >= 0x80 {
+        out.push((n & 0x7f) as u8 | 0x80);
+        n >>= 7;
+    }
+    out.push(n as u8);
+}
+
+fn take(bytes: &mut &[u8]) -> Option<usize> {
+    let mut n = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        n |= usize::from(b & 0x7f) << (7 * i);
+        if b & 0x80 == 0 {
+            *bytes = &bytes[i + 1..];
+            return Some(n);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_small_and_large_offsets() {
+        let ranges = vec![0..0, 1..127, 128..16_384, 70_000..(1 << 31)];
+        assert_eq!(unpack(&pack(&ranges)), ranges);
+        assert!(unpack(&pack(&[])).is_empty());
+        assert_eq!(pack(&[5..300, 1..2]), [5, 0xac, 0x02, 1, 2]);
+    }
+
+    #[test]
+    fn tables_round_trip() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("in a directory")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write(
+            "001_a/up.sql",
+            "CREATE TABLE é (x int);\nINSERT INTO é VALUES (1);",
+        );
+        write("001_a/down.sql", "DROP TABLE é;");
+        write(
+            "002_b/up.sql",
+            "-- migrate: no-transaction, irreversible\nVACUUM;",
+        );
+        write("003_c/up.sql", "BEGIN;\nSELECT 1;\nCOMMIT;\n");
+        write("003_c/down.sql", "");
+        let loaded = crate::load_dir(dir.path(), "m", Default::default()).expect("valid");
+        let (text, index) = pack_table(loaded.as_slice());
+        // The macro emits them as literals: 'static.
+        let (text, index) = (text.leak(), index.leak());
+        let embedded = crate::Migrations::__packed_v1(loaded.layout(), text, index);
+        assert_eq!(embedded, loaded);
+        assert_eq!(
+            embedded.get("003").and_then(|r| r.down()).map(|d| d.sql()),
+            Some("")
+        );
+    }
+}
