@@ -304,6 +304,33 @@ pub fn table(results: &Results) -> String {
 }
 
 /// The whole report: header, table, notes and our runtime's statements.
+/// The W1 sets' scripts sent raw (one exchange each, no history, no lock): what applying them
+/// costs the server at least, beside the best peer's time.
+fn floors(results: &Results) -> String {
+    let mut text = String::new();
+    for (id, revisions) in [("w1_10", 10), ("w1_100", 100), ("w1_500", 500)] {
+        let (Some(raw), Some(best)) = (
+            results.timing(id, RAW),
+            TOOLS[1..]
+                .iter()
+                .filter_map(|tool| results.timing(id, tool))
+                .reduce(f64::min),
+        ) else {
+            continue;
+        };
+        text.push_str(&format!(
+            "\nW1, {revisions} revisions: the same up scripts sent raw, one exchange each, no \
+             history: {:.1} ms; the best peer takes {:.2}x that.",
+            raw / 1e6,
+            best / raw
+        ));
+    }
+    if !text.is_empty() {
+        text.push('\n');
+    }
+    text
+}
+
 pub fn report(results: &Results) -> String {
     let mut text = format!(
         "Run of {} against {}\n\n{}",
@@ -311,6 +338,7 @@ pub fn report(results: &Results) -> String {
         results.server,
         table(results)
     );
+    text.push_str(&floors(results));
     if !results.notes.is_empty() {
         text.push('\n');
         for note in &results.notes {
