@@ -400,3 +400,51 @@ async fn insufficient_privilege_is_named_and_changes_nothing() {
     let cleanup = format!("DROP OWNED BY {role}; DROP ROLE {role}");
     client.batch_execute(&cleanup).await.expect("cleanup");
 }
+
+/// An upgrade from a directory whose second up script does not parse is refused before anything
+/// connects or runs, naming the file, line and column; the first revision is not applied alone.
+/// A broken down script does not block an upgrade (imported histories carry some).
+#[tokio::test]
+async fn upgrade_refuses_an_up_script_that_does_not_parse_before_running_anything() {
+    let db = database().await;
+    let dir = fixture();
+    std::fs::write(
+        dir.path().join("002_notes/up.sql"),
+        "CREATE TABLE notes (id int);\nALTER TABLE notes ADD COLUMN body text NOT NUL;\n",
+    )
+    .expect("write");
+    let url = Some(db.url());
+    for args in [&["upgrade"][..], &["upgrade", "--sql"][..]] {
+        let (out, err, code) = text(&migrate(dir.path(), url, args));
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("1 up script(s) do not parse")
+                && err.contains("002_notes/up.sql:2:")
+                && err.contains("ran nothing"),
+            "{args:?}: {err}"
+        );
+        assert!(out.is_empty(), "{args:?}: nothing printed or run: {out}");
+    }
+    let client = db.connect().await.expect("connect");
+    let history: bool = client
+        .query_one("SELECT to_regclass('schema_revisions') IS NOT NULL", &[])
+        .await
+        .expect("query")
+        .get(0);
+    assert!(
+        !history,
+        "nothing ran, not even the history table's creation"
+    );
+
+    std::fs::write(
+        dir.path().join("002_notes/up.sql"),
+        "CREATE TABLE notes (id int);",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("001_users/down.sql"), "DROP TABLEE users;").expect("write");
+    let (_, err, code) = text(&migrate(dir.path(), url, &["upgrade"]));
+    assert_eq!(
+        code, 0,
+        "a broken down script does not block an upgrade: {err}"
+    );
+}

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use migrations_core::{scan, InvalidDirectory, Migrations, ScanOptions, ScanReport};
+use migrations_core::{scan, InvalidDirectory, Migrations, ScanOptions, ScanReport, SyntaxError};
 use thiserror::Error;
 
 use crate::apply::Direction;
@@ -251,6 +251,12 @@ pub enum CliError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// `upgrade` from a directory whose up scripts do not parse.
+    #[error("{}", syntax_message(errors))]
+    Syntax {
+        /// Every syntax error of an up script, each naming its file, line and column.
+        errors: Vec<SyntaxError>,
+    },
     /// `revision` without a directory.
     #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
     NoDirectory,
@@ -327,6 +333,37 @@ fn load<'a>(source: &Source<'a>) -> Result<Loaded<'a>, CliError> {
     }
 }
 
+/// Refuses an upgrade from a directory whose up scripts PostgreSQL's grammar rejects, before
+/// anything connects or runs: otherwise the revisions before the broken one would be applied and
+/// the run would stop at it. Down scripts are not checked here: imported histories carry broken
+/// down scripts of revisions nobody reverts.
+fn refuse_unparsable_ups(report: &ScanReport, migrations: &Migrations) -> Result<(), CliError> {
+    let ups: Vec<&str> = migrations.iter().map(|r| r.up().file()).collect();
+    let errors: Vec<SyntaxError> = report
+        .syntax_errors
+        .iter()
+        .filter(|e| {
+            ups.iter()
+                .any(|up| e.path == *up || e.path.ends_with(&format!("/{up}")))
+        })
+        .cloned()
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(CliError::Syntax { errors })
+}
+
+/// The message of [`CliError::Syntax`].
+fn syntax_message(errors: &[SyntaxError]) -> String {
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    format!(
+        "{} up script(s) do not parse, so `upgrade` ran nothing (`migrate --dir <dir> lint` lists every syntax error and lint finding):\n\n{}",
+        errors.len(),
+        shown.join("\n\n")
+    )
+}
+
 /// Runs `command`. `Ok` carries the exit code (1 when `check` finds something).
 pub async fn run(
     source: &Source<'_>,
@@ -344,6 +381,9 @@ pub async fn run(
     }
     let loaded = load(source)?;
     let migrations: &Migrations = &loaded.migrations;
+    if let (Command::Upgrade { .. }, Some(report)) = (&command, &loaded.report) {
+        refuse_unparsable_ups(report, migrations)?;
+    }
     let table = HistoryTable::parse(&global.history_table)?;
     let overrides = Overrides {
         allow_out_of_order: global.allow_out_of_order,
