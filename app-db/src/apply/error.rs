@@ -109,7 +109,7 @@ pub enum ApplyError {
     },
     /// The commit failed, so whether the revision was applied is unknown (e.g. the connection
     /// dropped while committing).
-    #[error("commit of revision {revision} failed, so whether it was applied is unknown: run `current` to see")]
+    #[error("commit of revision {revision} failed, so whether it was applied is unknown (and the next revision's, which may have been sent behind it): run `current` to see")]
     Commit {
         /// `version_name`.
         revision: String,

@@ -150,8 +150,12 @@ impl Migrator<'_> {
             let checksum: &[u8] = row.try_get(2).ok()?;
             let unfinished: bool = row.try_get(3).ok()?;
             let revision = &revisions[self.migrations.position(version)?];
+            // Exactly the version this runner writes: `position` also accepts spellings of it
+            // (`0-01` for `001`), and two rows spelling one revision must not stand in for a
+            // missing one.
             Some(
-                !unfinished
+                revision.version() == version
+                    && !unfinished
                     && revision.checksum_algorithm().id() == algorithm
                     && revision.checksum().0 == checksum,
             )

@@ -238,3 +238,82 @@ async fn waiting_runners_do_not_deadlock_create_index_concurrently() {
     let valid = common::valid_indexes(&client, "a").await;
     assert_eq!(valid, 2, "both indexes were built and are valid");
 }
+
+/// The fast path keeps one exchange queued behind the one running. Dropping the upgrade future
+/// (a caller's timeout, a `select!` on Ctrl-C) can therefore leave at most those two to commit on
+/// the server, never the rest of the run (review: with 16 in flight, 16 revisions committed
+/// after the drop).
+#[tokio::test]
+async fn a_dropped_upgrade_leaves_at_most_two_revisions_committing() {
+    let (db, mut client) = common::fresh().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    for i in 1..=12 {
+        common::write(
+            dir.path(),
+            &[
+                (
+                    &format!("{i:03}_t{i}/up.sql"),
+                    &format!("SELECT pg_sleep(0.2);\nCREATE TABLE t{i} (id int);"),
+                ),
+                (
+                    &format!("{i:03}_t{i}/down.sql"),
+                    &format!("DROP TABLE t{i};"),
+                ),
+            ],
+        );
+    }
+    let m = common::load(dir.path());
+    Migrator::new(&m)
+        .upgrade(&mut client, "001")
+        .await
+        .expect("001");
+    let observer = db.connect().await.expect("observer");
+    let cancelled = tokio::time::timeout(
+        Duration::from_millis(300),
+        Migrator::new(&m).upgrade(&mut client, "head"),
+    )
+    .await;
+    assert!(cancelled.is_err(), "the upgrade was cancelled");
+    let at_cancel = common::recorded(&observer).await.len();
+    // Long enough for everything that was sent to finish (each revision sleeps 0.2 s).
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let later = common::recorded(&observer).await.len();
+    assert!(
+        later <= at_cancel + 2,
+        "{} revisions committed after the upgrade future was dropped",
+        later - at_cancel
+    );
+    assert!(later < 12, "the run did not go on to head");
+}
+
+/// Several runners on one empty database, where each one's first exchange also creates the
+/// history table: every revision is applied and reported exactly once, every runner ends at head.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn runners_bootstrapping_one_empty_database_apply_each_revision_once() {
+    for round in 0..3 {
+        let (db, client) = common::fresh().await;
+        let dir = common::tables(40);
+        let m = std::sync::Arc::new(common::load(dir.path()));
+        let mut tasks = Vec::new();
+        for _ in 0..4 {
+            let (m, config) = (m.clone(), db.config().clone());
+            tasks.push(tokio::spawn(async move {
+                let mut client = common::connect(&config).await;
+                Migrator::new(&m).upgrade(&mut client, "head").await
+            }));
+        }
+        let mut steps = Vec::new();
+        for task in tasks {
+            let outcome = task
+                .await
+                .expect("task")
+                .unwrap_or_else(|e| panic!("round {round}: every runner succeeds: {e}"));
+            assert!(outcome.at_head, "round {round}");
+            steps.extend(outcome.steps.into_iter().map(|s| s.version));
+        }
+        steps.sort();
+        let expected: Vec<String> = (1..=40).map(|i| format!("{i:03}")).collect();
+        assert_eq!(steps, expected, "round {round}: each step reported once");
+        assert_eq!(common::recorded(&client).await, expected, "round {round}");
+    }
+}

@@ -251,3 +251,39 @@ async fn failure_in_the_middle_of_a_pipelined_run_stops_every_later_revision() {
         (1..=5).collect::<Vec<_>>()
     );
 }
+
+/// PostgreSQL refuses `SAVEPOINT` in the implicit transaction of a one-exchange revision: such a
+/// revision runs in an explicit transaction instead, and its savepoints work (review).
+#[tokio::test]
+async fn a_transactional_revision_may_use_savepoints() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (id int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_b/up.sql",
+            "CREATE TABLE b (id int);\n-- a savepoint\nSAVEPOINT s;\nINSERT INTO b VALUES (1);\nROLLBACK TO SAVEPOINT s;\nRELEASE SAVEPOINT s;",
+        ),
+        ("002_b/down.sql", "SAVEPOINT s;\nDROP TABLE b;\nRELEASE s;"),
+        ("003_c/up.sql", "CREATE TABLE c (id int);"),
+        ("003_c/down.sql", "DROP TABLE c;"),
+    ]);
+    let m = common::load(dir.path());
+    let migrator = Migrator::new(&m);
+    let outcome = migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect("savepoints in a transactional revision");
+    assert_eq!(outcome.steps.len(), 3);
+    let rows: i64 = client
+        .query_one("SELECT count(*) FROM b", &[])
+        .await
+        .expect("b")
+        .get(0);
+    assert_eq!(rows, 0, "the rolled-back savepoint's row is gone");
+    migrator
+        .downgrade(&mut client, "base")
+        .await
+        .expect("and in a down script");
+    assert!(common::recorded(&client).await.is_empty());
+}

@@ -269,3 +269,23 @@ async fn the_boot_check_sees_every_difference_in_the_history() {
     }
     assert!(migrator.is_at_head(&client).await.expect("check"));
 }
+
+/// The boot check matches each history row to the exact version this runner writes: a stray row
+/// spelling an applied revision another way (`0-01` for `001`) must not stand in for a pending
+/// one (review: the check said "at head" and `upgrade head` skipped 003).
+#[tokio::test]
+async fn the_boot_check_does_not_count_another_spelling_for_a_missing_revision() {
+    let (_db, mut client) = common::fresh().await;
+    let dir = common::tables(3);
+    let m = common::load(dir.path());
+    let migrator = Migrator::new(&m);
+    migrator.upgrade(&mut client, "002").await.expect("002");
+    client
+        .batch_execute(
+            "INSERT INTO schema_revisions (version, name, checksum, checksum_algorithm) \
+             SELECT '0-01', name, checksum, checksum_algorithm FROM schema_revisions WHERE version = '001'",
+        )
+        .await
+        .expect("stray row");
+    assert!(!migrator.is_at_head(&client).await.expect("check"));
+}
