@@ -7,28 +7,39 @@ use app_db::{MigrateError, Migrator};
 
 use crate::common;
 
+/// Runners on one empty database, where each one's first exchange also creates the history
+/// table: every revision is applied and reported exactly once, every runner ends at head.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_runners_apply_each_revision_once() {
-    let (db, _client) = common::fresh().await;
-    let dir = common::tables(20);
-    let m = std::sync::Arc::new(common::load(dir.path()));
-    let mut tasks = Vec::new();
-    for _ in 0..8 {
-        let (m, config) = (m.clone(), db.config().clone());
-        tasks.push(tokio::spawn(async move {
-            let mut client = common::connect(&config).await;
-            Migrator::new(&m).upgrade(&mut client, "head").await
-        }));
+    for round in 0..3 {
+        let (db, client) = common::fresh().await;
+        let dir = common::tables(20);
+        let m = std::sync::Arc::new(common::load(dir.path()));
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let (m, config) = (m.clone(), db.config().clone());
+            tasks.push(tokio::spawn(async move {
+                let mut client = common::connect(&config).await;
+                Migrator::new(&m).upgrade(&mut client, "head").await
+            }));
+        }
+        let mut steps = Vec::new();
+        for task in tasks {
+            let outcome = task
+                .await
+                .expect("task")
+                .unwrap_or_else(|e| panic!("round {round}: every runner succeeds: {e}"));
+            assert!(outcome.at_head, "round {round}");
+            steps.extend(outcome.steps.into_iter().map(|s| s.version));
+        }
+        steps.sort();
+        let expected: Vec<String> = (1..=20).map(|i| format!("{i:03}")).collect();
+        assert_eq!(
+            steps, expected,
+            "round {round}: each revision applied by exactly one runner"
+        );
+        assert_eq!(common::recorded(&client).await, expected, "round {round}");
     }
-    let mut applied = 0;
-    for task in tasks {
-        let outcome = task.await.expect("task").expect("every runner succeeds");
-        assert!(outcome.at_head);
-        applied += outcome.steps.len();
-    }
-    assert_eq!(applied, 20, "each revision applied by exactly one runner");
-    let (_, client) = (db.name(), db.connect().await.expect("connect"));
-    assert_eq!(common::recorded(&client).await.len(), 20);
 }
 
 #[tokio::test]
@@ -284,36 +295,4 @@ async fn a_dropped_upgrade_leaves_at_most_two_revisions_committing() {
         later - at_cancel
     );
     assert!(later < 12, "the run did not go on to head");
-}
-
-/// Several runners on one empty database, where each one's first exchange also creates the
-/// history table: every revision is applied and reported exactly once, every runner ends at head.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn runners_bootstrapping_one_empty_database_apply_each_revision_once() {
-    for round in 0..3 {
-        let (db, client) = common::fresh().await;
-        let dir = common::tables(40);
-        let m = std::sync::Arc::new(common::load(dir.path()));
-        let mut tasks = Vec::new();
-        for _ in 0..4 {
-            let (m, config) = (m.clone(), db.config().clone());
-            tasks.push(tokio::spawn(async move {
-                let mut client = common::connect(&config).await;
-                Migrator::new(&m).upgrade(&mut client, "head").await
-            }));
-        }
-        let mut steps = Vec::new();
-        for task in tasks {
-            let outcome = task
-                .await
-                .expect("task")
-                .unwrap_or_else(|e| panic!("round {round}: every runner succeeds: {e}"));
-            assert!(outcome.at_head, "round {round}");
-            steps.extend(outcome.steps.into_iter().map(|s| s.version));
-        }
-        steps.sort();
-        let expected: Vec<String> = (1..=40).map(|i| format!("{i:03}")).collect();
-        assert_eq!(steps, expected, "round {round}: each step reported once");
-        assert_eq!(common::recorded(&client).await, expected, "round {round}");
-    }
 }
