@@ -263,31 +263,14 @@ impl Migrator<'_> {
 /// blocks"); the slow path runs the revision in an explicit one. (A transactional revision has
 /// no other `ROLLBACK`: the build refuses transaction control that does not wrap the file.)
 fn uses_savepoints(script: &Script) -> bool {
-    let sql = script.sql();
-    script.statement_ranges().iter().any(|range| {
-        let word: String = skip_comments(&sql[range.clone()])
-            .chars()
-            .take_while(char::is_ascii_alphabetic)
-            .collect();
-        matches!(
-            word.to_ascii_uppercase().as_str(),
-            "SAVEPOINT" | "RELEASE" | "ROLLBACK"
-        )
-    })
-}
-
-/// `text` from its first token on, past whitespace and comments.
-fn skip_comments(mut text: &str) -> &str {
-    loop {
-        text = text.trim_start();
-        if let Some(rest) = text.strip_prefix("--") {
-            text = rest.find('\n').map_or("", |end| &rest[end..]);
-        } else if let Some(rest) = text.strip_prefix("/*") {
-            text = rest.find("*/").map_or("", |end| &rest[end + 2..]);
-        } else {
-            return text;
-        }
-    }
+    script
+        .statements()
+        .iter()
+        .any(|s| match s.keywords.as_slice() {
+            [first, ..] if first == "SAVEPOINT" || first == "RELEASE" => true,
+            [first, rest @ ..] => first == "ROLLBACK" && rest.iter().any(|w| w == "TO"),
+            [] => false,
+        })
 }
 
 /// Waits for the oldest exchange in flight, polling the later ones too (in order, so each is
