@@ -40,6 +40,7 @@ macro_rules! locked_transaction {
     }};
 }
 
+mod exchange;
 mod fast;
 mod outside;
 mod pipeline;

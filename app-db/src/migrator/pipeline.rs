@@ -26,15 +26,15 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use futures_util::future::{maybe_done, MaybeDone};
-use migrations_core::{Revision, Script, TransactionMode};
+use migrations_core::{Revision, TransactionMode};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
+use super::exchange::{returned_ms, uses_savepoints, BUSY, STALE};
 use super::fast::{Known, Turn};
 use super::run::next_step;
 use super::{Migrator, Step};
 use crate::apply::{self, ApplyError, Direction, Watch};
 use crate::blockers::Side;
-use crate::history::quote_escaped;
 use crate::plan::State;
 use crate::target::describe_level;
 use crate::MigrateError;
@@ -44,10 +44,6 @@ use crate::MigrateError;
 /// and 16 in flight apply 500 trivial revisions in the same time), and bounds what a dropped
 /// upgrade leaves running on the server to those two.
 const DEPTH: usize = 2;
-
-/// The markers of the guard's two failures, in the error they raise.
-const BUSY: &str = "app_db: migration lock busy";
-const STALE: &str = "app_db: history changed";
 
 type Exchange<'c> = Pin<
     Box<dyn Future<Output = Result<Vec<SimpleQueryMessage>, tokio_postgres::Error>> + Send + 'c>,
@@ -113,12 +109,12 @@ impl Migrator<'_> {
                 let (prefix, sql) =
                     self.exchange(chain[sent], direction, base, sent, previous, context);
                 let work: Exchange<'_> = Box::pin(async move { client.simple_query(&sql).await });
-                let head = Sent {
+                let sent_one = Sent {
                     index: chain[sent],
                     position: sent,
                     prefix,
                 };
-                queue.push_back((head, maybe_done(work)));
+                queue.push_back((sent_one, maybe_done(work)));
                 sent += 1;
             }
             if queue.is_empty() {
@@ -140,18 +136,15 @@ impl Migrator<'_> {
                     known = known.step(self.migrations, head.index, direction);
                     steps.push(Step::of(revision, direction, ms));
                 }
-                // Only the first failure counts: the exchanges after it fail their guards.
-                // Creating the history may have met another runner's, or a missing privilege:
-                // the slow path creates it step by step, with its own errors.
-                Err(_) if failure.is_none() && context.bootstrap && head.position == 0 => {
-                    failure = Some(Failure::Slow);
-                }
+                // Only the first failure counts: the exchanges after it fail their checks.
                 Err(source) if failure.is_none() => {
-                    let current = known.applied.iter().rposition(|&a| a).map_or(0, |i| i + 1);
-                    let still_at = describe_level(self.migrations, current);
-                    failure = Some(failed(
-                        revision, direction, &head, still_at, lock_wait, source,
-                    ));
+                    let failed = Failed {
+                        sent: &head,
+                        direction,
+                        lock_wait,
+                        source,
+                    };
+                    failure = Some(self.failure(failed, context, &known));
                 }
                 Err(_) => {}
             }
@@ -167,7 +160,7 @@ impl Migrator<'_> {
 
     /// The revisions the fast path runs next, in order, from the applied flags `applied`: the
     /// steps towards `level` up to the first that needs the slow path (a `no-transaction`
-    /// revision, or an irreversible one going down).
+    /// revision, an irreversible one going down, or one using savepoints).
     fn fast_chain(&self, applied: &[bool], direction: Direction, level: usize) -> Vec<usize> {
         let mut flags = applied.to_vec();
         let mut chain = Vec::new();
@@ -184,93 +177,6 @@ impl Migrator<'_> {
         }
         chain
     }
-
-    /// The exchange running revision `index` as the `position`th of a chain starting from a
-    /// history of `base` rows, whose previous revision is `previous`; and the number of
-    /// characters before the script.
-    fn exchange(
-        &self,
-        index: usize,
-        direction: Direction,
-        base: usize,
-        position: usize,
-        previous: Option<usize>,
-        context: Context,
-    ) -> (usize, String) {
-        let revision = &self.migrations.as_slice()[index];
-        let history = self.table.qualified();
-        let (rows, before) = match direction {
-            Direction::Up => (base + position, "NOT EXISTS"),
-            Direction::Down => (base.saturating_sub(position), "EXISTS"),
-        };
-        let mut stale = format!("(SELECT count(*) FROM {history}) <> {rows}");
-        let mut ddl = String::new();
-        // Once the first exchange of a fresh database committed, the progress table exists.
-        let mut progress = context.progress || context.bootstrap;
-        if let (true, 0, Some((exists, create))) =
-            (context.bootstrap, position, self.table.bootstrap_sql())
-        {
-            (stale, ddl, progress) = (exists, format!("{create}\n"), false);
-        }
-        if let Some(previous) = previous {
-            let version = self.migrations.as_slice()[previous].version();
-            stale += &format!(
-                " OR {before} (SELECT FROM {history} WHERE version = {})",
-                quote_escaped(version)
-            );
-        }
-        if progress {
-            let table = crate::progress::table(&self.table);
-            stale += &format!(" OR EXISTS (SELECT FROM {})", table.qualified());
-        }
-        // Two statements: a statement reads with the snapshot taken when it starts, so a check
-        // in the statement taking the lock could miss what the lock's previous holder committed
-        // between that start and the lock. The error branches carry clock_timestamp() so that the planner
-        // cannot fold them into an error raised whatever the condition.
-        let guard = format!(
-            "SELECT CASE WHEN pg_try_advisory_xact_lock({key}) THEN {limits} ELSE ('{BUSY} ' || clock_timestamp())::int END;\n\
-             SELECT CASE WHEN {stale} THEN ('{STALE} ' || clock_timestamp())::int END;\n{ddl}",
-            key = self.table.lock_key(),
-            limits = self.timeouts.for_revision(revision).set_config_sql(),
-        );
-        // The whole exchange is one message, so statement_timestamp() is when the server
-        // started on it: the history row carries the revision's duration as the server saw it.
-        let elapsed_ms =
-            "(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint";
-        let record = match direction {
-            Direction::Up => format!(
-                "INSERT INTO {history} (version, name, checksum, checksum_algorithm, duration_ms, method) \
-                 VALUES ({}, {}, decode('{}', 'hex'), {}, {elapsed_ms}, 'upgrade') RETURNING duration_ms;",
-                quote_escaped(revision.version()),
-                quote_escaped(revision.name()),
-                revision.checksum().to_hex(),
-                revision.checksum_algorithm().id(),
-            ),
-            Direction::Down => format!(
-                "DELETE FROM {history} WHERE version = {} RETURNING {elapsed_ms};",
-                quote_escaped(revision.version())
-            ),
-        };
-        let script = apply::script(revision, direction).sql();
-        // The script's last statement may lack its `;` or end in a `--` comment.
-        let sql = format!("{guard}{script}\n;\n{record}");
-        (guard.chars().count(), sql)
-    }
-}
-
-/// Whether `script` has a savepoint statement (`SAVEPOINT`, `RELEASE`, `ROLLBACK TO`), which
-/// PostgreSQL refuses in an implicit transaction ("SAVEPOINT can only be used in transaction
-/// blocks"); the slow path runs the revision in an explicit one. (A transactional revision has
-/// no other `ROLLBACK`: the build refuses transaction control that does not wrap the file.)
-fn uses_savepoints(script: &Script) -> bool {
-    script
-        .statements()
-        .iter()
-        .any(|s| match s.keywords.as_slice() {
-            [first, ..] if first == "SAVEPOINT" || first == "RELEASE" => true,
-            [first, rest @ ..] => first == "ROLLBACK" && rest.iter().any(|w| w == "TO"),
-            [] => false,
-        })
 }
 
 /// Waits for the oldest exchange in flight, polling the later ones too (in order, so each is
@@ -295,24 +201,39 @@ async fn head<'c>(
     .await
 }
 
-/// The milliseconds the exchange's last statement returned (the history row's duration).
-fn returned_ms(messages: &[SimpleQueryMessage]) -> i64 {
-    let last = messages.iter().rev().find_map(|m| match m {
-        SimpleQueryMessage::Row(row) => row.get(0),
-        _ => None,
-    });
-    last.and_then(|v| v.parse().ok()).unwrap_or(0)
-}
-
-/// What the failure `source` of `revision`'s exchange means.
-fn failed(
-    revision: &Revision,
+/// An exchange that failed, and how.
+struct Failed<'s> {
+    sent: &'s Sent,
     direction: Direction,
-    sent: &Sent,
-    still_at: String,
     lock_wait: Option<apply::LockWait>,
     source: tokio_postgres::Error,
-) -> Failure {
+}
+
+impl Migrator<'_> {
+    /// What the failure of an exchange means for the run, given the history `known` as the
+    /// exchanges before it left it.
+    fn failure(&self, failed: Failed<'_>, context: Context, known: &Known) -> Failure {
+        // Creating the history may have met another runner's, or a missing privilege: the slow
+        // path creates it step by step, with its own errors.
+        if context.bootstrap && failed.sent.position == 0 {
+            return Failure::Slow;
+        }
+        let current = known.applied.iter().rposition(|&a| a).map_or(0, |i| i + 1);
+        let still_at = describe_level(self.migrations, current);
+        let revision = &self.migrations.as_slice()[failed.sent.index];
+        classify(revision, failed, still_at)
+    }
+}
+
+/// What the failure of `revision`'s exchange means: the slow path for a busy lock or a changed
+/// history, else the error to report.
+fn classify(revision: &Revision, failed: Failed<'_>, still_at: String) -> Failure {
+    let Failed {
+        sent,
+        direction,
+        lock_wait,
+        source,
+    } = failed;
     let message = source
         .as_db_error()
         .map(|e| e.message())
