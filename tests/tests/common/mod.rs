@@ -64,6 +64,20 @@ pub fn tables(n: usize) -> tempfile::TempDir {
     dir
 }
 
+/// Two revisions: `001_a` creates table `a`, `002_idx` builds an index on it with
+/// `CREATE INDEX CONCURRENTLY` in a `no-transaction` revision.
+pub fn concurrent_index() -> tempfile::TempDir {
+    dir(&[
+        ("001_a/up.sql", "CREATE TABLE a (x int);"),
+        ("001_a/down.sql", "DROP TABLE a;"),
+        (
+            "002_idx/up.sql",
+            "-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);",
+        ),
+        ("002_idx/down.sql", "DROP INDEX CONCURRENTLY a_x;"),
+    ])
+}
+
 /// Everything a migration could change, as text: the runtime's catalog snapshot
 /// (`app_db::testing::Snapshot`), plus the default history table's columns and rows (without
 /// timestamps), which that snapshot leaves out. Equal snapshots mean nothing changed.

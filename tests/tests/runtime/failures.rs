@@ -143,15 +143,7 @@ async fn failed_own_transaction_in_no_transaction_file_releases_the_lock() {
 #[tokio::test]
 async fn no_transaction_revision_without_connect_options_is_refused_before_anything_runs() {
     let (_db, mut client) = common::fresh().await;
-    let dir = common::dir(&[
-        ("001_a/up.sql", "CREATE TABLE a (x int);"),
-        ("001_a/down.sql", "DROP TABLE a;"),
-        (
-            "002_idx/up.sql",
-            "-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);",
-        ),
-        ("002_idx/down.sql", "DROP INDEX CONCURRENTLY a_x;"),
-    ]);
+    let dir = common::concurrent_index();
     let m = common::load(dir.path());
     let before = common::snapshot(&client).await;
     let err = Migrator::new(&m)

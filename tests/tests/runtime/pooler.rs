@@ -168,15 +168,7 @@ async fn sixteen_runners_through_pgbouncer_apply_each_revision_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_transaction_revision_is_refused_through_pgbouncer() {
     let (db, mut direct) = common::fresh().await;
-    let dir = common::dir(&[
-        ("001_a/up.sql", "CREATE TABLE a (x int);"),
-        ("001_a/down.sql", "DROP TABLE a;"),
-        (
-            "002_idx/up.sql",
-            "-- migrate: no-transaction\nCREATE INDEX CONCURRENTLY a_x ON a (x);",
-        ),
-        ("002_idx/down.sql", "DROP INDEX CONCURRENTLY a_x;"),
-    ]);
+    let dir = common::concurrent_index();
     let m = common::load(dir.path());
     Migrator::new(&m)
         .upgrade(&mut direct, "001")
