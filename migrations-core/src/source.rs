@@ -33,12 +33,7 @@ pub fn normalise(bytes: &[u8]) -> Result<String, (usize, usize)> {
 
 /// SHA-256 of the normalised text ([`crate::ChecksumAlgorithm::Sha256`]).
 pub fn checksum(normalised: &str) -> Checksum {
-    checksum_bytes(normalised.as_bytes())
-}
-
-/// SHA-256 of any bytes (for digests of several revisions, compared with the server's).
-pub fn checksum_bytes(bytes: &[u8]) -> Checksum {
-    Checksum(Sha256::digest(bytes).into())
+    Checksum(Sha256::digest(normalised.as_bytes()).into())
 }
 
 /// Options declared on the first line of `up.sql`.
