@@ -8,6 +8,17 @@ use thiserror::Error;
 mod ddl;
 mod rows;
 
+/// The SQL expression telling whether table `table` exists in schema `schema` (both SQL
+/// expressions: parameters or quoted literals), read from `pg_class` with the statement's
+/// snapshot rather than through name resolution's catalog cache (see
+/// [`HistoryTable::exists`]).
+fn exists_sql(schema: &str, table: &str) -> String {
+    format!(
+        "EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = {schema} AND c.relname = {table} AND c.relkind IN ('r', 'p'))"
+    )
+}
+
 /// The default table: `public.schema_revisions`.
 pub const DEFAULT_TABLE: &str = "public.schema_revisions";
 

@@ -32,11 +32,7 @@ impl HistoryTable {
         if self.schema != "public" {
             return None;
         }
-        let exists = format!(
-            "EXISTS (SELECT FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = 'public' AND c.relname = {})",
-            quote_literal(&self.table)
-        );
+        let exists = super::exists_sql("'public'", &quote_literal(&self.table));
         Some((exists, self.create_sql()))
     }
 

@@ -50,8 +50,7 @@ impl HistoryTable {
         // in the next, which the proxy can send to another server session).
         let row = client
             .query_typed_one(
-                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                                WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p'))",
+                &format!("SELECT {}", super::exists_sql("$1", "$2")),
                 &[(&self.schema, Type::TEXT), (&self.table, Type::TEXT)],
             )
             .await
@@ -69,11 +68,11 @@ impl HistoryTable {
         let progress = crate::progress::table(self);
         let row = client
             .query_typed(
-                "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1),
-                        EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                                WHERE n.nspname = $1 AND c.relname = $2 AND c.relkind IN ('r', 'p')),
-                        EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-                                WHERE n.nspname = $1 AND c.relname = $3 AND c.relkind IN ('r', 'p'))",
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1), {}, {}",
+                    super::exists_sql("$1", "$2"),
+                    super::exists_sql("$1", "$3")
+                ),
                 &[
                     (&self.schema, Type::TEXT),
                     (&self.table, Type::TEXT),
