@@ -448,3 +448,47 @@ async fn upgrade_refuses_an_up_script_that_does_not_parse_before_running_anythin
         "a broken down script does not block an upgrade: {err}"
     );
 }
+
+/// `downgrade` refuses when a down script it would run does not parse, before reverting anything:
+/// the revisions after the broken one stay applied. A broken down script the target does not
+/// reach blocks nothing.
+#[tokio::test]
+async fn downgrade_refuses_a_down_script_it_would_run_that_does_not_parse() {
+    let db = database().await;
+    let dir = fixture();
+    let url = Some(db.url());
+    let (_, err, code) = text(&migrate(dir.path(), url, &["upgrade"]));
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.path().join("001_users/down.sql"), "DROP TABLEE users;").expect("write");
+
+    let (out, err, code) = text(&migrate(dir.path(), url, &["downgrade", "base"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("1 down script(s) do not parse")
+            && err.contains("001_users/down.sql:1:")
+            && err.contains("`downgrade` ran nothing"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "nothing printed or run: {out}");
+    let client = db.connect().await.expect("connect");
+    let state: (i64, bool) = {
+        let row = client
+            .query_one(
+                "SELECT (SELECT count(*) FROM schema_revisions), to_regclass('notes') IS NOT NULL",
+                &[],
+            )
+            .await
+            .expect("query");
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(state, (2, true), "002 was not reverted before the refusal");
+
+    let (_, err, code) = text(&migrate(dir.path(), url, &["downgrade", "-1"]));
+    assert_eq!(code, 0, "001's down script is not run by `-1`: {err}");
+    let remaining: i64 = client
+        .query_one("SELECT count(*) FROM schema_revisions", &[])
+        .await
+        .expect("query")
+        .get(0);
+    assert_eq!(remaining, 1);
+}

@@ -1,10 +1,12 @@
 //! The migration commands as a command line: used by the `migrate` binary (on a directory read at
 //! run time) and by `simulator db` (on the embedded revisions).
 
+mod error;
 mod lint;
 mod render;
 mod resolve;
 mod scaffold;
+mod syntax;
 
 use std::borrow::Cow;
 use std::path::PathBuf;
@@ -12,14 +14,15 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use migrations_core::{scan, InvalidDirectory, Migrations, ScanOptions, ScanReport, SyntaxError};
-use thiserror::Error;
+use migrations_core::{scan, InvalidDirectory, Migrations, ScanOptions, ScanReport};
 
 use crate::apply::Direction;
 use crate::connect::ConnectOptions;
-use crate::history::{HistoryError, HistoryTable};
+use crate::history::HistoryTable;
 use crate::plan::Overrides;
 use crate::{MigrateError, Migrator};
+
+pub use error::CliError;
 
 /// `migrate`: the commands on a migrations directory read at run time.
 #[derive(Debug, Parser)]
@@ -219,64 +222,6 @@ fn duration(text: &str) -> Result<Duration, String> {
         .ok_or_else(|| format!("`{text}` is not a duration: write a whole number and a unit (ms, s, min, h, d), e.g. 10s; 0 means no limit"))
 }
 
-/// Errors of the command line.
-#[derive(Debug, Error)]
-#[non_exhaustive]
-pub enum CliError {
-    /// A migration command failed (boxed: it is large, and errors are the cold path).
-    #[error(transparent)]
-    Migrate(Box<MigrateError>),
-    /// The directory is invalid.
-    #[error(transparent)]
-    Directory(#[from] InvalidDirectory),
-    /// A bad `--history-table`.
-    #[error(transparent)]
-    Table(#[from] HistoryError),
-    /// No database configured.
-    #[error("no database: set DATABASE_URL (e.g. postgres://user:password@localhost:5432/911_training), pass --database-url, or pass --local for a development cluster")]
-    NoDatabase,
-    /// The local development cluster failed.
-    #[error("the local development cluster is not available")]
-    Local {
-        /// The cause.
-        #[source]
-        source: crate::cluster::ClusterError,
-    },
-    /// Creating the development database failed.
-    #[error("cannot create the development database `{name}`")]
-    LocalDatabase {
-        /// The database.
-        name: String,
-        /// The server's error.
-        #[source]
-        source: tokio_postgres::Error,
-    },
-    /// `upgrade` from a directory whose up scripts do not parse.
-    #[error("{}", syntax_message(errors))]
-    Syntax {
-        /// Every syntax error of an up script, each naming its file, line and column.
-        errors: Vec<SyntaxError>,
-    },
-    /// `revision` without a directory.
-    #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
-    NoDirectory,
-    /// Writing a new revision failed.
-    #[error("cannot create `{path}`")]
-    Write {
-        /// The path.
-        path: String,
-        /// The cause.
-        #[source]
-        source: std::io::Error,
-    },
-}
-
-impl From<MigrateError> for CliError {
-    fn from(error: MigrateError) -> Self {
-        Self::Migrate(Box::new(error))
-    }
-}
-
 /// Where the revisions come from.
 #[derive(Debug, Clone)]
 pub enum Source<'a> {
@@ -333,37 +278,6 @@ fn load<'a>(source: &Source<'a>) -> Result<Loaded<'a>, CliError> {
     }
 }
 
-/// Refuses an upgrade from a directory whose up scripts PostgreSQL's grammar rejects, before
-/// anything connects or runs: otherwise the revisions before the broken one would be applied and
-/// the run would stop at it. Down scripts are not checked here: imported histories carry broken
-/// down scripts of revisions nobody reverts.
-fn refuse_unparsable_ups(report: &ScanReport, migrations: &Migrations) -> Result<(), CliError> {
-    let ups: Vec<&str> = migrations.iter().map(|r| r.up().file()).collect();
-    let errors: Vec<SyntaxError> = report
-        .syntax_errors
-        .iter()
-        .filter(|e| {
-            ups.iter()
-                .any(|up| e.path == *up || e.path.ends_with(&format!("/{up}")))
-        })
-        .cloned()
-        .collect();
-    if errors.is_empty() {
-        return Ok(());
-    }
-    Err(CliError::Syntax { errors })
-}
-
-/// The message of [`CliError::Syntax`].
-fn syntax_message(errors: &[SyntaxError]) -> String {
-    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
-    format!(
-        "{} up script(s) do not parse, so `upgrade` ran nothing (`migrate --dir <dir> lint` lists every syntax error and lint finding):\n\n{}",
-        errors.len(),
-        shown.join("\n\n")
-    )
-}
-
 /// Runs `command`. `Ok` carries the exit code (1 when `check` finds something).
 pub async fn run(
     source: &Source<'_>,
@@ -382,7 +296,7 @@ pub async fn run(
     let loaded = load(source)?;
     let migrations: &Migrations = &loaded.migrations;
     if let (Command::Upgrade { .. }, Some(report)) = (&command, &loaded.report) {
-        refuse_unparsable_ups(report, migrations)?;
+        syntax::refuse_unparsable_ups(report, migrations)?;
     }
     let table = HistoryTable::parse(&global.history_table)?;
     let overrides = Overrides {
@@ -416,6 +330,9 @@ pub async fn run(
     }
     let mut client = options.connect().await.map_err(MigrateError::from)?;
     let migrator = migrator.with_connect_options(options);
+    if let (Command::Downgrade { target, .. }, Some(report)) = (&command, &loaded.report) {
+        syntax::refuse_unparsable_downs(&migrator, &client, report, target).await?;
+    }
     render::execute(
         &migrator,
         &mut client,

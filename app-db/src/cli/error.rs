@@ -1,0 +1,70 @@
+//! The errors of the command line.
+
+use migrations_core::{InvalidDirectory, SyntaxError};
+use thiserror::Error;
+
+use super::syntax;
+use crate::history::HistoryError;
+use crate::MigrateError;
+
+/// Errors of the command line.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A migration command failed (boxed: it is large, and errors are the cold path).
+    #[error(transparent)]
+    Migrate(Box<MigrateError>),
+    /// The directory is invalid.
+    #[error(transparent)]
+    Directory(#[from] InvalidDirectory),
+    /// A bad `--history-table`.
+    #[error(transparent)]
+    Table(#[from] HistoryError),
+    /// No database configured.
+    #[error("no database: set DATABASE_URL (e.g. postgres://user:password@localhost:5432/911_training), pass --database-url, or pass --local for a development cluster")]
+    NoDatabase,
+    /// The local development cluster failed.
+    #[error("the local development cluster is not available")]
+    Local {
+        /// The cause.
+        #[source]
+        source: crate::cluster::ClusterError,
+    },
+    /// Creating the development database failed.
+    #[error("cannot create the development database `{name}`")]
+    LocalDatabase {
+        /// The database.
+        name: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// `upgrade` or `downgrade` from a directory where a script it would run does not parse.
+    #[error("{}", syntax::message(errors, kind, command))]
+    Syntax {
+        /// Every syntax error of those scripts, each naming its file, line and column.
+        errors: Vec<SyntaxError>,
+        /// `up` or `down`.
+        kind: &'static str,
+        /// The command refused.
+        command: &'static str,
+    },
+    /// `revision` without a directory.
+    #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
+    NoDirectory,
+    /// Writing a new revision failed.
+    #[error("cannot create `{path}`")]
+    Write {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl From<MigrateError> for CliError {
+    fn from(error: MigrateError) -> Self {
+        Self::Migrate(Box::new(error))
+    }
+}
