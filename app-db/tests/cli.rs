@@ -449,9 +449,9 @@ async fn upgrade_refuses_an_up_script_that_does_not_parse_before_running_anythin
     );
 }
 
-/// `downgrade` refuses when a down script it would run does not parse, before reverting anything:
-/// the revisions after the broken one stay applied. A broken down script the target does not
-/// reach blocks nothing.
+/// `downgrade` (and `downgrade --sql`) refuses when a down script it would run does not parse,
+/// before reverting anything: the revisions after the broken one stay applied. A broken down
+/// script the target does not reach blocks nothing.
 #[tokio::test]
 async fn downgrade_refuses_a_down_script_it_would_run_that_does_not_parse() {
     let db = database().await;
@@ -461,15 +461,26 @@ async fn downgrade_refuses_a_down_script_it_would_run_that_does_not_parse() {
     assert_eq!(code, 0, "{err}");
     std::fs::write(dir.path().join("001_users/down.sql"), "DROP TABLEE users;").expect("write");
 
-    let (out, err, code) = text(&migrate(dir.path(), url, &["downgrade", "base"]));
-    assert_eq!(code, 1, "{out}{err}");
-    assert!(
-        err.contains("1 down script(s) do not parse")
-            && err.contains("001_users/down.sql:1:")
-            && err.contains("`downgrade` ran nothing"),
-        "{err}"
-    );
-    assert!(out.is_empty(), "nothing printed or run: {out}");
+    for args in [
+        &["downgrade", "base"][..],
+        &["downgrade", "--sql", "head:base"][..],
+    ] {
+        let (out, err, code) = text(&migrate(dir.path(), url, args));
+        assert_eq!(code, 1, "{args:?}: {out}{err}");
+        assert!(
+            err.contains("1 down script(s) do not parse")
+                && err.contains("001_users/down.sql:1:")
+                && err.contains("`downgrade` ran nothing"),
+            "{args:?}: {err}"
+        );
+        assert!(out.is_empty(), "{args:?}: nothing printed or run: {out}");
+    }
+    let (out, _, code) = text(&migrate(
+        dir.path(),
+        url,
+        &["downgrade", "--sql", "head:-1"],
+    ));
+    assert!(code == 0 && out.contains("DROP TABLE notes"), "{out}");
     let client = db.connect().await.expect("connect");
     let state: (i64, bool) = {
         let row = client

@@ -313,9 +313,11 @@ pub async fn run(
             statement: global.statement_timeout,
         });
     match &command {
-        Command::Upgrade { target, sql: true } => return offline(&migrator, Direction::Up, target),
+        Command::Upgrade { target, sql: true } => {
+            return offline(&migrator, Direction::Up, target, None)
+        }
         Command::Downgrade { target, sql: true } => {
-            return offline(&migrator, Direction::Down, target)
+            return offline(&migrator, Direction::Down, target, loaded.report.as_ref())
         }
         _ => {}
     }
@@ -331,7 +333,7 @@ pub async fn run(
     let mut client = options.connect().await.map_err(MigrateError::from)?;
     let migrator = migrator.with_connect_options(options);
     if let (Command::Downgrade { target, .. }, Some(report)) = (&command, &loaded.report) {
-        syntax::refuse_unparsable_downs(&migrator, &client, report, target).await?;
+        syntax::refuse_unparsable_downgrade(&migrator, &client, report, target).await?;
     }
     render::execute(
         &migrator,
@@ -386,7 +388,13 @@ fn offline(
     migrator: &Migrator<'_>,
     direction: Direction,
     range: &str,
+    report: Option<&ScanReport>,
 ) -> Result<ExitCode, CliError> {
+    if let (Direction::Down, Some(report)) = (direction, report) {
+        let span = crate::offline::span(migrator.migrations(), direction, range)
+            .map_err(MigrateError::from)?;
+        syntax::refuse_unparsable_downs(report, span.revisions.into_iter())?;
+    }
     let sql = crate::offline::render(migrator.migrations(), migrator.table(), direction, range)
         .map_err(MigrateError::from)?;
     print!("{sql}");

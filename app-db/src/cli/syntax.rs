@@ -25,29 +25,33 @@ pub(super) fn refuse_unparsable_ups(
 /// Refuses `downgrade target` when a down script it would run does not parse. Reads the history
 /// only when some down script has a syntax error, so a sound directory pays nothing; a target
 /// that cannot be planned is left to the downgrade, which reports it.
-pub(super) async fn refuse_unparsable_downs(
+pub(super) async fn refuse_unparsable_downgrade(
     migrator: &Migrator<'_>,
     client: &Client,
     report: &ScanReport,
     target: &str,
 ) -> Result<(), CliError> {
     let migrations = migrator.migrations();
-    let downs = |revisions: &mut dyn Iterator<Item = &Revision>| -> Vec<String> {
-        revisions
-            .filter_map(|r| r.down().map(|d| d.file().to_owned()))
-            .collect()
-    };
-    let all = downs(&mut migrations.iter());
-    if matching(report, &all.iter().map(String::as_str).collect::<Vec<_>>()).is_empty() {
+    if refuse_unparsable_downs(report, migrations.iter()).is_ok() {
         return Ok(());
     }
     let state = migrator.state(client).await?;
     let Ok(plan) = state.plan_downgrade(migrations, target) else {
         return Ok(());
     };
-    let planned = downs(&mut plan.iter().map(|&i| &migrations.as_slice()[i]));
-    let planned: Vec<&str> = planned.iter().map(String::as_str).collect();
-    refuse(report, &planned, "down", "downgrade")
+    refuse_unparsable_downs(report, plan.iter().map(|&i| &migrations.as_slice()[i]))
+}
+
+/// Refuses running the down scripts of `revisions` when one of them does not parse.
+pub(super) fn refuse_unparsable_downs<'m>(
+    report: &ScanReport,
+    revisions: impl Iterator<Item = &'m Revision>,
+) -> Result<(), CliError> {
+    let downs: Vec<&str> = revisions
+        .filter_map(|r| r.down())
+        .map(|d| d.file())
+        .collect();
+    refuse(report, &downs, "down", "downgrade")
 }
 
 fn refuse(
