@@ -401,6 +401,21 @@ async fn insufficient_privilege_is_named_and_changes_nothing() {
     client.batch_execute(&cleanup).await.expect("cleanup");
 }
 
+/// Runs `migrate args` and asserts the syntax refusal: exit code 1, `scripts` (`1 up script(s)`)
+/// do not parse, the error names `place` (`file:line:`), and nothing is printed or run.
+fn refused_for_syntax(dir: &Path, url: Option<&str>, args: &[&str], scripts: &str, place: &str) {
+    let (out, err, code) = text(&migrate(dir, url, args));
+    assert_eq!(code, 1, "{args:?}: {out}{err}");
+    let command = format!("`{}` ran nothing", args[0]);
+    assert!(
+        err.contains(&format!("{scripts} do not parse"))
+            && err.contains(place)
+            && err.contains(&command),
+        "{args:?}: {err}"
+    );
+    assert!(out.is_empty(), "{args:?}: nothing printed or run: {out}");
+}
+
 /// An upgrade from a directory whose second up script does not parse is refused before anything
 /// connects or runs, naming the file, line and column; the first revision is not applied alone.
 /// A broken down script does not block an upgrade (imported histories carry some).
@@ -415,15 +430,13 @@ async fn upgrade_refuses_an_up_script_that_does_not_parse_before_running_anythin
     .expect("write");
     let url = Some(db.url());
     for args in [&["upgrade"][..], &["upgrade", "--sql"][..]] {
-        let (out, err, code) = text(&migrate(dir.path(), url, args));
-        assert_eq!(code, 1, "{args:?}: {out}{err}");
-        assert!(
-            err.contains("1 up script(s) do not parse")
-                && err.contains("002_notes/up.sql:2:")
-                && err.contains("ran nothing"),
-            "{args:?}: {err}"
+        refused_for_syntax(
+            dir.path(),
+            url,
+            args,
+            "1 up script(s)",
+            "002_notes/up.sql:2:",
         );
-        assert!(out.is_empty(), "{args:?}: nothing printed or run: {out}");
     }
     let client = db.connect().await.expect("connect");
     let history: bool = client
@@ -465,15 +478,13 @@ async fn downgrade_refuses_a_down_script_it_would_run_that_does_not_parse() {
         &["downgrade", "base"][..],
         &["downgrade", "--sql", "head:base"][..],
     ] {
-        let (out, err, code) = text(&migrate(dir.path(), url, args));
-        assert_eq!(code, 1, "{args:?}: {out}{err}");
-        assert!(
-            err.contains("1 down script(s) do not parse")
-                && err.contains("001_users/down.sql:1:")
-                && err.contains("`downgrade` ran nothing"),
-            "{args:?}: {err}"
+        refused_for_syntax(
+            dir.path(),
+            url,
+            args,
+            "1 down script(s)",
+            "001_users/down.sql:1:",
         );
-        assert!(out.is_empty(), "{args:?}: nothing printed or run: {out}");
     }
     let (out, _, code) = text(&migrate(
         dir.path(),
