@@ -1,4 +1,4 @@
-//! Watches the project's migrations directory so embedding crates rebuild when it changes.
+//! Watches the simulator's migrations directory so the crate rebuilds when a revision changes.
 fn main() {
-    migrations_core::build::watch(&["../migrations"]);
+    migrations_core::build::watch(&["migrations"]);
 }

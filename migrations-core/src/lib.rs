@@ -1,4 +1,4 @@
-//! Migration sources shared by `embed_migrations!` (at compile time) and the `app-db` runtime
+//! Migration sources shared by `embed_migrations!` (at compile time) and the `migrations-runtime` runtime
 //! (at run time): name parsing, directory scanning and validation, text normalisation,
 //! checksums, statement splitting, and the revision table types.
 //!
@@ -20,6 +20,8 @@
 mod assemble;
 pub mod build;
 mod cache;
+#[doc(hidden)]
+pub mod corpora;
 mod flat;
 #[cfg(feature = "parse")]
 pub mod lint;

@@ -1,7 +1,7 @@
 //! Scanning real and deliberately broken directories built in temporary folders.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use migrations_core::{
     load_dir, scan, Layout, Note, Problem, ScanOptions, TransactionMode, Warning,
@@ -23,12 +23,6 @@ fn problems(dir: &Path, options: ScanOptions) -> Vec<String> {
         .iter()
         .map(ToString::to_string)
         .collect()
-}
-
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpora")
-        .join(name)
 }
 
 #[test]
@@ -254,6 +248,10 @@ fn mixed_layouts_and_missing_directory_are_refused() {
 
 #[test]
 fn real_corpora_load() {
+    let Some(corpora) = migrations_core::corpora::dir("real_corpora_load") else {
+        return;
+    };
+    let corpus = |name: &str| corpora.join(name);
     let docsrs = load_dir(&corpus("docsrs"), "docsrs", ScanOptions::default())
         .expect("docs.rs loads strictly");
     assert_eq!(docsrs.len(), 33);

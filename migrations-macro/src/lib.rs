@@ -47,24 +47,28 @@ pub fn embed_migrations(tokens: TokenStream) -> TokenStream {
     expand::expand(&input).into()
 }
 
-/// A test that receives its own PostgreSQL database, re-exported as `app_db::test`.
+/// A test that receives its own PostgreSQL database, re-exported as `migrations_runtime::test`
+/// (the runtime's `testing` feature).
 ///
 /// ```ignore
-/// #[app_db::test]                                    // at head of `crate::MIGRATIONS`
-/// async fn a(db: app_db::testing::TestDatabase) {}
+/// use migrations_runtime::testing::TestDatabase;
 ///
-/// #[app_db::test(migrations = my::MIGRATIONS, at = "002")]  // another table, a revision
-/// async fn b(db: app_db::testing::TestDatabase) -> Result<(), Box<dyn std::error::Error>> {
+/// #[migrations_runtime::test]                        // at head of `crate::MIGRATIONS`
+/// async fn a(db: TestDatabase) {}
+///
+/// #[migrations_runtime::test(migrations = my::MIGRATIONS, at = "002")]  // another table, a revision
+/// async fn b(db: TestDatabase) -> Result<(), Box<dyn std::error::Error>> {
 ///     Ok(())
 /// }
 ///
-/// #[app_db::test(empty)]                             // no migrations at all
-/// async fn c(db: app_db::testing::TestDatabase) {}
+/// #[migrations_runtime::test(empty)]                 // no migrations at all
+/// async fn c(db: TestDatabase) {}
 /// ```
 ///
 /// The body runs on a current-thread tokio runtime. The database is dropped when the test
-/// passes and kept, with its name printed, when it panics or returns an error. `crate = path`
-/// says where `app_db` is if it was renamed. Other attributes (`#[ignore]`, `#[should_panic]`)
+/// passes and kept, with its name printed, when it panics or returns an error. The expansion
+/// names `::migrations_runtime`; `crate = path` names another path to it, for a crate that
+/// renamed it or reaches it through a re-export (`crate = app_db`). Other attributes (`#[ignore]`, `#[should_panic]`)
 /// go on the generated `#[test]`.
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {

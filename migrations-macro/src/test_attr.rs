@@ -1,5 +1,5 @@
-//! `#[app_db::test]`: parses the attribute's arguments and the test function, and expands to a
-//! plain `#[test]` that hands the body to `app_db::testing::run`.
+//! `#[migrations_runtime::test]`: parses the attribute's arguments and the test function, and
+//! expands to a plain `#[test]` that hands the body to `migrations_runtime::testing::run`.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -72,7 +72,7 @@ pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
     let krate = args
         .krate
         .clone()
-        .unwrap_or_else(|| syn::parse_quote!(::app_db));
+        .unwrap_or_else(|| syn::parse_quote!(::migrations_runtime));
     let fixture = fixture(args, &krate);
     let ItemFn {
         attrs,
@@ -88,7 +88,7 @@ pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
         false => format_ident!("run"),
     };
     let mut body = sig.clone();
-    body.ident = format_ident!("__app_db_test_body");
+    body.ident = format_ident!("__database_test_body");
     quote! {
         #[::core::prelude::v1::test]
         #(#attrs)*
@@ -97,7 +97,7 @@ pub(crate) fn expand(args: Args, function: ItemFn) -> TokenStream {
             #krate::testing::#runner(
                 ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
                 #fixture,
-                __app_db_test_body,
+                __database_test_body,
             )
         }
     }
@@ -120,7 +120,7 @@ fn check(function: &ItemFn) -> Option<Error> {
         (
             signature.inputs.len() != 1,
             signature.paren_token.span.join(),
-            "a database test takes one argument, its database: `db: app_db::testing::TestDatabase`",
+            "a database test takes one argument, its database: `db: migrations_runtime::testing::TestDatabase`",
         ),
         (
             !signature.generics.params.is_empty(),

@@ -1,64 +1,65 @@
-//! Real histories written by other projects (`../shared/corpora`): they load through the macro and
+//! Real histories written by other projects (the directory `MIGRATIONS_CORPORA` names): they load through the macro and
 //! at run time identically, upgrade to head, and go back down as far as their own down scripts
 //! allow; where a down script is broken, the runner stops at that exact revision with the server's
 //! error and position, and the database stays consistent.
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use app_db::apply::ApplyError;
-use app_db::plan::PlanError;
-use app_db::{MigrateError, Migrator};
 use migrations_core::{load_dir, Migrations, ScanOptions};
+use migrations_runtime::apply::ApplyError;
+use migrations_runtime::plan::PlanError;
+use migrations_runtime::{MigrateError, Migrator};
 
-// The safety lint warns about these histories' risky statements (drops, type changes, no
-// lock_timeout): real findings about other projects' files, not ours to fix here.
-#[allow(deprecated)]
-static DOCSRS: Migrations = migrations_macro::embed_migrations!("../../shared/corpora/docsrs");
-// graph-node really has mixed-width versions (e.g. `2020-12-7-190800`); diesel applies them in
-// string order and so do we. The compile warnings saying so are expected here, and so are the
-// warnings for the one down script of each history that is not valid SQL: the histories are
-// imported as published (`allow_syntax_errors`), and the tests below pin how the runtime stops
-// at those scripts.
-#[allow(deprecated)]
-static GRAPH_NODE: Migrations = migrations_macro::embed_migrations!(
-    "../../shared/corpora/graph-node",
-    allow_syntax_errors = true
-);
-#[allow(deprecated)]
-static ZKSYNC: Migrations = migrations_macro::embed_migrations!(
-    "../../shared/corpora/zksync-era",
-    allow_up_only = true,
-    allow_syntax_errors = true
-);
+// `DOCSRS`, `GRAPH_NODE`, `ZKSYNC` and `EMBEDDED`, written by the build script. The safety lint
+// warns about these histories' risky statements (drops, type changes, no lock_timeout): real
+// findings about other projects' files, not ours to fix here. graph-node really has mixed-width
+// versions (e.g. `2020-12-7-190800`); diesel applies them in string order and so do we. The
+// compile warnings saying so are expected, and so are the warnings for the one down script of
+// each history that is not valid SQL: the histories are imported as published
+// (`allow_syntax_errors`), and the tests below pin how the runtime stops at those scripts.
+include!(concat!(env!("OUT_DIR"), "/corpora.rs"));
 
-fn corpus(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/corpora")
-        .join(name)
+/// The embedded corpora and their directory, or `None` (with a note) when `MIGRATIONS_CORPORA`
+/// was unset at build time.
+fn corpora(test: &str) -> Option<([&'static Migrations; 3], PathBuf)> {
+    let Some(embedded) = EMBEDDED else {
+        return migrations_core::corpora::dir(test).map(|_| {
+            panic!("MIGRATIONS_CORPORA is set now but was not when the tests were built: rebuild")
+        });
+    };
+    let dir = migrations_core::corpora::dir(test)
+        .expect("MIGRATIONS_CORPORA was set when the tests were built: set it again");
+    Some((embedded, dir))
 }
 
 #[test]
 fn embedded_equals_loaded_for_every_corpus() {
+    let Some(([docsrs, graph_node, zksync], dir)) =
+        corpora("embedded_equals_loaded_for_every_corpus")
+    else {
+        return;
+    };
+    let corpus = |name: &str| dir.join(name);
     let strict = ScanOptions::default();
     assert_eq!(
-        DOCSRS,
+        *docsrs,
         load_dir(&corpus("docsrs"), "docsrs", strict).expect("docs.rs")
     );
     assert_eq!(
-        GRAPH_NODE,
+        *graph_node,
         load_dir(&corpus("graph-node"), "graph-node", strict).expect("graph-node")
     );
     let import = ScanOptions {
         allow_up_only: true,
     };
     assert_eq!(
-        ZKSYNC,
+        *zksync,
         load_dir(&corpus("zksync-era"), "zksync-era", import).expect("zksync-era")
     );
     assert_eq!(
-        (DOCSRS.len(), GRAPH_NODE.len(), ZKSYNC.len()),
+        (docsrs.len(), graph_node.len(), zksync.len()),
         (33, 125, 269)
     );
 }
@@ -68,6 +69,10 @@ fn embedded_equals_loaded_for_every_corpus() {
 /// and the older broken down scripts of graph-node that a downgrade never reaches.
 #[test]
 fn the_grammar_finds_the_broken_down_scripts() {
+    let Some((_, dir)) = corpora("the_grammar_finds_the_broken_down_scripts") else {
+        return;
+    };
+    let corpus = |name: &str| dir.join(name);
     let found = |name: &str, options| {
         let report = migrations_core::scan(&corpus(name), name, options);
         let errors: Vec<(String, usize, usize)> = report
@@ -132,7 +137,7 @@ async fn round_trip(
 ) -> (
     tokio_postgres::Client,
     Option<MigrateError>,
-    app_db::testing::TestDatabase,
+    migrations_runtime::testing::TestDatabase,
 ) {
     let (db, mut client) = common::fresh().await;
     let up = Migrator::new(m)
@@ -147,14 +152,21 @@ async fn round_trip(
 
 #[tokio::test]
 async fn docsrs_goes_up_and_all_the_way_down() {
-    let (client, err, _db) = round_trip(&DOCSRS, "base").await;
+    let Some(([docsrs, ..], _)) = corpora("docsrs_goes_up_and_all_the_way_down") else {
+        return;
+    };
+    let (client, err, _db) = round_trip(docsrs, "base").await;
     assert!(err.is_none(), "{err:?}");
     assert!(common::recorded(&client).await.is_empty());
 }
 
 #[tokio::test]
 async fn graph_node_stops_at_its_broken_down_script() {
-    let (mut client, err, _db) = round_trip(&GRAPH_NODE, "base").await;
+    let Some(([_, graph_node, _], _)) = corpora("graph_node_stops_at_its_broken_down_script")
+    else {
+        return;
+    };
+    let (mut client, err, _db) = round_trip(graph_node, "base").await;
     let err = err.expect("graph-node's 2023-12-15 down script is invalid SQL");
     assert_stopped(
         &err,
@@ -163,13 +175,18 @@ async fn graph_node_stops_at_its_broken_down_script() {
         1,
         27,
     );
-    assert_consistent(&mut client, &GRAPH_NODE, "20231215182102").await;
+    assert_consistent(&mut client, graph_node, "20231215182102").await;
 }
 
 #[tokio::test]
 async fn zksync_refuses_base_then_stops_at_its_broken_down_script() {
+    let Some(([.., zksync], _)) =
+        corpora("zksync_refuses_base_then_stops_at_its_broken_down_script")
+    else {
+        return;
+    };
     let (db, mut client) = common::fresh().await;
-    let m = Migrator::new(&ZKSYNC);
+    let m = Migrator::new(zksync);
     m.upgrade(&mut client, "head")
         .await
         .expect("zksync-era upgrades to head");
@@ -198,7 +215,7 @@ async fn zksync_refuses_base_then_stops_at_its_broken_down_script() {
         1,
         15,
     );
-    assert_consistent(&mut client, &ZKSYNC, "20250822160137").await;
+    assert_consistent(&mut client, zksync, "20250822160137").await;
     drop(db);
 }
 

@@ -4,8 +4,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use app_db::cli::{self, MigrateArgs, Source};
 use clap::Parser;
+use migrations_runtime::cli::{self, MigrateArgs, Source};
 
 async fn lint(dir: &Path) -> ExitCode {
     let dir = dir.to_str().expect("UTF-8 path");
@@ -27,7 +27,7 @@ fn ui(fixture: &str) -> std::path::PathBuf {
 
 #[tokio::test]
 async fn exit_code_follows_what_the_build_would_do() {
-    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+    let project = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app-db/migrations");
     assert_eq!(
         lint(&project).await,
         ExitCode::SUCCESS,

@@ -1,5 +1,5 @@
 // `empty` and a revision contradict each other.
-#[app_db::test(empty, at = "001")]
-async fn contradictory(db: app_db::testing::TestDatabase) {}
+#[migrations_runtime::test(empty, at = "001")]
+async fn contradictory(db: migrations_runtime::testing::TestDatabase) {}
 
 fn main() {}

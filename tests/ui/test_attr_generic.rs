@@ -1,5 +1,5 @@
 // A database test cannot be generic.
-#[app_db::test]
-async fn generic<T>(db: app_db::testing::TestDatabase) {}
+#[migrations_runtime::test]
+async fn generic<T>(db: migrations_runtime::testing::TestDatabase) {}
 
 fn main() {}

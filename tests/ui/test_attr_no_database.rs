@@ -1,5 +1,5 @@
 // A database test takes its database as its one argument.
-#[app_db::test]
+#[migrations_runtime::test]
 async fn no_database() {}
 
 fn main() {}

@@ -1,5 +1,5 @@
 // A database test is an async fn.
-#[app_db::test]
-fn not_async(db: app_db::testing::TestDatabase) {}
+#[migrations_runtime::test]
+fn not_async(db: migrations_runtime::testing::TestDatabase) {}
 
 fn main() {}

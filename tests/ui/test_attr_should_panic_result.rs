@@ -1,7 +1,7 @@
 // `#[should_panic]` tests return `()`, as for `#[test]`.
-#[app_db::test]
+#[migrations_runtime::test]
 #[should_panic]
-async fn panics(db: app_db::testing::TestDatabase) -> Result<(), String> {
+async fn panics(db: migrations_runtime::testing::TestDatabase) -> Result<(), String> {
     Ok(())
 }
 

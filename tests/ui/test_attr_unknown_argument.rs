@@ -1,5 +1,5 @@
 // Unknown arguments are refused with the choices.
-#[app_db::test(target = "head")]
-async fn unknown(db: app_db::testing::TestDatabase) {}
+#[migrations_runtime::test(target = "head")]
+async fn unknown(db: migrations_runtime::testing::TestDatabase) {}
 
 fn main() {}

@@ -1,15 +1,17 @@
-//! A downstream crate: it depends on `app-db` alone (plus `migrations-core` in its build script),
+//! A downstream crate: it depends on `migrations-runtime` alone (plus `migrations-core` in its
+//! build script),
 //! embeds its own `migrations/`, and its tests each get a database migrated to head.
 
 /// This crate's revisions, checked and embedded at compile time.
-pub static MIGRATIONS: app_db::Migrations = app_db::embed_migrations!("migrations");
+pub static MIGRATIONS: migrations_runtime::Migrations =
+    migrations_runtime::embed_migrations!("migrations");
 
 /// Adds a user, returning its id.
 pub async fn add_user(
-    client: &app_db::tokio_postgres::Client,
+    client: &migrations_runtime::tokio_postgres::Client,
     name: &str,
     email: &str,
-) -> Result<i64, app_db::tokio_postgres::Error> {
+) -> Result<i64, migrations_runtime::tokio_postgres::Error> {
     let row = client
         .query_one(
             "INSERT INTO users (name, email) VALUES ($1, $2) RETURNING id",
@@ -21,11 +23,11 @@ pub async fn add_user(
 
 #[cfg(test)]
 mod tests {
-    use app_db::testing::TestDatabase;
+    use migrations_runtime::testing::TestDatabase;
 
     type Result = std::result::Result<(), Box<dyn std::error::Error>>;
 
-    #[app_db::test]
+    #[migrations_runtime::test]
     async fn emails_are_unique_whatever_their_case(db: TestDatabase) -> Result {
         let client = db.connect().await?;
         super::add_user(&client, "Ada", "ada@example.com").await?;
@@ -35,7 +37,7 @@ mod tests {
         Ok(())
     }
 
-    #[app_db::test(at = "001")]
+    #[migrations_runtime::test(at = "001")]
     async fn revision_001_has_no_email_column(db: TestDatabase) -> Result {
         let client = db.connect().await?;
         let error = client.execute("UPDATE users SET email = 'x'", &[]).await;
@@ -43,9 +45,9 @@ mod tests {
         Ok(())
     }
 
-    #[app_db::test(empty)]
+    #[migrations_runtime::test(empty)]
     async fn every_revision_round_trips(db: TestDatabase) -> Result {
-        let checked = app_db::testing::round_trip(&db, &super::MIGRATIONS).await?;
+        let checked = migrations_runtime::testing::round_trip(&db, &super::MIGRATIONS).await?;
         assert_eq!(checked, ["001", "002"]);
         Ok(())
     }

@@ -4,8 +4,8 @@
 use std::fs;
 use std::path::Path;
 
-use app_db::testing::{self, TestDatabase};
 use migrations_core::{load_dir, Migrations, ScanOptions};
+use migrations_runtime::testing::{self, TestDatabase};
 use tokio_postgres::Client;
 
 /// A fresh database on the shared test server, and a connection to it.
@@ -79,10 +79,10 @@ pub fn concurrent_index() -> tempfile::TempDir {
 }
 
 /// Everything a migration could change, as text: the runtime's catalog snapshot
-/// (`app_db::testing::Snapshot`), plus the default history table's columns and rows (without
+/// (`migrations_runtime::testing::Snapshot`), plus the default history table's columns and rows (without
 /// timestamps), which that snapshot leaves out. Equal snapshots mean nothing changed.
 pub async fn snapshot(client: &Client) -> String {
-    let catalog = app_db::testing::Snapshot::take(client)
+    let catalog = migrations_runtime::testing::Snapshot::take(client)
         .await
         .expect("catalog snapshot");
     let mut out: String = catalog.lines().map(|line| format!("{line}\n")).collect();
@@ -122,9 +122,9 @@ pub async fn recorded(client: &Client) -> Vec<String> {
 
 /// A runner for `m` on `db` that can open connections of its own (for `no-transaction`
 /// revisions), as the `migrate` binary is.
-pub fn migrator<'m>(m: &'m Migrations, db: &TestDatabase) -> app_db::Migrator<'m> {
-    let options = app_db::connect::ConnectOptions::from_config(db.config().clone());
-    app_db::Migrator::new(m).with_connect_options(options)
+pub fn migrator<'m>(m: &'m Migrations, db: &TestDatabase) -> migrations_runtime::Migrator<'m> {
+    let options = migrations_runtime::connect::ConnectOptions::from_config(db.config().clone());
+    migrations_runtime::Migrator::new(m).with_connect_options(options)
 }
 
 /// A connection made with `config`, its connection task spawned.

@@ -11,15 +11,22 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Writes the crate's manifest, `build.rs` and `src/main.rs`.
+    /// Writes the crate's manifest, `build.rs` and `src/main.rs`; the macro checks SQL with
+    /// PostgreSQL's grammar (its default features).
     pub fn new(package: &str, build_rs: &str, main_rs: &str) -> Self {
+        Self::with_grammar(package, build_rs, main_rs, true)
+    }
+
+    /// As [`Probe::new`], with `grammar: false` depending on the crates with
+    /// `default-features = false`, as a user without libclang would.
+    pub fn with_grammar(package: &str, build_rs: &str, main_rs: &str, grammar: bool) -> Self {
         let dir = tempfile::Builder::new()
             .prefix(package)
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
             .expect("a temporary crate directory can be created in the target directory");
         let probe = Probe { dir };
         let workspace = workspace_root();
-        probe.write("Cargo.toml", &manifest(package, &workspace));
+        probe.write("Cargo.toml", &manifest(package, &workspace, grammar));
         probe.write("build.rs", build_rs);
         probe.write("src/main.rs", main_rs);
         // The workspace's lock file pins the same dependency versions the workspace already
@@ -63,13 +70,18 @@ impl Probe {
     }
 }
 
-fn manifest(package: &str, workspace: &Path) -> String {
+fn manifest(package: &str, workspace: &Path, grammar: bool) -> String {
     let core = workspace.join("migrations-core");
     let mac = workspace.join("migrations-macro");
+    let defaults = if grammar {
+        ""
+    } else {
+        ", default-features = false"
+    };
     // An empty [workspace] keeps the probe out of any workspace above its directory.
     format!(
         "[package]\nname = \"{package}\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
-         [dependencies]\nmigrations-core = {{ path = {core:?} }}\nmigrations-macro = {{ path = {mac:?} }}\n\n\
+         [dependencies]\nmigrations-core = {{ path = {core:?}{defaults} }}\nmigrations-macro = {{ path = {mac:?}{defaults} }}\n\n\
          [profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n"
     )
 }

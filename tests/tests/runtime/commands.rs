@@ -1,8 +1,8 @@
 //! upgrade, downgrade, stamp and the read-only view.
 
-use app_db::history::HistoryTable;
-use app_db::status::Status;
-use app_db::Migrator;
+use migrations_runtime::history::HistoryTable;
+use migrations_runtime::status::Status;
+use migrations_runtime::Migrator;
 
 use crate::common;
 

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use app_db::lock::LockError;
-use app_db::{MigrateError, Migrator};
+use migrations_runtime::lock::LockError;
+use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
 
@@ -145,7 +145,7 @@ async fn cancelled_no_transaction_revision_releases_the_lock() {
         ("002_idx/down.sql", "-- drop it by hand\n"),
     ]);
     let m = common::load(dir.path());
-    let options = app_db::connect::ConnectOptions::from_config(db.config().clone());
+    let options = migrations_runtime::connect::ConnectOptions::from_config(db.config().clone());
     Migrator::new(&m)
         .upgrade(&mut client, "001")
         .await
@@ -227,7 +227,7 @@ async fn waiting_runners_do_not_deadlock_create_index_concurrently() {
         let (m, config) = (m.clone(), db.config().clone());
         tasks.push(tokio::spawn(async move {
             let mut client = common::connect(&config).await;
-            let options = app_db::connect::ConnectOptions::from_config(config);
+            let options = migrations_runtime::connect::ConnectOptions::from_config(config);
             Migrator::new(&m)
                 .with_connect_options(options)
                 .with_lock_timeout(Duration::from_secs(120))

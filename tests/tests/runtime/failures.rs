@@ -1,7 +1,7 @@
 //! A failing revision names the file, line and column, and leaves the previous revision in place.
 
-use app_db::apply::{ApplyError, Location};
-use app_db::{MigrateError, Migrator};
+use migrations_runtime::apply::{ApplyError, Location};
+use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
 

@@ -1,17 +1,17 @@
-//! `#[app_db::test]` and test-database hygiene, seen from outside: this binary runs some of its
+//! `#[migrations_runtime::test]` and test-database hygiene, seen from outside: this binary runs some of its
 //! own tests again as a child process pointed at the same server, then checks what the child
 //! left behind. A failing test keeps its database (marked, named on stderr), a passing one drops
 //! it, and a database abandoned by a crashed process is swept by the next one.
 
 use std::process::{Command, Output};
 
-use app_db::testing::{self, TestDatabase};
 use app_db::MIGRATIONS;
+use migrations_runtime::testing::{self, TestDatabase};
 
 /// Set in the child, so that the fixtures below only fail or crash when run from here.
 const CHILD: &str = "APPDB_HYGIENE_CHILD";
 
-#[app_db::test(migrations = MIGRATIONS)]
+#[migrations_runtime::test(migrations = MIGRATIONS)]
 #[ignore = "a fixture: run by the hygiene tests in a child process"]
 async fn child_returns_an_error(db: TestDatabase) -> Result<(), String> {
     println!("database: {}", db.name());
@@ -21,20 +21,20 @@ async fn child_returns_an_error(db: TestDatabase) -> Result<(), String> {
     }
 }
 
-#[app_db::test(migrations = MIGRATIONS, at = "001")]
+#[migrations_runtime::test(migrations = MIGRATIONS, at = "001")]
 #[ignore = "a fixture: run by the hygiene tests in a child process"]
 async fn child_panics(db: TestDatabase) {
     println!("database: {}", db.name());
     assert!(std::env::var_os(CHILD).is_none(), "deliberate panic");
 }
 
-#[app_db::test(empty)]
+#[migrations_runtime::test(empty)]
 #[ignore = "a fixture: run by the hygiene tests in a child process"]
 async fn child_passes(db: TestDatabase) {
     println!("database: {}", db.name());
 }
 
-#[app_db::test(empty)]
+#[migrations_runtime::test(empty)]
 #[ignore = "a fixture: run by the hygiene tests in a child process"]
 async fn child_crashes(db: TestDatabase) {
     println!("database: {}", db.name());
@@ -151,21 +151,21 @@ async fn failing_tests_keep_their_database_passing_ones_drop_it_and_crashes_are_
     }
 }
 
-#[app_db::test(migrations = MIGRATIONS, at = "head-1")]
+#[migrations_runtime::test(migrations = MIGRATIONS, at = "head-1")]
 async fn the_attribute_gives_a_database_at_the_chosen_revision(db: TestDatabase) {
     let client = db.connect().await.expect("connect");
     let versions = crate::common::recorded(&client).await;
     assert_eq!(versions.len(), MIGRATIONS.len() - 1);
 }
 
-#[app_db::test(migrations = MIGRATIONS)]
+#[migrations_runtime::test(migrations = MIGRATIONS)]
 #[should_panic(expected = "an expected panic")]
 async fn a_should_panic_test_passes_by_panicking(db: TestDatabase) {
     println!("database: {}", db.name());
     panic!("an expected panic");
 }
 
-#[app_db::test(empty)]
+#[migrations_runtime::test(empty)]
 #[ignore = "a fixture: run by the hygiene tests in a child process"]
 async fn child_reports_its_server(_db: TestDatabase) {
     let server = testing::server().await.expect("server");

@@ -1,8 +1,8 @@
 //! Offline scripts are the same SQL, bookkeeping included: running one gives the same database.
 
-use app_db::apply::Direction;
-use app_db::history::HistoryTable;
-use app_db::offline;
+use migrations_runtime::apply::Direction;
+use migrations_runtime::history::HistoryTable;
+use migrations_runtime::offline;
 
 use crate::common;
 

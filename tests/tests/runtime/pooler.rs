@@ -7,10 +7,10 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use app_db::apply::ApplyError;
-use app_db::connect::ConnectOptions;
-use app_db::testing::TestDatabase;
-use app_db::{MigrateError, Migrator};
+use migrations_runtime::apply::ApplyError;
+use migrations_runtime::connect::ConnectOptions;
+use migrations_runtime::testing::TestDatabase;
+use migrations_runtime::{MigrateError, Migrator};
 use tokio_postgres::config::Host;
 
 use crate::common;

@@ -1,8 +1,8 @@
 //! The database and the binary disagree: refuse with a specific error, change nothing, and let
 //! the named override proceed where that is safe.
 
-use app_db::plan::{Overrides, PlanError};
-use app_db::{MigrateError, Migrator};
+use migrations_runtime::plan::{Overrides, PlanError};
+use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
 

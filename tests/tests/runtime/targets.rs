@@ -1,8 +1,8 @@
 //! Every target form, and the impossible ones refused before anything runs.
 
-use app_db::plan::PlanError;
-use app_db::target::TargetError;
-use app_db::{MigrateError, Migrator};
+use migrations_runtime::plan::PlanError;
+use migrations_runtime::target::TargetError;
+use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
 

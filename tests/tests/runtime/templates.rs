@@ -1,7 +1,7 @@
 //! Test databases cloned from a migrated template (`testing::TestServer::migrated_database`).
 
-use app_db::testing;
 use app_db::MIGRATIONS;
+use migrations_runtime::testing;
 
 use crate::common;
 
@@ -105,7 +105,7 @@ async fn a_changed_set_gets_a_new_template_and_a_crash_leftover_is_rebuilt() {
     );
 }
 
-#[app_db::test(empty)]
+#[migrations_runtime::test(empty)]
 async fn the_project_revisions_round_trip(db: testing::TestDatabase) {
     let checked = testing::round_trip(&db, &MIGRATIONS)
         .await
@@ -188,7 +188,7 @@ async fn a_template_dropped_behind_our_back_is_rebuilt() {
     assert_eq!(versions(&second).await, ["001"]);
 }
 
-#[app_db::test(empty)]
+#[migrations_runtime::test(empty)]
 async fn domains_partitions_sequences_extensions_and_grants_round_trip(db: testing::TestDatabase) {
     let dir = common::dir(&[
         (

@@ -3,10 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use app_db::apply::ApplyError;
-use app_db::connect::ConnectOptions;
-use app_db::timeouts::Timeouts;
-use app_db::{MigrateError, Migrator};
+use migrations_runtime::apply::ApplyError;
+use migrations_runtime::connect::ConnectOptions;
+use migrations_runtime::timeouts::Timeouts;
+use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
 
@@ -32,7 +32,10 @@ fn blocker_pids(err: &MigrateError) -> Vec<i32> {
 
 /// Another session holding a lock on `a` (idle in transaction, as a forgotten psql would),
 /// and its pid.
-async fn hold(db: &app_db::testing::TestDatabase, mode: &str) -> (tokio_postgres::Client, i32) {
+async fn hold(
+    db: &migrations_runtime::testing::TestDatabase,
+    mode: &str,
+) -> (tokio_postgres::Client, i32) {
     let holder = db.connect().await.expect("holder");
     holder
         .batch_execute(&format!(
@@ -130,7 +133,11 @@ async fn default_lock_timeout_applies_outside_a_transaction_too() {
     holder.batch_execute("ROLLBACK").await.expect("release");
     // The failure was recorded; resolve retries it now that the lock is free.
     migrator
-        .resolve(&mut client, "002", app_db::resolve::Resolution::Retry)
+        .resolve(
+            &mut client,
+            "002",
+            migrations_runtime::resolve::Resolution::Retry,
+        )
         .await
         .expect("retry");
     assert_eq!(common::recorded(&client).await, ["001", "002"]);

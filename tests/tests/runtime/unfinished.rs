@@ -4,11 +4,11 @@
 
 use std::time::Duration;
 
-use app_db::apply::{ApplyError, Direction};
-use app_db::connect::ConnectOptions;
-use app_db::plan::PlanError;
-use app_db::resolve::{Resolution, ResolveError};
-use app_db::{MigrateError, Migrator};
+use migrations_runtime::apply::{ApplyError, Direction};
+use migrations_runtime::connect::ConnectOptions;
+use migrations_runtime::plan::PlanError;
+use migrations_runtime::resolve::{Resolution, ResolveError};
+use migrations_runtime::{MigrateError, Migrator};
 use tokio_postgres::Client;
 
 use crate::common;
@@ -107,7 +107,7 @@ async fn failed_statement_is_recorded_refused_and_retried_from_there() {
     }
     assert_eq!(common::snapshot(&client).await, before, "nothing changed");
     let state = migrator.state(&client).await.expect("state");
-    let status = app_db::status::Status::new(&m, &state);
+    let status = migrations_runtime::status::Status::new(&m, &state);
     assert!(!status.up_to_date);
     assert_eq!(status.unfinished, [text]);
 
@@ -314,7 +314,8 @@ async fn a_live_run_is_waited_for_not_refused() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let migrator = common::migrator(&m, &db).with_lock_timeout(Duration::from_secs(30));
-    let status = app_db::status::Status::new(&m, &migrator.state(&client).await.expect("state"));
+    let status =
+        migrations_runtime::status::Status::new(&m, &migrator.state(&client).await.expect("state"));
     assert!(status.unfinished.is_empty(), "{:?}", status.unfinished);
     assert_eq!(status.in_progress.len(), 1, "{:?}", status.in_progress);
     assert!(

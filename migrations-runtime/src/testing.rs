@@ -1,14 +1,15 @@
 //! One fresh database per test, migrated in milliseconds.
 //!
-//! The short way is the [`#[app_db::test]`](crate::test) attribute: the test receives a
+//! The short way is the [`#[migrations_runtime::test]`](crate::test) attribute: the test receives a
 //! [`TestDatabase`] already at head of the crate's revision table, dropped when the test passes
 //! and kept (its name printed) when it fails.
 //!
 //! ```no_run
-//! static MIGRATIONS: app_db::Migrations = app_db::embed_migrations!("../migrations");
-//!
-//! #[app_db::test]
-//! async fn creates_a_session(db: app_db::testing::TestDatabase) {
+//! # use migrations_runtime::migrations_core::{Layout, Migrations};
+//! # static MIGRATIONS: Migrations = Migrations::__embedded(Layout::Directories, &[]);
+//! // In the crate: static MIGRATIONS: Migrations = migrations_runtime::embed_migrations!("migrations");
+//! #[migrations_runtime::test]
+//! async fn creates_a_session(db: migrations_runtime::testing::TestDatabase) {
 //!     let client = db.connect().await.unwrap();
 //!     client.batch_execute("INSERT INTO call_sessions DEFAULT VALUES").await.unwrap();
 //! }
@@ -122,8 +123,8 @@ impl TestServer {
     /// once per revision set (and rebuilt automatically when the set changes).
     ///
     /// ```no_run
-    /// # async fn t() -> Result<(), app_db::testing::TestingError> {
-    /// let db = app_db::testing::server().await?.migrated_database(&app_db::MIGRATIONS).await?;
+    /// # async fn t(migrations: &migrations_runtime::Migrations) -> Result<(), migrations_runtime::testing::TestingError> {
+    /// let db = migrations_runtime::testing::server().await?.migrated_database(migrations).await?;
     /// let client = db.connect().await?;
     /// # Ok(()) }
     /// ```

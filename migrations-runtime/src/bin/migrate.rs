@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use app_db::cli::{self, MigrateArgs, Source};
 use clap::Parser;
+use migrations_runtime::cli::{self, MigrateArgs, Source};
 
 #[tokio::main]
 async fn main() -> ExitCode {

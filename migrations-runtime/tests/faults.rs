@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use app_db::cluster::LocalCluster;
 use common::database;
+use migrations_runtime::cluster::LocalCluster;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio_postgres::{Client, Config, NoTls};

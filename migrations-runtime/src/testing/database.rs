@@ -8,7 +8,7 @@ use tokio_postgres::{Client, Config};
 use super::{connect, describe, error_chain, quote_identifier, Backend, TestServer, TestingError};
 
 /// A database owned by one test: dropped with the value, unless the thread is panicking (or the
-/// test failed, under [`#[app_db::test]`](crate::test)), in which case it is kept and its
+/// test failed, under [`#[migrations_runtime::test]`](crate::test)), in which case it is kept and its
 /// connection string printed so that the failure can be inspected.
 pub struct TestDatabase {
     name: String,

@@ -206,10 +206,13 @@ fn invalid_directory_lists_every_problem() {
     );
 }
 
-/// The real histories in `../shared/corpora` through the binary, as an operator would run them.
+/// The real histories of other projects (`MIGRATIONS_CORPORA`) through the binary, as an
+/// operator would run them.
 #[tokio::test]
 async fn corpora_through_the_binary() {
-    let corpora = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpora");
+    let Some(corpora) = migrations_core::corpora::dir("corpora_through_the_binary") else {
+        return;
+    };
     let db = database().await;
     let url = Some(db.url());
     let docsrs = corpora.join("docsrs");

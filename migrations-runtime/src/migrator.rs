@@ -79,8 +79,8 @@ pub struct Outcome {
 /// Applies a revision table to databases.
 ///
 /// ```no_run
-/// # async fn demo(client: &mut tokio_postgres::Client, m: &migrations_core::Migrations) -> Result<(), app_db::MigrateError> {
-/// let outcome = app_db::Migrator::new(m).upgrade(client, "head").await?;
+/// # async fn demo(client: &mut tokio_postgres::Client, m: &migrations_core::Migrations) -> Result<(), migrations_runtime::MigrateError> {
+/// let outcome = migrations_runtime::Migrator::new(m).upgrade(client, "head").await?;
 /// println!("at {}", outcome.current);
 /// # Ok(()) }
 /// ```
@@ -113,6 +113,11 @@ impl<'m> Migrator<'m> {
     pub fn with_connect_options(mut self, options: ConnectOptions) -> Self {
         self.connect = Some(options);
         self
+    }
+
+    /// The connection options given with [`Migrator::with_connect_options`].
+    pub fn connect_options(&self) -> Option<&ConnectOptions> {
+        self.connect.as_ref()
     }
 
     /// How long to wait for another runner's lock.

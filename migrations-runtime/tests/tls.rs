@@ -2,7 +2,7 @@
 //! `migrate` binary: every `sslmode`, `sslrootcert`, and errors that name the problem without
 //! ever showing the password.
 //!
-//! The shared `app_db::testing` server only speaks trust auth over a Unix socket, so this binary
+//! The shared `migrations_runtime::testing` server only speaks trust auth over a Unix socket, so this binary
 //! starts a PostgreSQL of its own, once: loopback TCP, a certificate for `localhost` signed by a
 //! throwaway CA, and scram-sha-256.
 
@@ -14,7 +14,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use app_db::connect::{ConnectError, ConnectOptions};
+use migrations_runtime::connect::{ConnectError, ConnectOptions};
 use tokio_postgres::Client;
 
 const PASSWORD: &str = "Right-pw-4711";
@@ -137,7 +137,7 @@ fn make_certificates(dir: &Path) -> Result<(), String> {
 }
 
 /// Starts a detached process that stops the server and deletes `dir` once this process has
-/// exited, because a `static` is never dropped (as `app_db::cluster` does for its clusters).
+/// exited, because a `static` is never dropped (as `migrations_runtime::cluster` does for its clusters).
 fn spawn_watchdog(dir: &Path) -> Result<(), String> {
     // A zombie counts as gone: an orphan may wait a while for init to reap it.
     const SCRIPT: &str = r#"pid=$1 dir=$2; shift 2

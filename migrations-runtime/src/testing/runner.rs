@@ -1,4 +1,4 @@
-//! What [`#[app_db::test]`](crate::test) expands to: a runtime, a database, the test body, and
+//! What [`#[migrations_runtime::test]`](crate::test) expands to: a runtime, a database, the test body, and
 //! the database's fate decided by the outcome.
 
 use std::fmt;
@@ -45,7 +45,7 @@ impl<E: fmt::Debug> TestOutcome for Result<(), E> {
 /// current-thread tokio runtime, then drops the database if the test passed, or keeps it and
 /// prints its name if the body panicked or returned an error. Panics to fail the test.
 ///
-/// This is what `#[app_db::test]` calls; call it directly to choose the fixture at run time.
+/// This is what `#[migrations_runtime::test]` calls; call it directly to choose the fixture at run time.
 pub fn run<F, Fut>(name: &str, fixture: Fixture, body: F)
 where
     F: FnOnce(TestDatabase) -> Fut,

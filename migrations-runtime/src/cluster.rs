@@ -12,7 +12,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let cluster = app_db::cluster::LocalCluster::start_throwaway().await?;
+//! let cluster = migrations_runtime::cluster::LocalCluster::start_throwaway().await?;
 //! let (client, connection) = cluster.config("postgres").connect(tokio_postgres::NoTls).await?;
 //! tokio::spawn(connection);
 //! client.batch_execute("SELECT 1").await?;

@@ -198,12 +198,14 @@ pub enum RoundTripError {
 /// again, comparing [`Snapshot`]s, so that the down script restores exactly the schema (and row
 /// counts) from before and the up script runs again to the same result. Irreversible revisions
 /// are applied and not downgraded. Returns the revisions checked. On failure `db` is left as
-/// the failing step left it, and a failing `#[app_db::test]` keeps it for inspection.
+/// the failing step left it, and a failing `#[migrations_runtime::test]` keeps it for inspection.
 ///
 /// ```no_run
-/// #[app_db::test(empty)]
-/// async fn every_revision_round_trips(db: app_db::testing::TestDatabase) -> Result<(), app_db::testing::RoundTripError> {
-///     app_db::testing::round_trip(&db, &app_db::MIGRATIONS).await?;
+/// # use migrations_runtime::migrations_core::{Layout, Migrations};
+/// # static MIGRATIONS: Migrations = Migrations::__embedded(Layout::Directories, &[]);
+/// #[migrations_runtime::test(empty)]
+/// async fn every_revision_round_trips(db: migrations_runtime::testing::TestDatabase) -> Result<(), migrations_runtime::testing::RoundTripError> {
+///     migrations_runtime::testing::round_trip(&db, &MIGRATIONS).await?;
 ///     Ok(())
 /// }
 /// ```

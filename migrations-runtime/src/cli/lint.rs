@@ -66,7 +66,6 @@ pub(super) fn run(source: &Source<'_>, format: Format) -> Result<ExitCode, CliEr
     })
 }
 
-#[cfg(feature = "parse")]
 fn findings(
     dir: &std::path::Path,
     display: &str,
@@ -101,17 +100,6 @@ fn findings(
         line: f.line,
         message: f.to_string(),
     }));
-    Ok(entries)
-}
-
-#[cfg(not(feature = "parse"))]
-fn findings(
-    _dir: &std::path::Path,
-    _display: &str,
-    _revisions: &[migrations_core::Revision],
-    entries: Vec<Entry>,
-) -> Result<Vec<Entry>, CliError> {
-    eprintln!("note: built without the `parse` feature: no syntax check and no safety lint");
     Ok(entries)
 }
 

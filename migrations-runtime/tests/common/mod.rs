@@ -1,0 +1,13 @@
+//! Helpers shared by the binaries' integration tests.
+
+use migrations_runtime::testing::{self, TestDatabase};
+
+/// A fresh, empty database on the shared test server.
+pub async fn database() -> TestDatabase {
+    testing::server()
+        .await
+        .expect("test server")
+        .create_database()
+        .await
+        .expect("test database")
+}
