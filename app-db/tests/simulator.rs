@@ -233,3 +233,43 @@ async fn the_binary_takes_over_an_alembic_database() {
         "later revisions ran: {history:?}"
     );
 }
+
+/// Regression: the simulator accepted the migration options and ignored them when it migrated
+/// on boot (its own refusal told the user to pass `--allow-unknown`, which then did nothing,
+/// and `--lock-wait` always waited 300 s).
+#[tokio::test]
+async fn the_migration_options_hold_on_boot() {
+    let db = database().await;
+    let (_, err, code) = run(&db, &["db", "upgrade"], "");
+    assert_eq!(code, 0, "{err}");
+    let client = db.connect().await.expect("connect");
+    client
+        .batch_execute(
+            "INSERT INTO schema_revisions (version, name, checksum, checksum_algorithm) \
+             VALUES ('999', 'from_a_newer_binary', '\\x00', 1)",
+        )
+        .await
+        .expect("an unknown revision");
+    let (_, err, code) = run(&db, &["scenarios"], "");
+    assert_eq!(code, 1, "a revision unknown to the binary is refused");
+    assert!(err.contains("--allow-unknown"), "{err}");
+    let (out, err, code) = run(&db, &["--allow-unknown", "scenarios"], "");
+    assert_eq!(code, 0, "--allow-unknown is honoured on boot: {err}");
+    assert!(out.contains(DEFAULT_SCENARIO_NAME), "{out}");
+
+    let fresh = database().await;
+    let holder = fresh.connect().await.expect("connect");
+    let key = app_db::history::HistoryTable::default().lock_key();
+    holder
+        .execute("SELECT pg_advisory_lock($1)", &[&key])
+        .await
+        .expect("hold the migration lock");
+    let (_, err, code) = run(&fresh, &["--lock-wait", "1", "scenarios"], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("timed out after 1s waiting for the migration lock"),
+        "--lock-wait is honoured on boot: {err}"
+    );
+}
+
+const DEFAULT_SCENARIO_NAME: &str = "Domestic Violence Call";

@@ -14,6 +14,7 @@ use app_db::history::HistoryTable;
 use app_db::sim::{admin, call, report};
 use app_db::takeover::{self, Takeover};
 use app_db::{Migrator, MIGRATIONS};
+
 use clap::{Parser, Subcommand};
 
 /// The scenario played when `--scenario` is not given.
@@ -99,12 +100,15 @@ async fn run(mut args: Args) -> Result<ExitCode> {
         Some(url) => url,
         None => cli::local_database(&args.data_dir, "simulator").await?,
     };
-    args.global.database_url = Some(url.clone());
-    let options = ConnectOptions::parse(&url)?;
-    let table = HistoryTable::parse(&args.global.history_table)?;
-    let migrator = Migrator::new(&MIGRATIONS)
-        .with_table(table.clone())
-        .with_connect_options(options.clone());
+    args.global.database_url = Some(url);
+    // The one place options become a runner, shared with `migrate`: `--lock-wait`, the timeouts
+    // and the overrides hold on boot, `db reset`, `db seed` and the takeover as for `db upgrade`.
+    let migrator = args.global.migrator(&MIGRATIONS)?;
+    let options = migrator
+        .connect_options()
+        .cloned()
+        .context("the database URL was just set")?;
+    let table = migrator.table().clone();
     match args.command.take() {
         Some(Top::Db { command }) => db(command, &args.global, &options, &migrator, &table).await,
         Some(Top::Scenarios) => {

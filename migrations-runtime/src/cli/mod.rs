@@ -1,402 +1,62 @@
-//! The migration commands as a command line: used by the `migrate` binary (on a directory read at
-//! run time) and by `simulator db` (on the embedded revisions).
+//! The migration commands as a command line, for any binary: `simulator db` runs them on its
+//! embedded revisions ([`Source::Embedded`]), the `migrate` binary on a directory read at run
+//! time. [`run`] is the table of contents, one arm per command; [`GlobalArgs::migrator`] turns
+//! the options into the runner every command uses.
 
+mod args;
+mod commands;
 mod error;
 mod lint;
+mod local;
 mod render;
 mod resolve;
 mod scaffold;
+mod session;
 mod syntax;
 
-use std::borrow::Cow;
-use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
-
-use clap::{Args, Parser, Subcommand, ValueEnum};
-use migrations_core::{scan, InvalidDirectory, Migrations, ScanOptions, ScanReport};
 
 use crate::apply::Direction;
-use crate::connect::ConnectOptions;
-use crate::history::HistoryTable;
-use crate::plan::Overrides;
-use crate::{MigrateError, Migrator};
 
+pub use args::{Command, Format, GlobalArgs, MigrateArgs};
 pub use error::CliError;
+pub use local::{local_database, LOCAL_DATABASE};
+pub use session::Source;
 
-/// `migrate`: the commands on a migrations directory read at run time.
-#[derive(Debug, Parser)]
-#[command(
-    name = "migrate",
-    version,
-    about = "PostgreSQL migrations with checksummed history and Alembic-style targets"
-)]
-pub struct MigrateArgs {
-    /// The migrations directory (diesel directories or sqlx flat files).
-    #[arg(long, default_value = "migrations", global = true)]
-    pub dir: PathBuf,
-    /// Accept revisions without a down script as irreversible (for directories imported from
-    /// other tools).
-    #[arg(long, global = true)]
-    pub allow_up_only: bool,
-    /// Use (and start if needed) a local development cluster in `target/dev-postgres` (or
-    /// `$APP_DB_LOCAL_DATA`) instead of DATABASE_URL.
-    #[arg(long, global = true, conflicts_with = "database_url")]
-    pub local: bool,
-    /// Options shared with `simulator db`.
-    #[command(flatten)]
-    pub global: GlobalArgs,
-    /// The command.
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-/// Options every command accepts.
-#[derive(Clone, Args)]
-pub struct GlobalArgs {
-    /// Connection string (URI or key=value); never printed.
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
-    pub database_url: Option<String>,
-    /// The history table, `table` or `schema.table`.
-    #[arg(long, default_value = crate::history::DEFAULT_TABLE, global = true)]
-    pub history_table: String,
-    /// Seconds to wait for another runner's migration lock.
-    #[arg(long, value_name = "SECS", default_value_t = 300, global = true)]
-    pub lock_wait: u64,
-    /// `lock_timeout` of the revisions' statements (e.g. `10s`, `500ms`, `0` for none); a
-    /// revision's `-- migrate: lock-timeout=…` overrides it.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, global = true)]
-    pub lock_timeout: Duration,
-    /// `statement_timeout` of the revisions' statements (e.g. `15min`, `0` for none); by
-    /// default the session's. A revision's `-- migrate: statement-timeout=…` overrides it.
-    #[arg(long, value_name = "DURATION", value_parser = duration, global = true)]
-    pub statement_timeout: Option<Duration>,
-    /// Apply pending revisions older than the newest applied one.
-    #[arg(long, global = true)]
-    pub allow_out_of_order: bool,
-    /// Proceed although the database has revisions this binary does not know.
-    #[arg(long, global = true)]
-    pub allow_unknown: bool,
-    /// Proceed although applied revisions were edited after being applied.
-    #[arg(long, global = true)]
-    pub ignore_checksums: bool,
-    /// Output of the read-only commands.
-    #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
-    pub format: Format,
-}
-
-// Written by hand so `{:?}` of the arguments never prints the connection string's password.
-impl std::fmt::Debug for GlobalArgs {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GlobalArgs")
-            .field(
-                "database_url",
-                &self.database_url.as_deref().map(crate::connect::redact),
-            )
-            .field("history_table", &self.history_table)
-            .field("lock_wait", &self.lock_wait)
-            .field("lock_timeout", &self.lock_timeout)
-            .field("statement_timeout", &self.statement_timeout)
-            .field("allow_out_of_order", &self.allow_out_of_order)
-            .field("allow_unknown", &self.allow_unknown)
-            .field("ignore_checksums", &self.ignore_checksums)
-            .field("format", &self.format)
-            .finish()
-    }
-}
-
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// For people.
-    Text,
-    /// For scripts.
-    Json,
-}
-
-/// The commands.
-#[derive(Debug, Clone, Subcommand)]
-pub enum Command {
-    /// Apply pending revisions up to TARGET (head, a version or prefix, +N, <rev>+N).
-    Upgrade {
-        /// Where to go; with --sql, `[FROM:]TO`.
-        #[arg(default_value = "head", allow_hyphen_values = true)]
-        target: String,
-        /// Print the SQL instead of running it (offline mode).
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Revert applied revisions down to TARGET (base, a version or prefix, -N, <rev>-N).
-    Downgrade {
-        /// Where to go; with --sql, `FROM:TO`.
-        #[arg(allow_hyphen_values = true)]
-        target: String,
-        /// Print the SQL instead of running it (offline mode).
-        #[arg(long)]
-        sql: bool,
-    },
-    /// Show the database's current revision.
-    Current {
-        /// Also when and by whom it was applied, and the checksum state.
-        #[arg(short, long)]
-        verbose: bool,
-    },
-    /// List revisions, newest first, with their state in the database.
-    History {
-        /// Files, checksums, transaction modes and history details.
-        #[arg(short, long)]
-        verbose: bool,
-        /// Only `START:END` (either side optional; targets as for upgrade).
-        #[arg(
-            short = 'r',
-            long = "rev-range",
-            value_name = "START:END",
-            allow_hyphen_values = true
-        )]
-        range: Option<String>,
-    },
-    /// Show the head revision and what is pending.
-    Heads,
-    /// Show one revision: metadata, state, and its SQL.
-    Show {
-        /// Version, prefix or relative target.
-        #[arg(allow_hyphen_values = true)]
-        rev: String,
-    },
-    /// Record the database as being at REV without running SQL.
-    Stamp {
-        /// Target revision (`base` empties the history).
-        #[arg(allow_hyphen_values = true)]
-        rev: String,
-        /// Empty the history table first, unknown revisions included.
-        #[arg(long)]
-        purge: bool,
-    },
-    /// Exit non-zero if anything is pending, edited or unknown.
-    Check {
-        /// Also list ignored files, notes and warnings about the migrations.
-        #[arg(short, long)]
-        verbose: bool,
-    },
-    /// Re-record the checksums of applied revisions edited on purpose (comment, whitespace),
-    /// for the revisions named only, with an audit row each.
-    Repair {
-        /// Revisions to repair, by version or directory name.
-        #[arg(required = true, value_name = "REV")]
-        revisions: Vec<String>,
-        /// Show the old and new checksums and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Why, kept in the audit row.
-        #[arg(long)]
-        reason: Option<String>,
-    },
-    /// Settle a `no-transaction` revision whose run stopped part-way (a statement failed, or the
-    /// runner was killed): retry it from that statement, or record what you did by hand.
-    Resolve {
-        /// The revision, by version or directory name.
-        rev: String,
-        /// What to do.
-        #[command(flatten)]
-        how: resolve::How,
-        /// With --retry: start from statement N instead, after checking by hand that the
-        /// statements before N took effect (a runner killed just after a statement completed
-        /// leaves the record at that statement).
-        #[arg(long, value_name = "N", requires = "retry")]
-        from: Option<usize>,
-    },
-    /// List syntax errors and safety-lint findings, as the build reports them (needs `--dir`).
-    Lint,
-    /// Create the next revision's directory with up.sql and down.sql templates.
-    Revision {
-        /// What the revision does; becomes its slug.
-        #[arg(short, long)]
-        message: String,
-    },
-}
-
-/// A duration as the directives take it (`10s`, `500ms`, `2min`, `0`).
-fn duration(text: &str) -> Result<Duration, String> {
-    migrations_core::source::parse_duration_ms(text)
-        .map(Duration::from_millis)
-        .ok_or_else(|| format!("`{text}` is not a duration: write a whole number and a unit (ms, s, min, h, d), e.g. 10s; 0 means no limit"))
-}
-
-/// Where the revisions come from.
-#[derive(Debug, Clone)]
-pub enum Source<'a> {
-    /// Compiled into the binary.
-    Embedded(&'a Migrations),
-    /// Read from disk now.
-    Directory {
-        /// The directory.
-        path: PathBuf,
-        /// Accept up-only revisions.
-        allow_up_only: bool,
-    },
-}
-
-/// Loaded revisions plus, for a directory, the scan report (`check --verbose`).
-struct Loaded<'a> {
-    migrations: Cow<'a, Migrations>,
-    report: Option<ScanReport>,
-    dir: Option<PathBuf>,
-}
-
-fn load<'a>(source: &Source<'a>) -> Result<Loaded<'a>, CliError> {
-    match source {
-        Source::Embedded(m) => Ok(Loaded {
-            migrations: Cow::Borrowed(*m),
-            report: None,
-            dir: None,
-        }),
-        Source::Directory {
-            path,
-            allow_up_only,
-        } => {
-            let display = path.display().to_string();
-            let options = ScanOptions {
-                allow_up_only: *allow_up_only,
-            };
-            // Warnings (e.g. string vs numeric order) are compile warnings for embedded tables and
-            // `check --verbose` lines here, not noise on every command.
-            let report = scan(path, &display, options);
-            let migrations =
-                report
-                    .clone()
-                    .into_migrations()
-                    .map_err(|problems| InvalidDirectory {
-                        dir: display.clone(),
-                        problems,
-                    })?;
-            Ok(Loaded {
-                migrations: Cow::Owned(migrations),
-                report: Some(report),
-                dir: Some(path.clone()),
-            })
-        }
-    }
-}
-
-/// Runs `command`. `Ok` carries the exit code (1 when `check` finds something).
+/// Runs `command` on the revisions of `source`. `Ok` carries the exit code (1 when `check`
+/// finds something, or `lint` an error).
 pub async fn run(
     source: &Source<'_>,
     global: &GlobalArgs,
     command: Command,
 ) -> Result<ExitCode, CliError> {
-    if let Command::Revision { message } = &command {
-        let Source::Directory { path, .. } = source else {
-            return Err(CliError::NoDirectory);
-        };
-        return scaffold::create(path, message).map(|_| ExitCode::SUCCESS);
-    }
-    if let Command::Lint = &command {
-        return lint::run(source, global.format);
-    }
-    let loaded = load(source)?;
-    let migrations: &Migrations = &loaded.migrations;
-    if let (Command::Upgrade { .. }, Some(report)) = (&command, &loaded.report) {
-        syntax::refuse_unparsable_ups(report, migrations)?;
-    }
-    let table = HistoryTable::parse(&global.history_table)?;
-    let overrides = Overrides {
-        allow_out_of_order: global.allow_out_of_order,
-        allow_unknown: global.allow_unknown,
-        ignore_checksums: global.ignore_checksums,
-    };
-    let migrator = Migrator::new(migrations)
-        .with_table(table)
-        .with_overrides(overrides)
-        .with_lock_timeout(Duration::from_secs(global.lock_wait))
-        .with_timeouts(crate::timeouts::Timeouts {
-            lock: Some(global.lock_timeout),
-            statement: global.statement_timeout,
-        });
-    match &command {
+    use commands as c;
+    match command {
+        Command::Upgrade { target, sql: false } => c::upgrade(source, global, &target).await,
         Command::Upgrade { target, sql: true } => {
-            return offline(&migrator, Direction::Up, target, None)
+            c::offline(source, global, Direction::Up, &target)
         }
+        Command::Downgrade { target, sql: false } => c::downgrade(source, global, &target).await,
         Command::Downgrade { target, sql: true } => {
-            return offline(&migrator, Direction::Down, target, loaded.report.as_ref())
+            c::offline(source, global, Direction::Down, &target)
         }
-        _ => {}
+        Command::Current { verbose } => c::current(source, global, verbose).await,
+        Command::History { verbose, range } => {
+            c::history(source, global, verbose, range.as_deref()).await
+        }
+        Command::Heads => c::heads(source, global).await,
+        Command::Show { rev } => c::show(source, global, &rev).await,
+        Command::Stamp { rev, purge } => c::stamp(source, global, &rev, purge).await,
+        Command::Check { verbose } => c::check(source, global, verbose).await,
+        Command::Repair {
+            revisions,
+            dry_run,
+            reason,
+        } => c::repair(source, global, &revisions, dry_run, reason.as_deref()).await,
+        Command::Resolve { rev, how, from } => {
+            c::resolve(source, global, &rev, how.resolution(from)).await
+        }
+        Command::Lint => lint::run(source, global.format),
+        Command::Revision { message } => c::revision(source, &message),
     }
-    let url = global
-        .database_url
-        .as_deref()
-        .filter(|u| !u.trim().is_empty())
-        .ok_or(CliError::NoDatabase)?;
-    let options = ConnectOptions::parse(url).map_err(MigrateError::from)?;
-    for note in options.notes() {
-        eprintln!("{note}");
-    }
-    let mut client = options.connect().await.map_err(MigrateError::from)?;
-    let migrator = migrator.with_connect_options(options);
-    if let (Command::Downgrade { target, .. }, Some(report)) = (&command, &loaded.report) {
-        syntax::refuse_unparsable_downgrade(&migrator, &client, report, target).await?;
-    }
-    render::execute(
-        &migrator,
-        &mut client,
-        command,
-        global.format,
-        loaded.report.as_ref(),
-        loaded.dir.as_deref(),
-    )
-    .await
-}
-
-/// The database name `--local` migrates.
-pub const LOCAL_DATABASE: &str = "migrate_dev";
-
-/// Starts (or reuses) the local cluster in `data_dir` and returns a connection string for its
-/// database `name`, created if missing.
-pub async fn local_database(data_dir: &std::path::Path, name: &str) -> Result<String, CliError> {
-    // Absolute, so the message below is right from any directory and the cluster is one place.
-    let absolute = std::path::absolute(data_dir).unwrap_or_else(|_| data_dir.to_owned());
-    let data_dir = absolute.as_path();
-    let cluster = crate::cluster::LocalCluster::ensure_persistent(data_dir)
-        .await
-        .map_err(|source| CliError::Local { source })?;
-    let failed = |source| CliError::LocalDatabase {
-        name: name.into(),
-        source,
-    };
-    let (client, connection) = cluster
-        .config("postgres")
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(failed)?;
-    tokio::spawn(connection);
-    let exists = client
-        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
-        .await
-        .map_err(failed)?
-        .is_some();
-    if !exists {
-        let create = format!("CREATE DATABASE {}", crate::history::quote_ident(name));
-        client.batch_execute(&create).await.map_err(failed)?;
-    }
-    eprintln!(
-        "using the local cluster in {dir} (database {name}); it keeps running: stop it with `pg_ctl -D {dir} stop` (as the postgres user when root)",
-        dir = data_dir.display()
-    );
-    Ok(cluster.url(name))
-}
-
-fn offline(
-    migrator: &Migrator<'_>,
-    direction: Direction,
-    range: &str,
-    report: Option<&ScanReport>,
-) -> Result<ExitCode, CliError> {
-    if let (Direction::Down, Some(report)) = (direction, report) {
-        let span = crate::offline::span(migrator.migrations(), direction, range)
-            .map_err(MigrateError::from)?;
-        syntax::refuse_unparsable_downs(report, span.revisions.into_iter())?;
-    }
-    let sql = crate::offline::render(migrator.migrations(), migrator.table(), direction, range)
-        .map_err(MigrateError::from)?;
-    print!("{sql}");
-    Ok(ExitCode::SUCCESS)
 }

@@ -1,67 +1,16 @@
-//! Running the database commands and printing their results as text or JSON.
+//! Printing the commands' results as text or JSON. Nothing here runs anything: the commands
+//! (`super::commands`) hand over what they got.
 
+use std::ops::RangeInclusive;
 use std::path::Path;
 use std::process::ExitCode;
 
-use migrations_core::ScanReport;
+use migrations_core::{Revision, ScanReport};
 use serde::Serialize;
-use tokio_postgres::Client;
 
-use super::{CliError, Command, Format};
+use super::Format;
 use crate::status::{RevisionStatus, Status};
-use crate::target;
-use crate::{MigrateError, Migrator, Outcome};
-
-/// Runs a database command (not `revision`, not `--sql`).
-pub(super) async fn execute(
-    migrator: &Migrator<'_>,
-    client: &mut Client,
-    command: Command,
-    format: Format,
-    report: Option<&ScanReport>,
-    dir: Option<&Path>,
-) -> Result<ExitCode, CliError> {
-    let migrations = migrator.migrations();
-    let outcome = match &command {
-        Command::Upgrade { target, .. } => Some(migrator.upgrade(client, target).await?),
-        Command::Downgrade { target, .. } => Some(migrator.downgrade(client, target).await?),
-        Command::Stamp { rev, purge } => Some(migrator.stamp(client, rev, *purge).await?),
-        _ => None,
-    };
-    if let Some(outcome) = outcome {
-        print_outcome(&command, &outcome, format);
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Command::Repair {
-        revisions,
-        dry_run,
-        reason,
-    } = &command
-    {
-        let repairs = migrator
-            .repair(client, revisions, reason.as_deref(), *dry_run)
-            .await?;
-        print_repairs(&repairs, *dry_run, &migrator.table().audit(), format);
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Command::Resolve { rev, how, from } = &command {
-        let resolved = migrator.resolve(client, rev, how.resolution(*from)).await?;
-        super::resolve::print(&resolved, format);
-        return Ok(ExitCode::SUCCESS);
-    }
-    let status = Status::new(migrations, &migrator.state(&*client).await?);
-    match command {
-        Command::Current { verbose } => current(&status, verbose, format),
-        Command::History { verbose, range } => {
-            history(migrator, &status, verbose, range.as_deref(), format)?
-        }
-        Command::Heads => heads(&status, format),
-        Command::Show { rev } => show(migrator, &status, &rev, format)?,
-        Command::Check { verbose } => return Ok(check(&status, verbose, report, dir, format)),
-        _ => unreachable!("write commands returned above"),
-    }
-    Ok(ExitCode::SUCCESS)
-}
+use crate::Outcome;
 
 fn json<T: Serialize>(value: &T) {
     println!(
@@ -70,7 +19,8 @@ fn json<T: Serialize>(value: &T) {
     );
 }
 
-fn print_outcome(command: &Command, outcome: &Outcome, format: Format) {
+/// What a write command did; `stamped` for `stamp`, which runs no SQL.
+pub(super) fn outcome(outcome: &Outcome, stamped: bool, format: Format) {
     if format == Format::Json {
         return json(outcome);
     }
@@ -86,19 +36,20 @@ fn print_outcome(command: &Command, outcome: &Outcome, format: Format) {
         );
     }
     let head = if outcome.at_head { " (head)" } else { "" };
-    match command {
-        Command::Stamp { .. } => println!(
+    match stamped {
+        true => println!(
             "stamped: database recorded at {}{head}; no SQL was run",
             outcome.current
         ),
-        _ if outcome.steps.is_empty() => {
+        false if outcome.steps.is_empty() => {
             println!("nothing to do: database at {}{head}", outcome.current)
         }
         _ => println!("database at {}{head}", outcome.current),
     }
 }
 
-fn print_repairs(
+/// What `repair` did or, with `dry_run`, would do.
+pub(super) fn repairs(
     repairs: &[crate::repair::Repair],
     dry_run: bool,
     audit: &crate::history::HistoryTable,
@@ -137,7 +88,8 @@ fn marks(r: &RevisionStatus) -> String {
     }
 }
 
-fn current(status: &Status, verbose: bool, format: Format) {
+/// `current`.
+pub(super) fn current(status: &Status, verbose: bool, format: Format) {
     if format == Format::Json {
         return json(&serde_json::json!({
             "current": status.current, "head": status.head, "up_to_date": status.up_to_date,
@@ -205,39 +157,23 @@ fn print_applied(r: &RevisionStatus) {
     }
 }
 
-fn history(
-    migrator: &Migrator<'_>,
+/// `history`: the revisions whose levels are in `levels`, newest first.
+pub(super) fn history(
     status: &Status,
+    levels: RangeInclusive<usize>,
     verbose: bool,
-    range: Option<&str>,
     format: Format,
-) -> Result<(), CliError> {
-    let migrations = migrator.migrations();
-    let (start, end) = match range {
-        Some(r) => {
-            let (a, b) = r.split_once(':').unwrap_or((r, ""));
-            let resolve = |s: &str, default: usize| {
-                if s.is_empty() {
-                    Ok(default)
-                } else {
-                    resolve_level(migrator, status, s)
-                }
-            };
-            (resolve(a, 0)?, resolve(b, migrations.len())?)
-        }
-        None => (0, migrations.len()),
-    };
+) {
     let shown: Vec<&RevisionStatus> = status
         .revisions
         .iter()
         .enumerate()
-        .filter(|(i, _)| *i + 1 >= start.max(1) && *i < end)
+        .filter(|(i, _)| levels.contains(&(i + 1)))
         .map(|(_, r)| r)
         .rev()
         .collect();
     if format == Format::Json {
-        json(&shown);
-        return Ok(());
+        return json(&shown);
     }
     for u in &status.unknown {
         println!(
@@ -270,22 +206,10 @@ fn history(
             print_applied(r);
         }
     }
-    Ok(())
 }
 
-/// The level of `spec`, relative to the database's current revision.
-fn resolve_level(migrator: &Migrator<'_>, status: &Status, spec: &str) -> Result<usize, CliError> {
-    let current = status
-        .revisions
-        .iter()
-        .rposition(|r| r.is_current)
-        .map_or(0, |i| i + 1);
-    let resolved = target::resolve(spec, migrator.migrations(), current)
-        .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)))?;
-    Ok(resolved.level)
-}
-
-fn heads(status: &Status, format: Format) {
+/// `heads`.
+pub(super) fn heads(status: &Status, format: Format) {
     if format == Format::Json {
         return json(
             &serde_json::json!({ "head": status.head, "current": status.current, "pending": status.pending }),
@@ -298,24 +222,16 @@ fn heads(status: &Status, format: Format) {
     }
 }
 
-fn show(
-    migrator: &Migrator<'_>,
-    status: &Status,
-    rev: &str,
-    format: Format,
-) -> Result<(), CliError> {
-    let migrations = migrator.migrations();
-    let level = resolve_level(migrator, status, rev)?;
-    let Some(index) = level.checked_sub(1) else {
+/// `show`: one revision with its state, or `None` for `base`.
+pub(super) fn show(shown: Option<(&Revision, &RevisionStatus)>, format: Format) {
+    let Some((revision, state)) = shown else {
         println!("base: the empty database before the first revision");
-        return Ok(());
+        return;
     };
-    let (revision, state) = (&migrations.as_slice()[index], &status.revisions[index]);
     if format == Format::Json {
-        json(
+        return json(
             &serde_json::json!({ "status": state, "up": revision.up().sql(), "down": revision.down().map(|d| d.sql()) }),
         );
-        return Ok(());
     }
     println!("revision {}{}", revision.label(), marks(state));
     println!("  version    {}\n  file       {}\n  checksum   {} (sha256)\n  transaction {}\n  state      {}", revision.version(), state.file, state.checksum, state.transaction, state.state);
@@ -329,14 +245,13 @@ fn show(
         Some(down) => println!("\n-- down ({})\n{}", down.file(), down.sql().trim_end()),
         None => println!("\n-- down: none (irreversible)"),
     }
-    Ok(())
 }
 
-fn check(
+/// `check`: the verdict, and with `listing` (`--verbose` on a directory) its scan report; exit 1
+/// unless the database is up to date.
+pub(super) fn check(
     status: &Status,
-    verbose: bool,
-    report: Option<&ScanReport>,
-    dir: Option<&Path>,
+    listing: Option<(&ScanReport, &Path)>,
     format: Format,
 ) -> ExitCode {
     let code = if status.up_to_date {
@@ -373,8 +288,8 @@ fn check(
     for u in &status.unfinished {
         println!("unfinished: {u}");
     }
-    if let (true, Some(report)) = (verbose, report) {
-        let dir = dir.map(|d| d.display().to_string()).unwrap_or_default();
+    if let Some((report, dir)) = listing {
+        let dir = dir.display();
         println!(
             "\n{dir}: {} revision(s), layout {:?}",
             report.revisions.len(),
