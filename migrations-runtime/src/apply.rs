@@ -68,6 +68,28 @@ impl Direction {
             Self::Down => "down",
         }
     }
+
+    /// The command that goes this way: `upgrade` or `downgrade`.
+    pub fn command(self) -> &'static str {
+        match self {
+            Self::Up => "upgrade",
+            Self::Down => "downgrade",
+        }
+    }
+
+    /// The other way.
+    pub fn reverse(self) -> Self {
+        match self {
+            Self::Up => Self::Down,
+            Self::Down => Self::Up,
+        }
+    }
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Where in a file the server reported an error.

@@ -9,8 +9,8 @@ use tokio_postgres::{Client, GenericClient};
 use crate::apply::{ApplyError, Direction};
 use crate::connect::ConnectOptions;
 use crate::history::HistoryTable;
-use crate::plan::{Overrides, State};
-use crate::target::describe_level;
+use crate::plan::{Overrides, Plan, PlanError, State};
+use crate::target::{describe_level, IntoTarget, Target};
 use crate::timeouts::Timeouts;
 use crate::MigrateError;
 use fast::Snapshot;
@@ -173,22 +173,22 @@ impl<'m> Migrator<'m> {
         Ok(self.snapshot(client).await?.state)
     }
 
-    /// The refusals every write makes before anything runs: reads and checks the state, and
-    /// resolves `target` for `command` into a level.
-    async fn checked(
+    /// The refusals every write makes before anything runs, then its plan: reads and checks
+    /// the state and plans `direction` towards `target` from it.
+    async fn planned(
         &self,
         client: &Client,
-        command: &'static str,
-        target: &str,
-    ) -> Result<(Snapshot, usize), MigrateError> {
+        direction: Direction,
+        target: &Target,
+    ) -> Result<(Snapshot, Plan), MigrateError> {
         let snapshot = self.snapshot(client).await?;
-        let state = &snapshot.state;
-        state.check(self.migrations, self.overrides)?;
-        let level = state.resolve_for(command, self.migrations, target)?;
-        Ok((snapshot, level))
+        snapshot.state.check(self.migrations, self.overrides)?;
+        let plan = snapshot.state.plan(self.migrations, direction, target)?;
+        Ok((snapshot, plan))
     }
 
-    /// Applies pending revisions up to `target` (`head`, a version, `+N`, ...).
+    /// Applies pending revisions up to `target` ([`Target::Head`], or text: `"head"`, a
+    /// version, `"+1"`, ...).
     ///
     /// Each transactional revision commits together with its history row under a
     /// transaction-scoped lock. A `no-transaction` revision runs under a session-level lock on a
@@ -198,47 +198,47 @@ impl<'m> Migrator<'m> {
     pub async fn upgrade(
         &self,
         client: &mut Client,
-        target: &str,
+        target: impl IntoTarget,
     ) -> Result<Outcome, MigrateError> {
-        // The boot check of a binary whose revisions are all applied: one exchange, no rows sent.
-        let to_head = matches!(target.trim(), "head" | "heads");
-        if to_head && self.is_at_head(&*client).await? {
+        let target = target.into_target().map_err(PlanError::from)?;
+        // The boot check of a binary whose revisions are all applied: one exchange, no rows
+        // sent. It answers for every target that is the head when the database is there.
+        if target.is_head_when_at_head(self.migrations) && self.is_at_head(&*client).await? {
             return Ok(Outcome {
                 steps: Vec::new(),
                 current: describe_level(self.migrations, self.migrations.len()),
                 at_head: true,
             });
         }
-        let (start, level) = self.checked(client, "upgrade", target).await?;
-        let plan: Vec<usize> = start
-            .state
-            .pending()
-            .into_iter()
-            .filter(|&i| i < level)
-            .collect();
-        if plan.is_empty() {
-            return Ok(self.outcome(Vec::new(), &start.state));
-        }
-        self.needs_connection(&plan)
-            .map_err(|e| MigrateError::Apply(*e))?;
-        self.run(client, Direction::Up, level, start).await
+        self.go(client, Direction::Up, &target).await
     }
 
-    /// Reverts applied revisions down to `target` (`base`, a version, `-N`, ...). Refuses before
-    /// running anything when an irreversible revision is in the way.
+    /// Reverts applied revisions down to `target` ([`Target::Base`], or text: `"base"`, a
+    /// version, `"-1"`, ...). Refuses before running anything when an irreversible revision is
+    /// in the way.
     pub async fn downgrade(
         &self,
         client: &mut Client,
-        target: &str,
+        target: impl IntoTarget,
     ) -> Result<Outcome, MigrateError> {
-        let (start, level) = self.checked(client, "downgrade", target).await?;
-        let plan = start.state.plan_downgrade(self.migrations, target)?;
-        if plan.is_empty() {
+        let target = target.into_target().map_err(PlanError::from)?;
+        self.go(client, Direction::Down, &target).await
+    }
+
+    /// Plans `direction` towards `target` and runs the plan.
+    async fn go(
+        &self,
+        client: &mut Client,
+        direction: Direction,
+        target: &Target,
+    ) -> Result<Outcome, MigrateError> {
+        let (start, plan) = self.planned(client, direction, target).await?;
+        if plan.revisions.is_empty() {
             return Ok(self.outcome(Vec::new(), &start.state));
         }
-        self.needs_connection(&plan)
+        self.needs_connection(&plan.revisions)
             .map_err(|e| MigrateError::Apply(*e))?;
-        self.run(client, Direction::Down, level, start).await
+        self.run(client, direction, plan.level, start).await
     }
 
     /// Refuses, before anything runs, a plan with a `no-transaction` revision when the runner

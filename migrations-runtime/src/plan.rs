@@ -1,5 +1,10 @@
 //! Comparing the binary's revisions with the database's history, refusing when they disagree,
 //! and planning which revisions to run. Pure: no I/O, unit-tested.
+//!
+//! One planner serves every command: [`plan`] resolves a [`Target`] for a [`Direction`] and
+//! lists the revisions to run, by repeating [`next`], the one rule of which revision comes next.
+//! `upgrade`, `downgrade`, `stamp`, offline `--sql`, the command line's syntax refusal and the
+//! runner's every turn (which re-plans towards the level resolved at its start) all call it.
 
 use migrations_core::{ChecksumAlgorithm, Migrations};
 use thiserror::Error;
@@ -7,7 +12,7 @@ use thiserror::Error;
 use crate::apply::Direction;
 use crate::history::AppliedRevision;
 use crate::progress::Interrupted;
-use crate::target::{self, describe_level, TargetError};
+use crate::target::{describe_level, Target, TargetError};
 
 /// Overrides for the refusals, each named after what it allows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -73,20 +78,16 @@ pub enum PlanError {
     #[error(transparent)]
     Target(#[from] TargetError),
     /// A target on the wrong side of the current revision for this command.
-    #[error("{command} {target}: the target {resolved} is {side} the current revision {current}; use `{other} {target}`")]
+    #[error("{} {target}: the target {resolved} is {} the current revision {current}; use `{} {target}`", direction.command(), match direction { Direction::Up => "below", Direction::Down => "above" }, direction.reverse().command())]
     WrongDirection {
-        /// `upgrade` or `downgrade`.
-        command: &'static str,
+        /// The command's direction.
+        direction: Direction,
         /// The target as given.
         target: String,
         /// What it resolved to.
         resolved: String,
         /// The current revision.
         current: String,
-        /// `below` or `above`.
-        side: &'static str,
-        /// The command that goes that way.
-        other: &'static str,
     },
     /// A `no-transaction` revision stopped part-way; no override: only `migrate resolve`.
     #[error("revision {revision} did not finish ({direction}): it runs outside a transaction, and {what} statement {statement} of {total}{at}; the statements before it are committed. Nothing was run. Fix the cause, then `migrate resolve {version} --retry` runs it again from statement {statement}; or, once you have completed or undone it by hand, `migrate resolve {version} --mark-completed` or `migrate resolve {version} --mark-rolled-back`")]
@@ -95,8 +96,8 @@ pub enum PlanError {
         version: String,
         /// `version_name`, or the version when the binary does not know it.
         revision: String,
-        /// `up` or `down`.
-        direction: &'static str,
+        /// Which script.
+        direction: Direction,
         /// "it failed at" or "the runner stopped during".
         what: &'static str,
         /// The statement (1-based).
@@ -157,7 +158,7 @@ impl PlanError {
         Self::Interrupted {
             version: stopped.version.clone(),
             revision: revision.map_or_else(|| stopped.version.clone(), |r| r.label()),
-            direction: stopped.direction.as_str(),
+            direction: stopped.direction,
             what: if stopped.failed() {
                 "it failed at"
             } else {
@@ -166,25 +167,6 @@ impl PlanError {
             statement: stopped.statement,
             total: stopped.total,
             at,
-        }
-    }
-
-    /// `command target` points the wrong way from `current` (both levels).
-    pub fn wrong_direction(
-        command: &'static str,
-        target: &str,
-        migrations: &Migrations,
-        resolved: usize,
-        current: usize,
-    ) -> Self {
-        let upward = command != "downgrade";
-        Self::WrongDirection {
-            command,
-            target: target.to_owned(),
-            resolved: describe_level(migrations, resolved),
-            current: describe_level(migrations, current),
-            side: if upward { "below" } else { "above" },
-            other: if upward { "downgrade" } else { "upgrade" },
         }
     }
 }
@@ -332,63 +314,120 @@ impl State {
         Ok(())
     }
 
-    /// Indices to apply, in order, for `upgrade target`.
-    pub fn plan_upgrade(
-        &self,
-        migrations: &Migrations,
-        target: &str,
-    ) -> Result<Vec<usize>, PlanError> {
-        let level = self.resolve_for("upgrade", migrations, target)?;
-        Ok(self.pending().into_iter().filter(|&i| i < level).collect())
+    /// Which revisions are applied, in order.
+    pub fn applied(&self) -> Vec<bool> {
+        self.rows.iter().map(Option::is_some).collect()
     }
 
-    /// The level `target` resolves to for `command`, refusing the wrong direction.
-    pub fn resolve_for(
+    /// The plan for `direction` towards `target` from this state: see [`plan`].
+    pub fn plan(
         &self,
-        command: &'static str,
         migrations: &Migrations,
-        target: &str,
-    ) -> Result<usize, PlanError> {
-        let current = self.current_level();
-        let resolved = target::resolve(target, migrations, current)?;
-        let upward = command != "downgrade";
-        let wrong = match resolved.relative_to_current {
-            Some(delta) => (upward && delta < 0) || (!upward && delta > 0),
-            None => (upward && resolved.level < current) || (!upward && resolved.level > current),
-        };
-        if wrong {
-            return Err(PlanError::wrong_direction(
-                command,
-                target,
-                migrations,
-                resolved.level,
-                current,
-            ));
-        }
-        Ok(resolved.level)
+        direction: Direction,
+        target: &Target,
+    ) -> Result<Plan, PlanError> {
+        plan(migrations, &self.applied(), direction, target)
     }
+}
 
-    /// Indices to revert, newest first, for `downgrade target`; refuses irreversible revisions.
-    pub fn plan_downgrade(
-        &self,
-        migrations: &Migrations,
-        target: &str,
-    ) -> Result<Vec<usize>, PlanError> {
-        let level = self.resolve_for("downgrade", migrations, target)?;
-        let steps: Vec<usize> = (level..self.rows.len())
-            .rev()
-            .filter(|&i| self.rows[i].is_some())
-            .collect();
-        if let Some(&i) = steps
+/// What a command will do: the level it brings the database to, and the revisions it runs to
+/// get there, in order (oldest first going up, newest first going down).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Up or down.
+    pub direction: Direction,
+    /// The level the database is at when the plan has run.
+    pub level: usize,
+    /// Indices into the revision table, in the order they run.
+    pub revisions: Vec<usize>,
+}
+
+/// The plan for `direction` towards `target`, for a database whose revisions `applied` are
+/// applied (a flag per revision, in order): refuses a target on the wrong side of the current
+/// revision (the newest applied) and, going down, an irreversible revision in the way.
+pub fn plan(
+    migrations: &Migrations,
+    applied: &[bool],
+    direction: Direction,
+    target: &Target,
+) -> Result<Plan, PlanError> {
+    let current = applied.iter().rposition(|&a| a).map_or(0, |i| i + 1);
+    let level = level(migrations, direction, target, current)?;
+    plan_to(migrations, applied, direction, level).runnable(migrations, &target.to_string())
+}
+
+/// The level `target` names for `direction` from the level `current`, refusing a target on the
+/// wrong side: below the current revision going up, above it going down (for `+N`/`-N`, the
+/// sign decides).
+pub fn level(
+    migrations: &Migrations,
+    direction: Direction,
+    target: &Target,
+    current: usize,
+) -> Result<usize, PlanError> {
+    let resolved = target.resolve(migrations, current)?;
+    let up = direction == Direction::Up;
+    let wrong = match resolved.relative_to_current {
+        Some(delta) => (up && delta < 0) || (!up && delta > 0),
+        None => (up && resolved.level < current) || (!up && resolved.level > current),
+    };
+    if wrong {
+        return Err(PlanError::WrongDirection {
+            direction,
+            target: target.to_string(),
+            resolved: describe_level(migrations, resolved.level),
+            current: describe_level(migrations, current),
+        });
+    }
+    Ok(resolved.level)
+}
+
+/// The plan towards a resolved `level`: [`next`] repeated. `stamp` uses it as it is (it runs
+/// nothing); commands that run scripts go through [`Plan::runnable`].
+pub fn plan_to(
+    migrations: &Migrations,
+    applied: &[bool],
+    direction: Direction,
+    level: usize,
+) -> Plan {
+    let mut flags = applied[..migrations.len().min(applied.len())].to_vec();
+    let mut revisions = Vec::new();
+    while let Some(index) = next(&flags, direction, level) {
+        flags[index] = direction == Direction::Up;
+        revisions.push(index);
+    }
+    Plan {
+        direction,
+        level,
+        revisions,
+    }
+}
+
+impl Plan {
+    /// The plan, unless it must revert an irreversible revision (`target` names the goal in
+    /// the refusal). The runner checks on every turn, against the history read under the lock.
+    pub fn runnable(self, migrations: &Migrations, target: &str) -> Result<Self, PlanError> {
+        let irreversible = self
+            .revisions
             .iter()
-            .find(|&&i| migrations.as_slice()[i].is_irreversible())
-        {
-            return Err(PlanError::Irreversible {
+            .map(|&i| &migrations.as_slice()[i])
+            .find(|r| self.direction == Direction::Down && r.is_irreversible());
+        match irreversible {
+            Some(revision) => Err(PlanError::Irreversible {
                 target: target.to_owned(),
-                revision: migrations.as_slice()[i].label(),
-            });
+                revision: revision.label(),
+            }),
+            None => Ok(self),
         }
-        Ok(steps)
+    }
+}
+
+/// The next revision to run towards `level`, given which revisions are applied: the oldest
+/// pending one going up, the newest applied one going down.
+pub fn next(applied: &[bool], direction: Direction, level: usize) -> Option<usize> {
+    match direction {
+        Direction::Up => (0..level.min(applied.len())).find(|&i| !applied[i]),
+        Direction::Down => (level..applied.len()).rev().find(|&i| applied[i]),
     }
 }
 

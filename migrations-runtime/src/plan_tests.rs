@@ -48,6 +48,20 @@ fn row(version: &str, checksum: u8) -> AppliedRevision {
     }
 }
 
+/// The revisions the one planner runs for `direction` towards the text `target`.
+fn plan_of(s: &State, direction: Direction, target: &str) -> Result<Vec<usize>, PlanError> {
+    let target: Target = target.parse()?;
+    s.plan(&M, direction, &target).map(|plan| plan.revisions)
+}
+
+fn up(s: &State, target: &str) -> Result<Vec<usize>, PlanError> {
+    plan_of(s, Direction::Up, target)
+}
+
+fn down(s: &State, target: &str) -> Result<Vec<usize>, PlanError> {
+    plan_of(s, Direction::Down, target)
+}
+
 fn state(rows: &[(&str, u8)]) -> State {
     State::new(&M, rows.iter().map(|(v, c)| row(v, *c)).collect())
 }
@@ -56,37 +70,37 @@ fn state(rows: &[(&str, u8)]) -> State {
 fn upgrade_plans_pending_up_to_target() {
     let s = state(&[("001", 1)]);
     assert_eq!(s.current_level(), 1);
-    assert_eq!(s.plan_upgrade(&M, "head"), Ok(vec![1, 2, 3]));
-    assert_eq!(s.plan_upgrade(&M, "+2"), Ok(vec![1, 2]));
-    assert_eq!(s.plan_upgrade(&M, "003"), Ok(vec![1, 2]));
-    assert_eq!(state(&[]).plan_upgrade(&M, "+1"), Ok(vec![0]));
+    assert_eq!(up(&s, "head"), Ok(vec![1, 2, 3]));
+    assert_eq!(up(&s, "+2"), Ok(vec![1, 2]));
+    assert_eq!(up(&s, "003"), Ok(vec![1, 2]));
+    assert_eq!(up(&state(&[]), "+1"), Ok(vec![0]));
 }
 
 #[test]
 fn wrong_direction_is_refused_with_the_other_command() {
     let s = state(&[("001", 1), ("002", 2), ("003", 3)]);
-    let err = s.plan_downgrade(&M, "+1").expect_err("refused");
+    let err = down(&s, "+1").expect_err("refused");
     assert!(err.to_string().contains("use `upgrade +1`"), "{err}");
-    let err = s.plan_upgrade(&M, "001").expect_err("refused");
+    let err = up(&s, "001").expect_err("refused");
     assert!(
         err.to_string().contains("below the current revision 003_c"),
         "{err}"
     );
-    assert!(s.plan_upgrade(&M, "-1").is_err());
+    assert!(up(&s, "-1").is_err());
 }
 
 #[test]
 fn downgrade_refuses_irreversible_before_anything() {
     let s = state(&[("001", 1), ("002", 2), ("003", 3)]);
-    assert_eq!(s.plan_downgrade(&M, "-1"), Ok(vec![2]));
+    assert_eq!(down(&s, "-1"), Ok(vec![2]));
     assert_eq!(
-        s.plan_downgrade(&M, "-2"),
+        down(&s, "-2"),
         Err(PlanError::Irreversible {
             target: "-2".into(),
             revision: "002_b".into()
         })
     );
-    assert!(s.plan_downgrade(&M, "base").is_err());
+    assert!(down(&s, "base").is_err());
 }
 
 #[test]
@@ -131,7 +145,7 @@ fn refusals() {
             newest: "003_c".into()
         }
     );
-    assert_eq!(gap.plan_upgrade(&M, "head"), Ok(vec![1, 3]));
+    assert_eq!(up(&gap, "head"), Ok(vec![1, 3]));
 
     let mut future = row("001", 1);
     future.checksum_algorithm = 7;

@@ -50,6 +50,146 @@ pub enum TargetError {
     Empty,
 }
 
+/// A target, parsed once at the edge (the command line, [`IntoTarget`] for library calls) and
+/// resolved against a revision table and the database's current level by [`Target::resolve`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `head` (or `heads`): every revision applied.
+    Head,
+    /// `base`: none applied.
+    Base,
+    /// `current`: where the database is.
+    Current,
+    /// `+N` / `-N`: steps from the current revision.
+    Relative(i64),
+    /// `head-N`, `base+N`, `current+N`: steps from a keyword.
+    Offset {
+        /// The keyword the steps start from.
+        from: Anchor,
+        /// The signed number of steps.
+        steps: i64,
+    },
+    /// A version, a unique prefix of one, a directory or file name, or any of them followed by
+    /// `+N`/`-N`. Which, only the table can tell: `2014-11-13-193818` is a version, `2-1` is `2`
+    /// minus one.
+    Revision(String),
+}
+
+/// The keyword an [`Target::Offset`] counts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// `head`.
+    Head,
+    /// `base`.
+    Base,
+    /// `current`.
+    Current,
+}
+
+impl Anchor {
+    fn parse(word: &str) -> Option<Self> {
+        match word.to_ascii_lowercase().as_str() {
+            "head" | "heads" => Some(Self::Head),
+            "base" => Some(Self::Base),
+            "current" => Some(Self::Current),
+            _ => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Head => "head",
+            Self::Base => "base",
+            Self::Current => "current",
+        }
+    }
+
+    fn level(self, migrations: &Migrations, current: usize) -> usize {
+        match self {
+            Self::Head => migrations.len(),
+            Self::Base => 0,
+            Self::Current => current,
+        }
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = TargetError;
+
+    fn from_str(text: &str) -> Result<Self, TargetError> {
+        let spec = text.trim();
+        if spec.is_empty() {
+            return Err(TargetError::Empty);
+        }
+        if let Some(anchor) = Anchor::parse(spec) {
+            return Ok(match anchor {
+                Anchor::Head => Self::Head,
+                Anchor::Base => Self::Base,
+                Anchor::Current => Self::Current,
+            });
+        }
+        // A leading sign is always relative to the current revision, never a version: `-1` must
+        // not match a revision whose version is `1` (regression: `downgrade -1` reverted two).
+        if spec.starts_with(['+', '-']) {
+            return match split_relative(spec) {
+                Some(("", delta)) => Ok(Self::Relative(delta)),
+                _ => Err(TargetError::Unknown {
+                    target: spec.to_owned(),
+                }),
+            };
+        }
+        if let Some((anchor, steps)) = split_relative(spec) {
+            if let Some(from) = Anchor::parse(anchor) {
+                return Ok(Self::Offset { from, steps });
+            }
+        }
+        Ok(Self::Revision(spec.to_owned()))
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Head => f.write_str("head"),
+            Self::Base => f.write_str("base"),
+            Self::Current => f.write_str("current"),
+            Self::Relative(steps) => write!(f, "{steps:+}"),
+            Self::Offset { from, steps } => write!(f, "{}{steps:+}", from.name()),
+            Self::Revision(spec) => f.write_str(spec),
+        }
+    }
+}
+
+/// What the library's commands accept as a target: a [`Target`], or text parsed into one.
+pub trait IntoTarget {
+    /// The target, or why the text is none.
+    fn into_target(self) -> Result<Target, TargetError>;
+}
+
+impl IntoTarget for Target {
+    fn into_target(self) -> Result<Target, TargetError> {
+        Ok(self)
+    }
+}
+
+impl IntoTarget for &Target {
+    fn into_target(self) -> Result<Target, TargetError> {
+        Ok(self.clone())
+    }
+}
+
+impl IntoTarget for &str {
+    fn into_target(self) -> Result<Target, TargetError> {
+        self.parse()
+    }
+}
+
+impl IntoTarget for &String {
+    fn into_target(self) -> Result<Target, TargetError> {
+        self.parse()
+    }
+}
+
 /// A resolved target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Resolved {
@@ -60,82 +200,83 @@ pub struct Resolved {
     pub relative_to_current: Option<i64>,
 }
 
-/// Resolves `spec` against `migrations`, where the database is currently at `current` (a level).
+impl Target {
+    /// The level this target names in `migrations`, for a database at level `current`.
+    pub fn resolve(
+        &self,
+        migrations: &Migrations,
+        current: usize,
+    ) -> Result<Resolved, TargetError> {
+        let spec = self.to_string();
+        let absolute = |level| Resolved {
+            level,
+            relative_to_current: None,
+        };
+        let len = migrations.len();
+        match self {
+            Self::Head => Ok(absolute(len)),
+            Self::Base => Ok(absolute(0)),
+            Self::Current => Ok(absolute(current)),
+            &Self::Relative(delta) => step(&spec, current, delta, len).map(|level| Resolved {
+                level,
+                relative_to_current: Some(delta),
+            }),
+            &Self::Offset { from, steps } => {
+                let base = from.level(migrations, current);
+                step(&spec, base, steps, len).map(|level| Resolved {
+                    level,
+                    relative_to_current: (from == Anchor::Current).then_some(steps),
+                })
+            }
+            Self::Revision(spec) => revision(spec, migrations).map(absolute),
+        }
+    }
+
+    /// True when the target names every revision applied for a database that has them all: the
+    /// targets for which the boot check alone can answer "nothing to do" (`head`, `HEAD`, the
+    /// head's version, `base+N` reaching it, `current`, `+0`).
+    pub fn is_head_when_at_head(&self, migrations: &Migrations) -> bool {
+        let len = migrations.len();
+        self.resolve(migrations, len)
+            .is_ok_and(|resolved| resolved.level == len)
+    }
+}
+
+/// Resolves the text `spec` against `migrations`, where the database is currently at `current`
+/// (a level): parses it into a [`Target`] and resolves that.
 pub fn resolve(
     spec: &str,
     migrations: &Migrations,
     current: usize,
 ) -> Result<Resolved, TargetError> {
-    let spec = spec.trim();
-    if spec.is_empty() {
-        return Err(TargetError::Empty);
-    }
-    let absolute = |level| {
-        Ok(Resolved {
-            level,
-            relative_to_current: None,
-        })
-    };
-    if let Some(level) = keyword(spec, migrations, current) {
-        return absolute(level);
-    }
-    // A leading sign is always relative to the current revision, never a version: `-1` must not
-    // match a revision whose version is `1` (regression: `downgrade -1` reverted two revisions).
-    if spec.starts_with(['+', '-']) {
-        let (_, delta) = split_relative(spec).ok_or_else(|| TargetError::Unknown {
-            target: spec.to_owned(),
-        })?;
-        return step(spec, current, delta, migrations.len()).map(|level| Resolved {
-            level,
-            relative_to_current: Some(delta),
-        });
-    }
+    spec.parse::<Target>()?.resolve(migrations, current)
+}
+
+/// The level of a [`Target::Revision`]: the revision named exactly, or by a unique prefix, or
+/// either followed by `+N`/`-N`.
+fn revision(spec: &str, migrations: &Migrations) -> Result<usize, TargetError> {
     if let Some(level) = exact(spec, migrations) {
-        return absolute(level);
+        return Ok(level);
     }
-    if let Some((anchor, delta)) = split_relative(spec) {
-        let base = match anchor {
-            "" => Some(current),
-            a => keyword(a, migrations, current).or_else(|| exact(a, migrations)),
-        };
-        if let Some(base) = base {
-            let relative =
-                (anchor.is_empty() || anchor.eq_ignore_ascii_case("current")).then_some(delta);
-            return step(spec, base, delta, migrations.len()).map(|level| Resolved {
-                level,
-                relative_to_current: relative,
-            });
+    let relative = split_relative(spec).filter(|(anchor, _)| !anchor.is_empty());
+    if let Some((anchor, delta)) = relative {
+        if let Some(base) = exact(anchor, migrations) {
+            return step(spec, base, delta, migrations.len());
         }
     }
-    match prefix(spec, migrations)? {
-        Some(level) => absolute(level),
-        None => match split_relative(spec) {
-            Some((anchor, delta)) if !anchor.is_empty() => match prefix(anchor, migrations)? {
-                Some(base) => step(spec, base, delta, migrations.len()).map(|level| Resolved {
-                    level,
-                    relative_to_current: None,
-                }),
-                None => Err(TargetError::Unknown {
-                    target: spec.to_owned(),
-                }),
-            },
-            _ => Err(TargetError::Unknown {
-                target: spec.to_owned(),
-            }),
-        },
+    if let Some(level) = prefix(spec, migrations)? {
+        return Ok(level);
     }
+    if let Some((anchor, delta)) = relative {
+        if let Some(base) = prefix(anchor, migrations)? {
+            return step(spec, base, delta, migrations.len());
+        }
+    }
+    Err(TargetError::Unknown {
+        target: spec.to_owned(),
+    })
 }
 
-fn keyword(word: &str, migrations: &Migrations, current: usize) -> Option<usize> {
-    match word.to_ascii_lowercase().as_str() {
-        "head" | "heads" => Some(migrations.len()),
-        "base" => Some(0),
-        "current" => Some(current),
-        _ => None,
-    }
-}
-
-/// A full version (dashes optional) or `version_name` label.
 /// The revision named exactly: its version as written (`2014-11-13-193818`), its canonical
 /// version (`20141113193818`, only for specs without dashes, so `2-1` is not version `21`), its
 /// name on disk (`2014-11-13-193818_create_users`) or its label (`20141113193818_create_users`).
@@ -312,6 +453,78 @@ mod tests {
             })
         );
         assert!(level("head+1", 0).is_err());
+    }
+
+    #[test]
+    fn targets_parse_once_into_their_kind() {
+        let parsed = |text: &str| text.parse::<Target>();
+        assert_eq!(parsed("HEAD"), Ok(Target::Head));
+        assert_eq!(parsed(" heads "), Ok(Target::Head));
+        assert_eq!(parsed("Base"), Ok(Target::Base));
+        assert_eq!(parsed("-1"), Ok(Target::Relative(-1)));
+        assert_eq!(parsed("+2"), Ok(Target::Relative(2)));
+        assert_eq!(
+            parsed("head-2"),
+            Ok(Target::Offset {
+                from: Anchor::Head,
+                steps: -2
+            })
+        );
+        assert_eq!(
+            parsed("current+1"),
+            Ok(Target::Offset {
+                from: Anchor::Current,
+                steps: 1
+            })
+        );
+        assert_eq!(
+            parsed("2014-11-13-193818"),
+            Ok(Target::Revision("2014-11-13-193818".into()))
+        );
+        assert_eq!(parsed("  "), Err(TargetError::Empty));
+        assert!(matches!(parsed("+x"), Err(TargetError::Unknown { .. })));
+        for text in [
+            "head", "base", "current", "-1", "+3", "head-1", "base+2", "003+2",
+        ] {
+            let target = parsed(text).expect("parses");
+            assert_eq!(target.to_string(), text);
+            assert_eq!(parsed(&target.to_string()), Ok(target));
+        }
+    }
+
+    /// Regression: the boot check's fast path was keyed to the literal `head`, so `HEAD`, the
+    /// head's version or `base+N` reaching it read the whole history for nothing.
+    #[test]
+    fn the_boot_check_answers_for_every_target_that_is_the_head_at_head() {
+        let at_head = |text: &str| {
+            text.parse::<Target>()
+                .expect("parses")
+                .is_head_when_at_head(&M)
+        };
+        for text in [
+            "head",
+            "HEAD",
+            "heads",
+            "20150101000000",
+            "2015",
+            "base+3",
+            "current",
+            "+0",
+            "head-0",
+        ] {
+            assert!(at_head(text), "{text}");
+        }
+        for text in [
+            "head-1",
+            "base",
+            "-1",
+            "+1",
+            "20141113193818",
+            "2014",
+            "nope",
+        ] {
+            assert!(!at_head(text), "{text}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use migrations_core::{Migrations, Revision, ScanReport, SyntaxError};
 use tokio_postgres::Client;
 
 use super::CliError;
+use crate::apply::Direction;
 use crate::Migrator;
 
 /// Refuses `upgrade` (and `upgrade --sql`) when an up script does not parse, before connecting.
@@ -36,10 +37,15 @@ pub(super) async fn refuse_unparsable_downgrade(
         return Ok(());
     }
     let state = migrator.state(client).await?;
-    let Ok(plan) = state.plan_downgrade(migrations, target) else {
+    let planned = target
+        .parse()
+        .map_err(crate::plan::PlanError::from)
+        .and_then(|target| state.plan(migrations, Direction::Down, &target));
+    let Ok(plan) = planned else {
         return Ok(());
     };
-    refuse_unparsable_downs(report, plan.iter().map(|&i| &migrations.as_slice()[i]))
+    let revisions = plan.revisions.iter().map(|&i| &migrations.as_slice()[i]);
+    refuse_unparsable_downs(report, revisions)
 }
 
 /// Refuses running the down scripts of `revisions` when one of them does not parse.

@@ -31,11 +31,10 @@ use tokio_postgres::{Client, SimpleQueryMessage};
 
 use super::exchange::{returned_ms, uses_savepoints, BUSY, STALE};
 use super::fast::{Known, Turn};
-use super::run::next_step;
 use super::{Migrator, Step};
 use crate::apply::{self, ApplyError, Direction, Watch};
 use crate::blockers::Side;
-use crate::plan::State;
+use crate::plan::{self, State};
 use crate::target::describe_level;
 use crate::MigrateError;
 
@@ -92,7 +91,7 @@ impl Migrator<'_> {
     ) -> Result<Turn, MigrateError> {
         let chain = self.fast_chain(&known.applied, direction, level);
         if chain.is_empty() {
-            return Ok(match next_step(&known.applied, direction, level) {
+            return Ok(match plan::next(&known.applied, direction, level) {
                 None => Turn::Finished(State::new(self.migrations, known.rows)),
                 // Rows read from a history that does not exist yet are not worth keeping.
                 Some(_) => Turn::Slow((!context.bootstrap).then_some(known.rows)),
@@ -164,7 +163,7 @@ impl Migrator<'_> {
     fn fast_chain(&self, applied: &[bool], direction: Direction, level: usize) -> Vec<usize> {
         let mut flags = applied.to_vec();
         let mut chain = Vec::new();
-        while let Some(index) = next_step(&flags, direction, level) {
+        while let Some(index) = plan::next(&flags, direction, level) {
             let revision = &self.migrations.as_slice()[index];
             let slow = revision.up().transaction() == TransactionMode::None
                 || (direction == Direction::Down && revision.is_irreversible())

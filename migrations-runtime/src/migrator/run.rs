@@ -10,7 +10,7 @@ use crate::apply::{self, ApplyError, Direction};
 use crate::blockers::Side;
 use crate::history::{AppliedRevision, HistoryError, Method};
 use crate::lock;
-use crate::plan::State;
+use crate::plan::{self, State};
 use crate::progress::Interrupted;
 use crate::target::describe_level;
 use crate::MigrateError;
@@ -66,23 +66,17 @@ impl Migrator<'_> {
             progress = has_progress;
             let state = State::new(self.migrations, applied.clone()).with_interrupted(interrupted);
             state.check(self.migrations, self.overrides)?;
-            let flags: Vec<bool> = state.rows.iter().map(Option::is_some).collect();
-            let next = next_step(&flags, direction, level);
-            let Some(index) = next else {
+            // The plan again, from the history read under the lock, towards the level resolved at
+            // the start: another runner may have moved the database since.
+            let plan = plan::plan_to(self.migrations, &state.applied(), direction, level)
+                .runnable(self.migrations, &describe_level(self.migrations, level))?;
+            let Some(&index) = plan.revisions.first() else {
                 tx.commit()
                     .await
                     .map_err(|source| lock::LockError::Query { source })?;
                 return Ok(self.outcome(steps, &state));
             };
             let revision = &self.migrations.as_slice()[index];
-            // Checked before either execution path: both need a down script.
-            if direction == Direction::Down && revision.is_irreversible() {
-                return Err(crate::plan::PlanError::Irreversible {
-                    target: describe_level(self.migrations, level),
-                    revision: revision.label(),
-                }
-                .into());
-            }
             if revision.up().transaction() == TransactionMode::None {
                 tx.commit()
                     .await
@@ -177,16 +171,6 @@ impl Migrator<'_> {
                 .await
                 .map(drop),
         }
-    }
-}
-
-/// The next revision to run towards `level`, given which revisions are applied: the oldest
-/// pending one going up, the newest applied one going down. Both paths of [`Migrator::run`]
-/// decide with it.
-pub(super) fn next_step(applied: &[bool], direction: Direction, level: usize) -> Option<usize> {
-    match direction {
-        Direction::Up => (0..level.min(applied.len())).find(|&i| !applied[i]),
-        Direction::Down => (level..applied.len()).rev().find(|&i| applied[i]),
     }
 }
 

@@ -3,9 +3,11 @@
 use tokio_postgres::Client;
 
 use super::{Migrator, Outcome};
+use crate::apply::Direction;
 use crate::history::Method;
 use crate::lock;
-use crate::plan::{Overrides, State};
+use crate::plan::{plan_to, Overrides, PlanError, State};
+use crate::target::IntoTarget;
 use crate::MigrateError;
 
 impl Migrator<'_> {
@@ -14,9 +16,10 @@ impl Migrator<'_> {
     pub async fn stamp(
         &self,
         client: &mut Client,
-        target: &str,
+        target: impl IntoTarget,
         purge: bool,
     ) -> Result<Outcome, MigrateError> {
+        let target = target.into_target().map_err(PlanError::from)?;
         let key = self.table.lock_key();
         let (tx, _) = locked_transaction!(self, client, key);
         self.table.ensure(&tx).await?;
@@ -31,23 +34,28 @@ impl Migrator<'_> {
                 },
             )?;
         }
-        let level = crate::target::resolve(target, self.migrations, state.current_level())
-            .map_err(crate::plan::PlanError::from)?
+        // Either side of the current revision: stamp records what an upgrade to the target
+        // would apply and forgets what a downgrade would revert, running neither.
+        let level = target
+            .resolve(self.migrations, state.current_level())
+            .map_err(PlanError::from)?
             .level;
         if purge {
             self.table.purge(&tx).await?;
             state = State::new(self.migrations, Vec::new());
         }
-        for (index, revision) in self.migrations.iter().enumerate() {
-            match (index < level, state.rows[index].is_some()) {
-                (true, false) => {
-                    self.table
-                        .insert(&tx, revision, None, Method::Stamp)
-                        .await?
-                }
-                (false, true) => drop(self.table.delete(&tx, revision.version()).await?),
-                _ => {}
-            }
+        let applied = state.applied();
+        let record = plan_to(self.migrations, &applied, Direction::Up, level);
+        let forget = plan_to(self.migrations, &applied, Direction::Down, level);
+        for &index in &record.revisions {
+            let revision = &self.migrations.as_slice()[index];
+            self.table
+                .insert(&tx, revision, None, Method::Stamp)
+                .await?;
+        }
+        for &index in &forget.revisions {
+            let version = self.migrations.as_slice()[index].version();
+            self.table.delete(&tx, version).await?;
         }
         let after = State::new(self.migrations, self.table.read_existing(&tx).await?);
         tx.commit()

@@ -1,5 +1,6 @@
 //! Every target form, and the impossible ones refused before anything runs.
 
+use migrations_runtime::apply::Direction;
 use migrations_runtime::plan::PlanError;
 use migrations_runtime::target::TargetError;
 use migrations_runtime::{MigrateError, Migrator};
@@ -67,7 +68,8 @@ async fn impossible_targets_say_why_and_change_nothing() {
             (
                 "+1",
                 MigrateError::Plan(PlanError::WrongDirection {
-                    other: "upgrade", ..
+                    direction: Direction::Down,
+                    ..
                 }),
             ) => {}
             ("+2", MigrateError::Plan(PlanError::Target(TargetError::PastHead { .. }))) => {}
@@ -75,7 +77,8 @@ async fn impossible_targets_say_why_and_change_nothing() {
             (
                 "001",
                 MigrateError::Plan(PlanError::WrongDirection {
-                    other: "downgrade", ..
+                    direction: Direction::Up,
+                    ..
                 }),
             ) => {}
             ("9", MigrateError::Plan(PlanError::Target(TargetError::Unknown { .. }))) => {}
