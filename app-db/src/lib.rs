@@ -4,16 +4,15 @@
 //! crate re-exports whole so `app_db::Migrator` and `#[app_db::test]` name the runtime's items.
 //!
 //! ```no_run
-//! use app_db::{connect::ConnectOptions, Migrator, MIGRATIONS};
+//! use app_db::{ConnectOptions, Migrator, Target, MIGRATIONS};
 //!
 //! # async fn boot() -> Result<(), Box<dyn std::error::Error>> {
 //! let options = ConnectOptions::parse(&std::env::var("DATABASE_URL")?)?;
 //! let mut client = options.connect().await?;
-//! let outcome = Migrator::new(&MIGRATIONS)
-//!     .with_connect_options(options)
-//!     .upgrade(&mut client, "head")
+//! let outcome = Migrator::new(&MIGRATIONS, options)
+//!     .upgrade(&mut client, Target::Head)
 //!     .await?;
-//! println!("database at {}", outcome.current);
+//! println!("database at {}", outcome.current_label());
 //! # Ok(()) }
 //! ```
 

@@ -13,8 +13,7 @@ use migrations_core::TransactionMode;
 use thiserror::Error;
 use tokio_postgres::{Client, GenericClient, Transaction};
 
-use crate::history::Method;
-use crate::lock;
+use migrations_runtime::status::Method;
 
 use crate::{MigrateError, Migrator};
 
@@ -95,48 +94,32 @@ pub async fn take_over(
     {
         return Ok(Takeover::NotNeeded);
     }
-    let key = migrator.table().lock_key();
-    let mut wait = lock::Wait::new(migrator.lock_timeout());
-    let tx = loop {
-        let tx = client
-            .transaction()
-            .await
-            .map_err(query("starting the takeover"))?;
-        if lock::try_take(&tx, key)
-            .await
-            .map_err(MigrateError::from)?
-            .is_some()
-        {
-            break tx;
-        }
-        drop(tx);
-        if let Err(e) = wait.pause().await {
-            return Err(MigrateError::from(lock::identify_holder(e, client, key).await).into());
-        }
-    };
-    // Another replica may have taken it over while we waited for the lock.
-    if migrator
-        .table()
-        .exists(&tx)
+    migrator
+        .locked(client, |migrator, tx| {
+            Box::pin(async move {
+                // Another replica may have taken it over while we waited for the lock.
+                if migrator
+                    .table()
+                    .exists(tx)
+                    .await
+                    .map_err(MigrateError::from)?
+                {
+                    return Ok(Takeover::NotNeeded);
+                }
+                let revision = alembic_revision(tx, migrator).await?;
+                let expected = expected_schema(tx, migrator, &revision).await?;
+                let differences = diff(&expected, &schema(tx, "public").await?);
+                if !differences.is_empty() {
+                    return Err(TakeoverError::SchemaMismatch {
+                        revision,
+                        differences,
+                    });
+                }
+                record(tx, migrator, &revision).await?;
+                Ok(Takeover::Recorded { revision })
+            })
+        })
         .await
-        .map_err(MigrateError::from)?
-    {
-        return Ok(Takeover::NotNeeded);
-    }
-    let revision = alembic_revision(&tx, migrator).await?;
-    let expected = expected_schema(&tx, migrator, &revision).await?;
-    let differences = diff(&expected, &schema(&tx, "public").await?);
-    if !differences.is_empty() {
-        return Err(TakeoverError::SchemaMismatch {
-            revision,
-            differences,
-        });
-    }
-    record(&tx, migrator, &revision).await?;
-    tx.commit()
-        .await
-        .map_err(query("committing the takeover"))?;
-    Ok(Takeover::Recorded { revision })
 }
 
 /// The one revision `alembic_version` holds, if this binary knows it.

@@ -259,7 +259,7 @@ async fn the_migration_options_hold_on_boot() {
 
     let fresh = database().await;
     let holder = fresh.connect().await.expect("connect");
-    let key = app_db::history::HistoryTable::default().lock_key();
+    let key = app_db::HistoryTable::default().lock_key();
     holder
         .execute("SELECT pg_advisory_lock($1)", &[&key])
         .await

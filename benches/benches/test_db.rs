@@ -18,7 +18,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-use app_db::cluster::LocalCluster;
+use app_db::testing::LocalCluster;
 use appdb_benches::results::{self, Set, OURS, PEER, SCHEMA, SETS};
 use appdb_benches::{layout, synthetic, url};
 use criterion::{Criterion, SamplingMode};
@@ -276,8 +276,8 @@ async fn schema_once(bench: &Bench) -> Fallible<Duration> {
             "CREATE SCHEMA {schema}; SET search_path TO {schema}"
         ))
         .await?;
-    let table = app_db::history::HistoryTable::parse(&format!("{schema}.schema_revisions"))?;
-    app_db::Migrator::new(&bench.ours)
+    let table = app_db::HistoryTable::parse(&format!("{schema}.schema_revisions"))?;
+    app_db::Migrator::client_only(&bench.ours)
         .with_table(table)
         .upgrade(&mut client, "head")
         .await?;

@@ -23,7 +23,7 @@ async fn synthetic_history_upgrades_and_downgrades_to_an_empty_schema() -> Falli
     let migrations = migrations_core::load_dir(dir.path(), "synthetic", Default::default())?;
     let db = app_db::testing::server().await?.create_database().await?;
     let mut client = db.connect().await?;
-    let migrator = app_db::Migrator::new(&migrations);
+    let migrator = app_db::Migrator::client_only(&migrations);
 
     migrator.upgrade(&mut client, "head").await?;
     let created: String = client.query_one(LEFTOVERS_SQL, &[]).await?.get(0);

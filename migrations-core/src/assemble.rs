@@ -48,7 +48,7 @@ pub(crate) enum OrderKey {
 
 impl Candidate {
     /// A revision directory named `name`.
-    pub fn new(name: &str, version: VersionName) -> Self {
+    pub(crate) fn new(name: &str, version: VersionName) -> Self {
         // diesel: the part before the first `_`, dashes removed, compared as a string.
         let key = name.split('_').next().unwrap_or(name).replace('-', "");
         Self {

@@ -6,7 +6,7 @@ use quote::{quote, quote_spanned};
 use syn::Path;
 
 /// An expression building the table for `revisions`, with a compiler warning per `warnings`.
-pub fn table(
+pub(crate) fn table(
     krate: &Path,
     span: Span,
     layout: Option<Layout>,
@@ -32,7 +32,7 @@ pub fn table(
 
 /// Every error as a `compile_error!` at the path literal, then an empty table of the right type,
 /// so the user sees these errors and nothing else.
-pub fn failure(krate: &Path, span: Span, errors: &[String]) -> TokenStream {
+pub(crate) fn failure(krate: &Path, span: Span, errors: &[String]) -> TokenStream {
     let combined = errors
         .iter()
         .map(|e| syn::Error::new(span, e))

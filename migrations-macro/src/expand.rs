@@ -11,7 +11,7 @@ use crate::codegen;
 use crate::input::Input;
 
 /// Expands the macro: the table, or every error plus an empty table.
-pub fn expand(input: &Input) -> TokenStream {
+pub(crate) fn expand(input: &Input) -> TokenStream {
     let dir = input.dir.value();
     let span = input.dir.span();
     let mut errors: Vec<String> = Vec::new();

@@ -4,7 +4,7 @@ use syn::parse::{Parse, ParseStream};
 use syn::{LitBool, LitStr, Path, Token};
 
 /// The parsed arguments of `embed_migrations!`.
-pub struct Input {
+pub(crate) struct Input {
     /// The directory literal; errors point at it.
     pub dir: LitStr,
     /// `allow_up_only = true`.

@@ -7,7 +7,7 @@ use migrations_core::lint::{self, Config, Level};
 use migrations_core::{Cache, Revision};
 
 /// Lints the revisions of `dir` (named `display` in messages) under its `lint.toml`.
-pub fn run(
+pub(crate) fn run(
     dir: &Path,
     display: &str,
     revisions: &[Revision],

@@ -18,7 +18,7 @@ pub use error::{ApplyError, LockWait};
 
 /// How a script runs: the limits for its statements, and how to find who blocks them.
 #[derive(Clone, Copy)]
-pub struct Watch<'a> {
+pub(crate) struct Watch<'a> {
     /// The revision's limits (already with its directives applied).
     pub timeouts: Timeouts,
     /// Backend pid of the session running the statements.
@@ -102,7 +102,7 @@ pub struct Location {
 }
 
 /// The script of `revision` for `direction`. Callers check reversibility before planning.
-pub fn script(revision: &Revision, direction: Direction) -> &Script {
+pub(crate) fn script(revision: &Revision, direction: Direction) -> &Script {
     match direction {
         Direction::Up => revision.up(),
         Direction::Down => revision
@@ -114,7 +114,7 @@ pub fn script(revision: &Revision, direction: Direction) -> &Script {
 /// Runs a transactional (or own-transaction) script on `client`, which is inside the caller's
 /// transaction, with the revision's limits set for that transaction (`SET LOCAL`, sent in the
 /// same exchange as the script). Returns the elapsed milliseconds.
-pub async fn run_in_transaction(
+pub(crate) async fn run_in_transaction(
     client: &impl GenericClient,
     revision: &Revision,
     direction: Direction,
@@ -144,7 +144,7 @@ pub async fn run_in_transaction(
 /// statement its number is written to the progress table beside `table` (see
 /// [`crate::progress`]), so a runner that dies mid-script leaves a record of where. Returns the
 /// elapsed milliseconds.
-pub async fn run_statements(
+pub(crate) async fn run_statements(
     client: &impl GenericClient,
     table: &HistoryTable,
     revision: &Revision,
@@ -205,7 +205,7 @@ pub async fn run_statements(
 
 /// " (`file` line N: `first line of the statement`)" for statement `number` (1-based) of
 /// `script`; `None` when the script has fewer statements.
-pub fn quote_statement(script: &Script, number: usize) -> Option<String> {
+pub(crate) fn quote_statement(script: &Script, number: usize) -> Option<String> {
     let statements = script.statements();
     let stmt = statements.get(number.checked_sub(1)?)?;
     let text = stmt.text(script.sql());
@@ -224,7 +224,7 @@ pub fn quote_statement(script: &Script, number: usize) -> Option<String> {
 
 /// The statement (1-based) opening the file's own transaction block that statement `number`
 /// belongs to (from its `BEGIN` to its `COMMIT` or `ROLLBACK`, both included), if any.
-pub fn enclosing_block(script: &Script, number: usize) -> Option<usize> {
+pub(crate) fn enclosing_block(script: &Script, number: usize) -> Option<usize> {
     let mut open: Option<usize> = None;
     for (index, stmt) in script.statements().iter().enumerate() {
         let control = sql::transaction_control(stmt);
@@ -249,7 +249,7 @@ pub fn enclosing_block(script: &Script, number: usize) -> Option<usize> {
 
 /// The statements of `script` before statement `number` (1-based), as the progress table's
 /// `prefix_checksum` hashes them.
-pub fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {
+pub(crate) fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {
     let statements = script.statements();
     let end = number.saturating_sub(1).min(statements.len());
     progress::prefix_checksum(statements[..end].iter().map(|s| s.text(script.sql())))
@@ -258,7 +258,11 @@ pub fn prefix_checksum(script: &Script, number: usize) -> Vec<u8> {
 /// [`locate`] for `text` sent after `skipped` characters of our own (the guard and the
 /// `SET LOCAL` prefix), and possibly followed by more: `None` when the server pointed outside
 /// `text`.
-pub fn locate_in(text: &str, skipped: usize, error: &tokio_postgres::Error) -> Option<Location> {
+pub(crate) fn locate_in(
+    text: &str,
+    skipped: usize,
+    error: &tokio_postgres::Error,
+) -> Option<Location> {
     let position = match error.as_db_error()?.position()? {
         ErrorPosition::Original(p) => *p as usize,
         ErrorPosition::Internal { .. } => return None,
@@ -269,7 +273,7 @@ pub fn locate_in(text: &str, skipped: usize, error: &tokio_postgres::Error) -> O
 
 /// Maps the server's error position (1-based characters into the text sent, which starts at byte
 /// `offset` of `text`) to a line and column of `text`.
-pub fn locate(text: &str, offset: usize, error: &tokio_postgres::Error) -> Option<Location> {
+pub(crate) fn locate(text: &str, offset: usize, error: &tokio_postgres::Error) -> Option<Location> {
     let position = match error.as_db_error()?.position()? {
         ErrorPosition::Original(p) => *p as usize,
         // Errors inside a function body: the position is in the body; the server's context

@@ -42,7 +42,7 @@ impl Blocker {
 
 /// Where the watcher looks from.
 #[derive(Clone, Copy)]
-pub enum Side<'a> {
+pub(crate) enum Side<'a> {
     /// An idle connection of the caller's.
     Client(&'a Client),
     /// Open a connection, but only once the statement has run for a while.
@@ -55,7 +55,7 @@ pub enum Side<'a> {
 /// the sessions blocking it: first after `first`, then every `first`. Returns `work`'s output
 /// and the blockers seen last (empty when nothing blocked it, or it finished before the
 /// first look).
-pub async fn watch<T>(
+pub(crate) async fn watch<T>(
     work: impl Future<Output = T>,
     pid: i32,
     side: Side<'_>,
@@ -95,7 +95,10 @@ pub async fn watch<T>(
 }
 
 /// The sessions blocking backend `pid` right now.
-pub async fn blockers(client: &Client, pid: i32) -> Result<Vec<Blocker>, tokio_postgres::Error> {
+pub(crate) async fn blockers(
+    client: &Client,
+    pid: i32,
+) -> Result<Vec<Blocker>, tokio_postgres::Error> {
     let rows = client
         .query_typed(
             "SELECT a.pid, COALESCE(a.application_name, ''), COALESCE(a.state, ''),

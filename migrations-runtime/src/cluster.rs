@@ -12,12 +12,16 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let cluster = migrations_runtime::cluster::LocalCluster::start_throwaway().await?;
+//! let cluster = migrations_runtime::testing::LocalCluster::start_throwaway().await?;
 //! let (client, connection) = cluster.config("postgres").connect(tokio_postgres::NoTls).await?;
 //! tokio::spawn(connection);
 //! client.batch_execute("SELECT 1").await?;
 //! # Ok(()) }
 //! ```
+
+// With `cli` alone only the persistent development cluster (`--local`) is used, privately; the
+// throwaway clusters, their watchdog and the public API (`testing::LocalCluster`) serve `testing`.
+#![cfg_attr(not(feature = "testing"), allow(dead_code, unreachable_pub))]
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -13,7 +13,7 @@ mod tls;
 mod url;
 
 use url::extract_params;
-pub use url::redact;
+pub(crate) use url::redact;
 
 /// Errors of this phase.
 #[derive(Debug, Error)]
@@ -300,7 +300,7 @@ fn hint(error: &tokio_postgres::Error) -> &'static str {
 }
 
 /// A readable, password-free description of a driver config.
-pub fn describe(config: &Config) -> String {
+pub(crate) fn describe(config: &Config) -> String {
     let hosts: Vec<String> = config
         .get_hosts()
         .iter()

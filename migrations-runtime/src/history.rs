@@ -7,6 +7,9 @@ use thiserror::Error;
 
 mod ddl;
 mod rows;
+mod statements;
+
+pub(crate) use statements::Values;
 
 /// The SQL expression telling whether table `table` exists in schema `schema` (both SQL
 /// expressions: parameters or quoted literals), read from `pg_class` with the statement's
@@ -20,7 +23,8 @@ fn exists_sql(schema: &str, table: &str) -> String {
 }
 
 /// The default table: `public.schema_revisions`.
-pub const DEFAULT_TABLE: &str = "public.schema_revisions";
+#[cfg(feature = "cli")]
+pub(crate) const DEFAULT_TABLE: &str = "public.schema_revisions";
 
 /// Errors of this phase.
 #[derive(Debug, Error)]
@@ -150,22 +154,6 @@ impl fmt::Display for HistoryTable {
     }
 }
 
-/// Quotes an identifier for PostgreSQL: the one place identifiers are quoted.
-pub fn quote_ident(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
-}
-
-/// Quotes a string literal as `E'...'`, which reads the same whatever
-/// `standard_conforming_strings` says (for statements sent without parameters).
-pub fn quote_escaped(value: &str) -> String {
-    format!("E'{}'", value.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// Quotes a string literal for offline scripts (which cannot bind parameters).
-pub fn quote_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
-}
-
 impl HistoryTable {
     /// Parses `table` or `schema.table` (unquoted names, taken literally).
     pub fn parse(name: &str) -> Result<Self, HistoryError> {
@@ -194,7 +182,11 @@ impl HistoryTable {
 
     /// `"schema"."table"`.
     pub fn qualified(&self) -> String {
-        format!("{}.{}", quote_ident(&self.schema), quote_ident(&self.table))
+        format!(
+            "{}.{}",
+            crate::quote::ident(&self.schema),
+            crate::quote::ident(&self.table)
+        )
     }
 
     /// The audit table of `repair`, beside this one: `<table>_repairs`.
@@ -245,7 +237,7 @@ mod tests {
             HistoryTable::parse(&"h".repeat(55)),
             Err(HistoryError::TooLong { .. })
         ));
-        assert_eq!(quote_literal("it's"), "'it''s'");
+        assert_eq!(crate::quote::literal("it's"), "'it''s'");
         assert_ne!(
             HistoryTable::default().lock_key(),
             HistoryTable::parse("other").expect("valid").lock_key()

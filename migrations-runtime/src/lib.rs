@@ -5,42 +5,52 @@
 //! `embed_migrations!` (checked with PostgreSQL's grammar at compile time) behind `macros`.
 //!
 //! ```no_run
-//! use migrations_runtime::connect::ConnectOptions;
-//! use migrations_runtime::{Migrations, Migrator};
+//! use migrations_runtime::{ConnectOptions, Migrations, Migrator, Target};
 //!
 //! # async fn boot(migrations: &Migrations) -> Result<(), Box<dyn std::error::Error>> {
 //! let options = ConnectOptions::parse(&std::env::var("DATABASE_URL")?)?;
 //! let mut client = options.connect().await?;
-//! let outcome = Migrator::new(migrations)
-//!     .with_connect_options(options)
-//!     .upgrade(&mut client, "head")
+//! let outcome = Migrator::new(migrations, options)
+//!     .upgrade(&mut client, Target::Head)
 //!     .await?;
-//! println!("database at {}", outcome.current);
+//! println!("database at {}", outcome.current_label());
 //! # Ok(()) }
 //! ```
 
-pub mod apply;
-pub mod blockers;
+mod apply;
+mod blockers;
 #[cfg(feature = "cli")]
 pub mod cli;
 #[cfg(any(feature = "cli", feature = "testing"))]
-pub mod cluster;
-pub mod connect;
-pub mod history;
-pub mod lock;
+mod cluster;
+mod connect;
+pub mod error;
+mod history;
+mod lock;
 mod migrator;
 pub mod offline;
-pub mod plan;
-pub mod progress;
-pub mod repair;
-pub mod resolve;
+mod plan;
+mod progress;
+pub mod quote;
+mod repair;
+mod resolve;
 pub mod status;
-pub mod target;
+mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod timeouts;
+mod timeouts;
 
+pub use apply::Direction;
+pub use connect::{ConnectOptions, TlsMode};
+pub use error::MigrateError;
+pub use history::HistoryTable;
 pub use migrations_core::{self, Migrations};
+pub use migrator::{Migrator, Outcome, RevisionId, Step, DEFAULT_LOCK_TIMEOUT};
+pub use plan::{Overrides, Plan, State};
+pub use resolve::Resolution;
+pub use status::Status;
+pub use target::{Anchor, IntoTarget, Target};
+pub use timeouts::Timeouts;
 /// The PostgreSQL client the runtime and `testing` hand out, for naming its types.
 pub use tokio_postgres;
 
@@ -62,33 +72,4 @@ macro_rules! embed_migrations {
     ($path:literal $(, $($argument:tt)*)?) => {
         $crate::__embed_migrations!($path, crate = $crate::migrations_core $(, $($argument)*)?)
     };
-}
-
-pub use migrator::{Migrator, Outcome, Step, DEFAULT_LOCK_TIMEOUT};
-
-/// Any failure of a migration command, by phase.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum MigrateError {
-    /// Connecting.
-    #[error(transparent)]
-    Connect(#[from] connect::ConnectError),
-    /// Reading or writing the history table.
-    #[error(transparent)]
-    History(#[from] history::HistoryError),
-    /// Taking the lock.
-    #[error(transparent)]
-    Lock(#[from] lock::LockError),
-    /// Refusals and impossible targets (nothing was run).
-    #[error(transparent)]
-    Plan(#[from] plan::PlanError),
-    /// Running a script.
-    #[error(transparent)]
-    Apply(#[from] apply::ApplyError),
-    /// `repair` refused (nothing was changed).
-    #[error(transparent)]
-    Repair(#[from] repair::RepairError),
-    /// `resolve` refused (nothing was changed).
-    #[error(transparent)]
-    Resolve(#[from] resolve::ResolveError),
 }

@@ -95,7 +95,7 @@ impl LockHolder {
 ///
 /// Returns the backend pid of the transaction's session when the lock was taken (for looking up
 /// who blocks the migration's statements later).
-pub async fn try_take(tx: &Transaction<'_>, key: i64) -> Result<Option<i32>, LockError> {
+pub(crate) async fn try_take(tx: &Transaction<'_>, key: i64) -> Result<Option<i32>, LockError> {
     try_lock(
         tx,
         "SELECT pg_try_advisory_xact_lock($1), pg_backend_pid()",
@@ -106,7 +106,7 @@ pub async fn try_take(tx: &Transaction<'_>, key: i64) -> Result<Option<i32>, Loc
 
 /// Tries once to take the lock `key` for the session of `client` (for work outside a
 /// transaction); the caller releases it with `pg_advisory_unlock`.
-pub async fn try_take_session(client: &Client, key: i64) -> Result<Option<i32>, LockError> {
+pub(crate) async fn try_take_session(client: &Client, key: i64) -> Result<Option<i32>, LockError> {
     try_lock(
         client,
         "SELECT pg_try_advisory_lock($1), pg_backend_pid()",
@@ -138,7 +138,7 @@ async fn try_lock(
 
 /// The pauses between tries, up to a deadline.
 #[derive(Debug)]
-pub struct Wait {
+pub(crate) struct Wait {
     timeout: Duration,
     deadline: Instant,
     pause: Duration,
@@ -146,7 +146,7 @@ pub struct Wait {
 
 impl Wait {
     /// Starts waiting at most `timeout`.
-    pub fn new(timeout: Duration) -> Self {
+    pub(crate) fn new(timeout: Duration) -> Self {
         Self {
             timeout,
             deadline: Instant::now() + timeout,
@@ -157,7 +157,7 @@ impl Wait {
     /// Sleeps before the next try (2 ms, doubling to 100 ms, plus up to a millisecond of
     /// jitter so racing runners spread out); a [`LockError::Timeout`] without holder once the
     /// deadline has passed.
-    pub async fn pause(&mut self) -> Result<(), LockError> {
+    pub(crate) async fn pause(&mut self) -> Result<(), LockError> {
         let now = Instant::now();
         if now >= self.deadline {
             return Err(LockError::Timeout {
@@ -178,7 +178,7 @@ impl Wait {
 }
 
 /// Adds the current holder to a [`LockError::Timeout`] (other errors pass through).
-pub async fn identify_holder(error: LockError, client: &Client, key: i64) -> LockError {
+pub(crate) async fn identify_holder(error: LockError, client: &Client, key: i64) -> LockError {
     match error {
         LockError::Timeout {
             waited,
@@ -192,7 +192,7 @@ pub async fn identify_holder(error: LockError, client: &Client, key: i64) -> Loc
 }
 
 /// The session currently holding advisory lock `key`, if any.
-pub async fn holder(
+pub(crate) async fn holder(
     client: &impl GenericClient,
     key: i64,
 ) -> Result<Option<LockHolder>, tokio_postgres::Error> {

@@ -10,29 +10,33 @@ use crate::apply::{ApplyError, Direction};
 use crate::connect::ConnectOptions;
 use crate::history::HistoryTable;
 use crate::plan::{Overrides, Plan, PlanError, State};
-use crate::target::{describe_level, IntoTarget, Target};
+use crate::target::{IntoTarget, Target};
 use crate::timeouts::Timeouts;
 use crate::MigrateError;
 use fast::Snapshot;
 
-/// Opens a transaction on `$client` holding the runners' lock `$key`, evaluating to the
-/// transaction and its session's backend pid: tries the lock, and while another session holds it rolls back, pauses and tries
-/// again (see [`crate::lock::try_take`]). After the migrator's lock wait it returns from the
-/// enclosing function with the lock error naming the holder. A macro, not a function: a function
-/// returning the transaction keeps `client` borrowed for the transaction's lifetime on every
-/// path, so its error path could not use `client` to look up the holder.
-macro_rules! locked_transaction {
-    ($migrator:expr, $client:expr, $key:expr) => {{
+/// The one wait for the runners' lock `$key`: evaluates `$attempt` (with `$c` bound to
+/// `$client`) until it takes the lock (`Some`), pausing between tries as [`crate::lock::Wait`]
+/// says; after the migrator's lock wait it returns from the enclosing function with the lock
+/// error naming the holder. Runners never wait inside the server (see
+/// [`crate::lock::try_take`] for why). A macro, not a function: an attempt that returns a
+/// transaction keeps `client` borrowed for the transaction's lifetime on every path, so a
+/// function's error path could not use `client` to look up the holder.
+macro_rules! wait_for_lock {
+    ($migrator:expr, $client:expr, $key:expr, |$c:ident| $attempt:expr) => {{
         let mut wait = crate::lock::Wait::new($migrator.lock_timeout);
         loop {
-            let tx = $client
-                .transaction()
-                .await
-                .map_err(|source| crate::lock::LockError::Query { source })?;
-            if let Some(pid) = crate::lock::try_take(&tx, $key).await? {
-                break (tx, pid);
+            // Its own scope: a try that failed (a rolled-back transaction) is gone before the
+            // holder is looked up on the same client.
+            {
+                let taken = {
+                    let $c = &mut *$client;
+                    $attempt
+                };
+                if let Some(taken) = taken {
+                    break taken;
+                }
             }
-            drop(tx);
             if let Err(e) = wait.pause().await {
                 return Err(crate::lock::identify_holder(e, $client, $key).await.into());
             }
@@ -40,8 +44,24 @@ macro_rules! locked_transaction {
     }};
 }
 
+/// Opens a transaction on `$client` holding the runners' lock `$key` (transaction-scoped, so
+/// it cannot outlive the transaction), evaluating to the transaction and its session's backend
+/// pid; a try that finds the lock taken rolls its transaction back before the pause.
+macro_rules! locked_transaction {
+    ($migrator:expr, $client:expr, $key:expr) => {
+        wait_for_lock!($migrator, $client, $key, |client| {
+            let tx = client
+                .transaction()
+                .await
+                .map_err(|source| crate::lock::LockError::Query { source })?;
+            crate::lock::try_take(&tx, $key).await?.map(|pid| (tx, pid))
+        })
+    };
+}
+
 mod exchange;
 mod fast;
+mod locked;
 mod outside;
 mod pipeline;
 mod repair;
@@ -65,23 +85,71 @@ pub struct Step {
     pub duration_ms: i64,
 }
 
+/// A revision of the table, by version and name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionId {
+    /// Canonical version.
+    pub version: String,
+    /// Name.
+    pub name: String,
+}
+
+impl RevisionId {
+    fn of(revision: &Revision) -> Self {
+        Self {
+            version: revision.version().to_owned(),
+            name: revision.name().to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Display for RevisionId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}_{}", self.version, self.name)
+    }
+}
+
 /// What a write command did.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
     /// Revisions run, in order (empty when there was nothing to do).
     pub steps: Vec<Step>,
-    /// The revision the database is at afterwards (`base` when none).
-    pub current: String,
+    /// The revision the database is at afterwards, `None` at base (serialised as its label,
+    /// `version_name`, or `base`).
+    #[serde(serialize_with = "serialize_current")]
+    pub current: Option<RevisionId>,
     /// True when `current` is the binary's head.
     pub at_head: bool,
+}
+
+impl Outcome {
+    /// `current` for people: `version_name`, or `base`.
+    pub fn current_label(&self) -> String {
+        self.current
+            .as_ref()
+            .map_or_else(|| "base".to_owned(), ToString::to_string)
+    }
+}
+
+fn serialize_current<S: serde::Serializer>(
+    current: &Option<RevisionId>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match current {
+        Some(id) => serializer.collect_str(id),
+        None => serializer.serialize_str("base"),
+    }
 }
 
 /// Applies a revision table to databases.
 ///
 /// ```no_run
-/// # async fn demo(client: &mut tokio_postgres::Client, m: &migrations_core::Migrations) -> Result<(), migrations_runtime::MigrateError> {
-/// let outcome = migrations_runtime::Migrator::new(m).upgrade(client, "head").await?;
-/// println!("at {}", outcome.current);
+/// # async fn demo(client: &mut tokio_postgres::Client, m: &migrations_core::Migrations) -> Result<(), Box<dyn std::error::Error>> {
+/// use migrations_runtime::{ConnectOptions, Migrator, Target};
+///
+/// let options = ConnectOptions::parse(&std::env::var("DATABASE_URL")?)?;
+/// let outcome = Migrator::new(m, options).upgrade(client, Target::Head).await?;
+/// println!("at {}", outcome.current_label());
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -95,8 +163,19 @@ pub struct Migrator<'m> {
 }
 
 impl<'m> Migrator<'m> {
-    /// A runner for `migrations` with the default history table and no overrides.
-    pub fn new(migrations: &'m Migrations) -> Self {
+    /// A runner for `migrations` with the default history table and no overrides, which opens
+    /// connections of its own with `options` where it needs them: a `no-transaction` revision
+    /// runs on one, so that cancelling or panicking in the middle of it cannot leave the lock
+    /// with the caller's connection (see [`Migrator::upgrade`]).
+    pub fn new(migrations: &'m Migrations, options: ConnectOptions) -> Self {
+        Self::client_only(migrations).with_connect_options(options)
+    }
+
+    /// A runner that only ever uses the client it is given: it refuses, before anything runs,
+    /// a plan with a `no-transaction` revision (that needs a connection of its own), and does
+    /// not watch for sessions blocking a long statement. For tests and tools that hold nothing
+    /// but a client; a service should use [`Migrator::new`].
+    pub fn client_only(migrations: &'m Migrations) -> Self {
         Self {
             migrations,
             table: HistoryTable::default(),
@@ -107,9 +186,7 @@ impl<'m> Migrator<'m> {
         }
     }
 
-    /// Lets the runner open its own connection for `no-transaction` revisions, so that
-    /// cancelling or panicking in the middle of one cannot leave the lock with the caller's
-    /// connection (see [`Migrator::upgrade`]). Binaries should always set it.
+    /// Sets the connection options of [`Migrator::new`] on a runner built otherwise.
     pub fn with_connect_options(mut self, options: ConnectOptions) -> Self {
         self.connect = Some(options);
         self
@@ -206,7 +283,7 @@ impl<'m> Migrator<'m> {
         if target.is_head_when_at_head(self.migrations) && self.is_at_head(&*client).await? {
             return Ok(Outcome {
                 steps: Vec::new(),
-                current: describe_level(self.migrations, self.migrations.len()),
+                current: self.revision_at(self.migrations.len()),
                 at_head: true,
             });
         }
@@ -260,9 +337,15 @@ impl<'m> Migrator<'m> {
         let level = state.current_level();
         Outcome {
             steps,
-            current: describe_level(self.migrations, level),
+            current: self.revision_at(level),
             at_head: level == self.migrations.len() && state.pending().is_empty(),
         }
+    }
+
+    /// The revision a database at `level` is at, `None` at base.
+    pub(crate) fn revision_at(&self, level: usize) -> Option<RevisionId> {
+        let index = level.checked_sub(1)?;
+        self.migrations.as_slice().get(index).map(RevisionId::of)
     }
 }
 

@@ -345,7 +345,7 @@ pub struct Plan {
 /// The plan for `direction` towards `target`, for a database whose revisions `applied` are
 /// applied (a flag per revision, in order): refuses a target on the wrong side of the current
 /// revision (the newest applied) and, going down, an irreversible revision in the way.
-pub fn plan(
+pub(crate) fn plan(
     migrations: &Migrations,
     applied: &[bool],
     direction: Direction,
@@ -359,7 +359,7 @@ pub fn plan(
 /// The level `target` names for `direction` from the level `current`, refusing a target on the
 /// wrong side: below the current revision going up, above it going down (for `+N`/`-N`, the
 /// sign decides).
-pub fn level(
+pub(crate) fn level(
     migrations: &Migrations,
     direction: Direction,
     target: &Target,
@@ -384,7 +384,7 @@ pub fn level(
 
 /// The plan towards a resolved `level`: [`next`] repeated. `stamp` uses it as it is (it runs
 /// nothing); commands that run scripts go through [`Plan::runnable`].
-pub fn plan_to(
+pub(crate) fn plan_to(
     migrations: &Migrations,
     applied: &[bool],
     direction: Direction,
@@ -424,7 +424,7 @@ impl Plan {
 
 /// The next revision to run towards `level`, given which revisions are applied: the oldest
 /// pending one going up, the newest applied one going down.
-pub fn next(applied: &[bool], direction: Direction, level: usize) -> Option<usize> {
+pub(crate) fn next(applied: &[bool], direction: Direction, level: usize) -> Option<usize> {
     match direction {
         Direction::Up => (0..level.min(applied.len())).find(|&i| !applied[i]),
         Direction::Down => (level..applied.len()).rev().find(|&i| applied[i]),

@@ -11,7 +11,7 @@ use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
 use crate::apply::Direction;
-use crate::history::{quote_literal, HistoryError, HistoryTable};
+use crate::history::{HistoryError, HistoryTable};
 
 /// A `no-transaction` revision whose run did not finish.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -44,12 +44,12 @@ impl Interrupted {
 }
 
 /// The progress table beside `history`.
-pub fn table(history: &HistoryTable) -> HistoryTable {
+pub(crate) fn table(history: &HistoryTable) -> HistoryTable {
     history.sibling("progress")
 }
 
 /// The DDL of the progress table, idempotent.
-pub fn create_sql(history: &HistoryTable) -> String {
+pub(crate) fn create_sql(history: &HistoryTable) -> String {
     let progress = table(history).qualified();
     format!(
         "CREATE TABLE IF NOT EXISTS {progress} (
@@ -63,13 +63,15 @@ pub fn create_sql(history: &HistoryTable) -> String {
     updated_by      text        NOT NULL DEFAULT current_user
 );
 COMMENT ON TABLE {progress} IS {};",
-        quote_literal("no-transaction revisions that did not finish: see `migrate resolve`")
+        crate::quote::literal(
+            "no-transaction revisions that did not finish: see `migrate resolve`"
+        )
     )
 }
 
 /// Creates the progress table if missing (a history table made by an earlier version of this
 /// tool, or by a DBA, may come without one).
-pub async fn ensure(
+pub(crate) async fn ensure(
     client: &impl GenericClient,
     history: &HistoryTable,
 ) -> Result<(), HistoryError> {
@@ -84,7 +86,7 @@ pub async fn ensure(
 }
 
 /// sha256 of `statements` (their texts, in order), as stored in `prefix_checksum`.
-pub fn prefix_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+pub(crate) fn prefix_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     let joined: Vec<&str> = statements.into_iter().collect();
     migrations_core::source::checksum(&joined.join("\0"))
         .0
@@ -92,7 +94,7 @@ pub fn prefix_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> Vec
 }
 
 /// Every unfinished revision, oldest first; empty when the table does not exist yet.
-pub async fn read(
+pub(crate) async fn read(
     client: &impl GenericClient,
     history: &HistoryTable,
 ) -> Result<Vec<Interrupted>, HistoryError> {
@@ -148,7 +150,7 @@ pub(crate) fn parse_rows(
 
 /// Writes the row of `version`: statement `statement` of `total` is about to run (`error` is
 /// `None`) or failed with `error`. Runs outside any transaction, so it is durable at once.
-pub async fn write(
+pub(crate) async fn write(
     client: &impl GenericClient,
     history: &HistoryTable,
     version: &str,
@@ -187,7 +189,7 @@ pub async fn write(
 }
 
 /// Deletes the row of `version` (in the transaction that settles the revision's history row).
-pub async fn clear(
+pub(crate) async fn clear(
     client: &impl GenericClient,
     history: &HistoryTable,
     version: &str,

@@ -8,7 +8,7 @@
 use migrations_core::{Migrations, Revision};
 use tokio_postgres::GenericClient;
 
-use crate::history::{quote_literal, AppliedRevision, HistoryError, HistoryTable};
+use crate::history::{AppliedRevision, HistoryError, HistoryTable};
 
 /// Why `repair` refused; nothing was changed.
 #[derive(Debug, thiserror::Error)]
@@ -52,7 +52,7 @@ pub struct Repair {
 
 /// The revisions `names` refer to, in table order, each once; exact versions or directory
 /// names only, so that a typo cannot select a revision by prefix.
-pub fn select<'m>(
+pub(crate) fn select<'m>(
     migrations: &'m Migrations,
     names: &[String],
 ) -> Result<Vec<&'m Revision>, RepairError> {
@@ -78,7 +78,10 @@ pub fn select<'m>(
 
 /// What repairing `revisions` would change, given the history `rows`; refuses unless every one
 /// is applied and edited.
-pub fn plan(revisions: &[&Revision], rows: &[AppliedRevision]) -> Result<Vec<Repair>, RepairError> {
+pub(crate) fn plan(
+    revisions: &[&Revision],
+    rows: &[AppliedRevision],
+) -> Result<Vec<Repair>, RepairError> {
     revisions
         .iter()
         .map(|revision| {
@@ -105,7 +108,7 @@ pub fn plan(revisions: &[&Revision], rows: &[AppliedRevision]) -> Result<Vec<Rep
 
 /// Records `repair` of `revision`: the audit row, then the new checksum. Runs inside the
 /// caller's transaction, under its lock.
-pub async fn record(
+pub(crate) async fn record(
     client: &impl GenericClient,
     table: &HistoryTable,
     revision: &Revision,
@@ -154,7 +157,7 @@ fn audit_sql(audit: &HistoryTable) -> String {
 COMMENT ON TABLE {} IS {};",
         audit.qualified(),
         audit.qualified(),
-        quote_literal("checksums re-recorded by `migrate repair`: who, when, old and new")
+        crate::quote::literal("checksums re-recorded by `migrate repair`: who, when, old and new")
     )
 }
 

@@ -1,12 +1,39 @@
 //! The read-only view behind `current`, `history`, `heads`, `show` and `check`: every revision of
-//! the binary with its state in the database, and the database's unknown revisions.
+//! the binary with its state in the database, and the database's unknown revisions; and the
+//! records the commands hand back (history rows, unfinished runs, repairs, resolutions).
 
 use migrations_core::{Migrations, Revision, TransactionMode};
 use serde::Serialize;
 
-use crate::history::AppliedRevision;
+pub use crate::history::{AppliedRevision, Method};
+pub use crate::progress::Interrupted;
+pub use crate::repair::Repair;
+pub use crate::resolve::Resolved;
+
 use crate::plan::State;
 use crate::target::describe_level;
+
+/// Where one revision of the binary stands in the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RevisionState {
+    /// Recorded, with the binary's checksum.
+    Applied,
+    /// Not recorded.
+    Pending,
+    /// Recorded, but the binary's file changed since.
+    Changed,
+}
+
+impl std::fmt::Display for RevisionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Applied => "applied",
+            Self::Pending => "pending",
+            Self::Changed => "changed",
+        })
+    }
+}
 
 /// One revision's state.
 #[derive(Debug, Clone, Serialize)]
@@ -19,8 +46,8 @@ pub struct RevisionStatus {
     pub file: String,
     /// Checksum of the binary's up script (hex).
     pub checksum: String,
-    /// `applied`, `pending` or `changed` (applied, but the file changed since).
-    pub state: &'static str,
+    /// Applied, pending, or changed since it was applied.
+    pub state: RevisionState,
     /// The history row, if applied.
     pub applied: Option<AppliedRevision>,
     /// No down script.
@@ -136,9 +163,9 @@ fn revision_status(
 ) -> RevisionStatus {
     let label = r.label();
     let state = match row {
-        None => "pending",
-        Some(_) if changed.contains(&label) => "changed",
-        Some(_) => "applied",
+        None => RevisionState::Pending,
+        Some(_) if changed.contains(&label) => RevisionState::Changed,
+        Some(_) => RevisionState::Applied,
     };
     RevisionStatus {
         version: r.version().to_owned(),

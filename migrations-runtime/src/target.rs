@@ -192,7 +192,7 @@ impl IntoTarget for &String {
 
 /// A resolved target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Resolved {
+pub(crate) struct Resolved {
     /// Revisions applied at the target.
     pub level: usize,
     /// For `+N`/`-N` relative to the current revision: the signed step, so a command can refuse
@@ -202,7 +202,7 @@ pub struct Resolved {
 
 impl Target {
     /// The level this target names in `migrations`, for a database at level `current`.
-    pub fn resolve(
+    pub(crate) fn resolve(
         &self,
         migrations: &Migrations,
         current: usize,
@@ -235,7 +235,7 @@ impl Target {
     /// True when the target names every revision applied for a database that has them all: the
     /// targets for which the boot check alone can answer "nothing to do" (`head`, `HEAD`, the
     /// head's version, `base+N` reaching it, `current`, `+0`).
-    pub fn is_head_when_at_head(&self, migrations: &Migrations) -> bool {
+    pub(crate) fn is_head_when_at_head(&self, migrations: &Migrations) -> bool {
         let len = migrations.len();
         self.resolve(migrations, len)
             .is_ok_and(|resolved| resolved.level == len)
@@ -244,7 +244,8 @@ impl Target {
 
 /// Resolves the text `spec` against `migrations`, where the database is currently at `current`
 /// (a level): parses it into a [`Target`] and resolves that.
-pub fn resolve(
+#[cfg(any(feature = "cli", feature = "testing"))]
+pub(crate) fn resolve(
     spec: &str,
     migrations: &Migrations,
     current: usize,
@@ -349,7 +350,7 @@ fn step(spec: &str, base: usize, delta: i64, len: usize) -> Result<usize, Target
 }
 
 /// A level as people read it: `base`, or the label of the revision at that level.
-pub fn describe_level(migrations: &Migrations, level: usize) -> String {
+pub(crate) fn describe_level(migrations: &Migrations, level: usize) -> String {
     match level {
         0 => "base".to_owned(),
         n => migrations

@@ -29,7 +29,7 @@ use std::sync::mpsc;
 use tokio::sync::OnceCell;
 use tokio_postgres::Config;
 
-use crate::cluster::LocalCluster;
+pub use crate::cluster::{ClusterError, LocalCluster};
 use migrations_core::Migrations;
 
 mod connection;
@@ -40,7 +40,7 @@ mod schema;
 mod sweep;
 mod template;
 
-use connection::{connect, describe, error_chain, quote_identifier, with_dbname};
+use connection::{connect, describe, error_chain, with_dbname};
 pub use database::TestDatabase;
 pub use error::TestingError;
 pub use runner::{run, run_should_panic, Fixture, TestOutcome};
@@ -173,11 +173,11 @@ impl TestServer {
         let sql = match template {
             Some(t) => format!(
                 "CREATE DATABASE {} TEMPLATE {}{}",
-                quote_identifier(&name),
-                quote_identifier(t),
+                crate::quote::ident(&name),
+                crate::quote::ident(t),
                 self.strategy
             ),
-            None => format!("CREATE DATABASE {}", quote_identifier(&name)),
+            None => format!("CREATE DATABASE {}", crate::quote::ident(&name)),
         };
         client
             .batch_execute(&sql)

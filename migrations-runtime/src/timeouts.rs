@@ -8,7 +8,7 @@ use migrations_core::Revision;
 /// The default `lock_timeout` of a revision's statements: a migration waiting longer than this
 /// for a table lock fails (and rolls back) rather than queueing every query on that table
 /// behind it.
-pub const DEFAULT_STATEMENT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const DEFAULT_STATEMENT_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Limits for a revision's statements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,7 @@ use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::database;
-use migrations_runtime::cluster::LocalCluster;
+use migrations_runtime::testing::LocalCluster;
 use tokio::io::AsyncReadExt;
 use tokio::process::Command;
 use tokio_postgres::{Client, Config, NoTls};

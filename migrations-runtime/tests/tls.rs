@@ -14,7 +14,8 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use migrations_runtime::connect::{ConnectError, ConnectOptions};
+use migrations_runtime::error::ConnectError;
+use migrations_runtime::ConnectOptions;
 use tokio_postgres::Client;
 
 const PASSWORD: &str = "Right-pw-4711";

@@ -8,8 +8,8 @@ mod common;
 use std::path::PathBuf;
 
 use migrations_core::{load_dir, Migrations, ScanOptions};
-use migrations_runtime::apply::ApplyError;
-use migrations_runtime::plan::PlanError;
+use migrations_runtime::error::ApplyError;
+use migrations_runtime::error::PlanError;
 use migrations_runtime::{MigrateError, Migrator};
 
 // `DOCSRS`, `GRAPH_NODE`, `ZKSYNC` and `EMBEDDED`, written by the build script. The safety lint
@@ -140,13 +140,16 @@ async fn round_trip(
     migrations_runtime::testing::TestDatabase,
 ) {
     let (db, mut client) = common::fresh().await;
-    let up = Migrator::new(m)
+    let up = Migrator::client_only(m)
         .upgrade(&mut client, "head")
         .await
         .expect("history upgrades to head");
     assert_eq!(up.steps.len(), m.len());
     assert!(up.at_head);
-    let down = Migrator::new(m).downgrade(&mut client, floor).await.err();
+    let down = Migrator::client_only(m)
+        .downgrade(&mut client, floor)
+        .await
+        .err();
     (client, down, db)
 }
 
@@ -186,7 +189,7 @@ async fn zksync_refuses_base_then_stops_at_its_broken_down_script() {
         return;
     };
     let (db, mut client) = common::fresh().await;
-    let m = Migrator::new(zksync);
+    let m = Migrator::client_only(zksync);
     m.upgrade(&mut client, "head")
         .await
         .expect("zksync-era upgrades to head");
@@ -261,7 +264,7 @@ async fn assert_consistent(client: &mut tokio_postgres::Client, m: &Migrations, 
         v
     };
     assert_eq!(common::recorded(client).await, prefix(level));
-    match Migrator::new(m).upgrade(client, "head").await {
+    match Migrator::client_only(m).upgrade(client, "head").await {
         Ok(again) => assert_eq!(again.steps.len(), m.len() - level),
         Err(MigrateError::Apply(ApplyError::Script {
             revision, still_at, ..

@@ -8,11 +8,11 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context, Result};
 use app_db::cli::{self, Command, GlobalArgs, Source};
-use app_db::connect::ConnectOptions;
 use app_db::data::{store, TrainingScenario};
-use app_db::history::HistoryTable;
 use app_db::sim::{admin, call, report};
 use app_db::takeover::{self, Takeover};
+use app_db::ConnectOptions;
+use app_db::HistoryTable;
 use app_db::{Migrator, MIGRATIONS};
 
 use clap::{Parser, Subcommand};
@@ -140,7 +140,7 @@ async fn boot(options: &ConnectOptions, migrator: &Migrator<'_>) -> Result<tokio
         eprintln!(
             "migrated: applied {} revision(s), database at {} (head)",
             outcome.steps.len(),
-            outcome.current
+            outcome.current_label()
         );
     }
     Ok(client)
@@ -249,7 +249,7 @@ async fn db(
             let outcome = admin::reset(&mut client, migrator, table, yes).await?;
             println!(
                 "reset: database recreated at {} (head), {} revision(s) applied",
-                outcome.current,
+                outcome.current_label(),
                 outcome.steps.len()
             );
             Ok(ExitCode::SUCCESS)

@@ -4,8 +4,9 @@ use migrations_core::Migrations;
 use thiserror::Error;
 use tokio_postgres::Client;
 
-use crate::history::{quote_ident, HistoryTable};
 use crate::{MigrateError, Migrator};
+use migrations_runtime::quote;
+use migrations_runtime::HistoryTable;
 
 /// The tables `info` counts, in dependency order.
 pub const TABLES: [&str; 5] = [
@@ -87,7 +88,7 @@ pub async fn info(client: &Client, migrator: &Migrator<'_>) -> Result<Info, Admi
             .map_err(query("looking up a table"))?
             .get(0);
         let count = if exists {
-            let sql = format!("SELECT count(*) FROM {}", quote_ident(table));
+            let sql = format!("SELECT count(*) FROM {}", quote::ident(table));
             Some(
                 client
                     .query_one(&sql, &[])

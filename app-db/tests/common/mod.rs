@@ -3,7 +3,7 @@
 use app_db::testing::{self, TestDatabase};
 
 /// A fresh, empty database on the shared test server.
-pub async fn database() -> TestDatabase {
+pub(crate) async fn database() -> TestDatabase {
     testing::server()
         .await
         .expect("test server")

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use app_db::cluster::LocalCluster;
+use app_db::testing::LocalCluster;
 use appdb_benches::layout::ScriptPair;
 use appdb_benches::peers::{self, Results};
 use appdb_benches::{synthetic, url};

@@ -170,7 +170,7 @@ pub async fn tokio_client(url: &str) -> Fallible<tokio_postgres::Client> {
 pub fn migrate(rt: &Runtime, conn: &mut Conn, loaded: &Loaded) -> Fallible<()> {
     match (conn, loaded) {
         (Conn::Tokio(client), Loaded::Ours(migrations)) => {
-            rt.block_on(app_db::Migrator::new(migrations).upgrade(client, "head"))?;
+            rt.block_on(app_db::Migrator::client_only(migrations).upgrade(client, "head"))?;
         }
         (Conn::Tokio(client), Loaded::Refinery(migrations)) => {
             rt.block_on(refinery::Runner::new(migrations).run_async(client))?;

@@ -30,7 +30,7 @@ pub(crate) struct Context {
 
 impl Context {
     /// The context at the start of a script; `lock_timeout`: the runner sets one.
-    pub fn new(transactional: bool, up: bool, lock_timeout: bool) -> Self {
+    pub(super) fn new(transactional: bool, up: bool, lock_timeout: bool) -> Self {
         Self {
             transactional,
             up,
@@ -52,12 +52,12 @@ impl Context {
 
     /// Records that the statement being checked creates table `name` (for statements whose
     /// tree is not built: see `need`).
-    pub fn created(&mut self, name: String) {
+    pub(super) fn created(&mut self, name: String) {
         self.created.insert(name);
     }
 
     /// The rules `statement` breaks, updating the context for the statements after it.
-    pub fn check(&mut self, statement: &NodeEnum) -> Vec<Rule> {
+    pub(super) fn check(&mut self, statement: &NodeEnum) -> Vec<Rule> {
         let mut hits = Vec::new();
         let locks = self.visit(statement, &mut hits);
         if locks && !self.lock_timeout && !self.lock_timeout_reported {

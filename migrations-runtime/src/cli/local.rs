@@ -31,7 +31,7 @@ pub async fn local_database(data_dir: &std::path::Path, name: &str) -> Result<St
         .map_err(failed)?
         .is_some();
     if !exists {
-        let create = format!("CREATE DATABASE {}", crate::history::quote_ident(name));
+        let create = format!("CREATE DATABASE {}", crate::quote::ident(name));
         client.batch_execute(&create).await.map_err(failed)?;
     }
     eprintln!(

@@ -9,7 +9,7 @@ use migrations_core::{Revision, ScanReport};
 use serde::Serialize;
 
 use super::Format;
-use crate::status::{RevisionStatus, Status};
+use crate::status::{RevisionState, RevisionStatus, Status};
 use crate::Outcome;
 
 fn json<T: Serialize>(value: &T) {
@@ -39,12 +39,15 @@ pub(super) fn outcome(outcome: &Outcome, stamped: bool, format: Format) {
     match stamped {
         true => println!(
             "stamped: database recorded at {}{head}; no SQL was run",
-            outcome.current
+            outcome.current_label()
         ),
         false if outcome.steps.is_empty() => {
-            println!("nothing to do: database at {}{head}", outcome.current)
+            println!(
+                "nothing to do: database at {}{head}",
+                outcome.current_label()
+            )
         }
-        _ => println!("database at {}{head}", outcome.current),
+        _ => println!("database at {}{head}", outcome.current_label()),
     }
 }
 
@@ -144,7 +147,7 @@ fn print_applied(r: &RevisionStatus) {
             "  applied {} by {} ({}){took}",
             a.applied_at, a.applied_by, a.method
         );
-        let verdict = if r.state == "changed" {
+        let verdict = if r.state == RevisionState::Changed {
             format!(
                 "CHANGED: recorded {}, file has {}",
                 &a.checksum_hex()[..12],

@@ -9,7 +9,7 @@ use migrations_core::{scan, Layout, ScanOptions};
 use super::CliError;
 
 /// Creates `<dir>/<next version>_<slug>/{up,down}.sql` and prints the path.
-pub fn create(dir: &Path, message: &str) -> Result<PathBuf, CliError> {
+pub(super) fn create(dir: &Path, message: &str) -> Result<PathBuf, CliError> {
     let slug = slugify(message);
     let report = scan(
         dir,
@@ -58,7 +58,7 @@ fn template(message: &str, direction: &str) -> String {
 }
 
 /// Lowercase words joined by `_`.
-pub fn slugify(message: &str) -> String {
+pub(super) fn slugify(message: &str) -> String {
     let words: Vec<String> = message
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
@@ -88,7 +88,11 @@ fn newest_raw_version(dir: &Path) -> Option<String> {
 
 /// The version after `existing`: the same numbering scheme, one step later. Timestamps (12+
 /// digits) get the current UTC time, in the same shape (`2024-01-31-120000` or `20240131120000`).
-pub fn next_version(existing: &[String], newest_raw: Option<&str>, now: SystemTime) -> String {
+pub(super) fn next_version(
+    existing: &[String],
+    newest_raw: Option<&str>,
+    now: SystemTime,
+) -> String {
     let newest = existing.iter().max_by_key(|v| (v.len(), v.as_str()));
     match newest {
         None => "001".to_owned(),

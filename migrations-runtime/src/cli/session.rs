@@ -89,7 +89,7 @@ impl GlobalArgs {
     /// `no-transaction` revisions need). Every binary builds its runner here, so an option is
     /// honoured by every command that migrates.
     pub fn migrator<'m>(&self, migrations: &'m Migrations) -> Result<Migrator<'m>, CliError> {
-        let migrator = Migrator::new(migrations)
+        let migrator = Migrator::client_only(migrations)
             .with_table(HistoryTable::parse(&self.history_table)?)
             .with_overrides(Overrides {
                 allow_out_of_order: self.allow_out_of_order,

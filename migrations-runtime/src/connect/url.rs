@@ -2,7 +2,7 @@
 //! passwords, for both the URI and the `key=value` forms.
 
 /// Hides the password of a connection string, in any of its forms.
-pub fn redact(url: &str) -> String {
+pub(crate) fn redact(url: &str) -> String {
     if let Some(scheme_end) = url.find("://") {
         let (scheme, rest) = url.split_at(scheme_end + 3);
         // tokio-postgres reads the credentials up to the first '@' anywhere, so a password may

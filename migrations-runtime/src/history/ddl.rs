@@ -3,7 +3,7 @@
 
 use migrations_core::Revision;
 
-use super::{quote_ident, quote_literal, HistoryTable};
+use super::{HistoryTable, Method, Values};
 
 impl HistoryTable {
     /// The DDL creating the schema (unless `public`), the table and its progress table
@@ -19,7 +19,7 @@ impl HistoryTable {
         } else {
             format!(
                 "CREATE SCHEMA IF NOT EXISTS {};\n{tables}",
-                quote_ident(&self.schema)
+                crate::quote::ident(&self.schema)
             )
         }
     }
@@ -32,7 +32,7 @@ impl HistoryTable {
         if self.schema != "public" {
             return None;
         }
-        let exists = super::exists_sql("'public'", &quote_literal(&self.table));
+        let exists = super::exists_sql("'public'", &crate::quote::literal(&self.table));
         Some((exists, self.create_sql()))
     }
 
@@ -54,22 +54,23 @@ impl HistoryTable {
 
     /// The INSERT of an offline script for `revision` (literal values: no parameters offline).
     pub fn offline_insert_sql(&self, revision: &Revision) -> String {
-        format!(
-            "INSERT INTO {} (version, name, checksum, checksum_algorithm, method) VALUES ({}, {}, decode('{}', 'hex'), {}, 'offline');",
-            self.qualified(),
-            quote_literal(revision.version()),
-            quote_literal(revision.name()),
-            revision.checksum().to_hex(),
-            revision.checksum_algorithm().id()
-        )
+        let values = Values::Literal {
+            revision,
+            method: Method::Offline,
+            duration: "NULL",
+            escaped: false,
+        };
+        format!("{};", self.insert_sql(values))
     }
 
     /// The DELETE of an offline downgrade script.
     pub fn offline_delete_sql(&self, revision: &Revision) -> String {
-        format!(
-            "DELETE FROM {} WHERE version = {};",
-            self.qualified(),
-            quote_literal(revision.version())
-        )
+        let values = Values::Literal {
+            revision,
+            method: Method::Offline,
+            duration: "NULL",
+            escaped: false,
+        };
+        format!("{};", self.delete_sql(values))
     }
 }

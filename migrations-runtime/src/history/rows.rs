@@ -5,7 +5,7 @@ use migrations_core::Revision;
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use super::{AppliedRevision, HistoryError, HistoryTable, Method};
+use super::{AppliedRevision, HistoryError, HistoryTable, Method, Values};
 
 impl HistoryTable {
     pub(crate) fn query_error(&self, source: tokio_postgres::Error) -> HistoryError {
@@ -204,10 +204,7 @@ impl HistoryTable {
         duration_ms: Option<i64>,
         method: Method,
     ) -> Result<(), HistoryError> {
-        let sql = format!(
-            "INSERT INTO {} (version, name, checksum, checksum_algorithm, duration_ms, method) VALUES ($1, $2, $3, $4, $5, $6)",
-            self.qualified()
-        );
+        let sql = self.insert_sql(Values::Bound);
         let checksum = revision.checksum().0.to_vec();
         client
             .execute_typed(
@@ -232,7 +229,7 @@ impl HistoryTable {
         client: &impl GenericClient,
         version: &str,
     ) -> Result<u64, HistoryError> {
-        let sql = format!("DELETE FROM {} WHERE version = $1", self.qualified());
+        let sql = self.delete_sql(Values::Bound);
         client
             .execute_typed(&sql, &[(&version, Type::TEXT)])
             .await

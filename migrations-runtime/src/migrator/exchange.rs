@@ -7,7 +7,7 @@ use tokio_postgres::SimpleQueryMessage;
 use super::pipeline::Context;
 use super::Migrator;
 use crate::apply::{self, Direction};
-use crate::history::quote_escaped;
+use crate::history::{Method, Values};
 
 /// The markers of the two refusals (lock busy, history not as expected), in the error raised.
 pub(super) const BUSY: &str = "app_db: migration lock busy";
@@ -45,7 +45,7 @@ impl Migrator<'_> {
             let version = self.migrations.as_slice()[previous].version();
             stale += &format!(
                 " OR {before} (SELECT FROM {history} WHERE version = {})",
-                quote_escaped(version)
+                crate::quote::escaped(version)
             );
         }
         if progress {
@@ -66,19 +66,15 @@ impl Migrator<'_> {
         // started on it: the history row carries the revision's duration as the server saw it.
         let elapsed_ms =
             "(EXTRACT(EPOCH FROM clock_timestamp() - statement_timestamp()) * 1000)::bigint";
+        let values = Values::Literal {
+            revision,
+            method: Method::Upgrade,
+            duration: elapsed_ms,
+            escaped: true,
+        };
         let record = match direction {
-            Direction::Up => format!(
-                "INSERT INTO {history} (version, name, checksum, checksum_algorithm, duration_ms, method) \
-                 VALUES ({}, {}, decode('{}', 'hex'), {}, {elapsed_ms}, 'upgrade') RETURNING duration_ms;",
-                quote_escaped(revision.version()),
-                quote_escaped(revision.name()),
-                revision.checksum().to_hex(),
-                revision.checksum_algorithm().id(),
-            ),
-            Direction::Down => format!(
-                "DELETE FROM {history} WHERE version = {} RETURNING {elapsed_ms};",
-                quote_escaped(revision.version())
-            ),
+            Direction::Up => format!("{} RETURNING duration_ms;", self.table.insert_sql(values)),
+            Direction::Down => format!("{} RETURNING {elapsed_ms};", self.table.delete_sql(values)),
         };
         let script = apply::script(revision, direction).sql();
         // The script's last statement may lack its `;` or end in a `--` comment.

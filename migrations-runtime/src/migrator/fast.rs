@@ -37,7 +37,7 @@ pub(super) struct Known {
 
 impl Known {
     /// The history `rows` matched against `migrations`.
-    pub fn new(migrations: &Migrations, rows: Vec<AppliedRevision>) -> Self {
+    pub(super) fn new(migrations: &Migrations, rows: Vec<AppliedRevision>) -> Self {
         let mut applied = vec![false; migrations.len()];
         for row in &rows {
             if let Some(i) = migrations.position(&row.version) {
@@ -48,7 +48,12 @@ impl Known {
     }
 
     /// After this runner ran revision `index` of `migrations`.
-    pub fn step(mut self, migrations: &Migrations, index: usize, direction: Direction) -> Self {
+    pub(super) fn step(
+        mut self,
+        migrations: &Migrations,
+        index: usize,
+        direction: Direction,
+    ) -> Self {
         let revision = &migrations.as_slice()[index];
         self.applied[index] = direction == Direction::Up;
         self.rows = after(self.rows, revision, direction);

@@ -67,15 +67,9 @@ impl Migrator<'_> {
         (timeouts, side): (Timeouts, Side<'_>),
     ) -> Result<Option<Step>, MigrateError> {
         let key = self.table.lock_key();
-        let mut wait = lock::Wait::new(self.lock_timeout);
-        let pid = loop {
-            if let Some(pid) = lock::try_take_session(client, key).await? {
-                break pid;
-            }
-            if let Err(e) = wait.pause().await {
-                return Err(lock::identify_holder(e, client, key).await.into());
-            }
-        };
+        let pid = wait_for_lock!(self, client, key, |client| {
+            lock::try_take_session(client, key).await?
+        });
         let watch = Watch {
             timeouts,
             pid,

@@ -21,10 +21,6 @@ pub(super) async fn connect(config: &Config) -> Result<Client, TestingError> {
     Ok(client)
 }
 
-pub(super) fn quote_identifier(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
 /// `url` with its database replaced by `dbname`.
 pub(super) fn with_dbname(url: &str, dbname: &str) -> String {
     for scheme in ["postgres://", "postgresql://"] {

@@ -5,7 +5,7 @@ use std::sync::mpsc;
 
 use tokio_postgres::{Client, Config};
 
-use super::{connect, describe, error_chain, quote_identifier, Backend, TestServer, TestingError};
+use super::{connect, describe, error_chain, Backend, TestServer, TestingError};
 
 /// A database owned by one test: dropped with the value, unless the thread is panicking (or the
 /// test failed, under [`#[migrations_runtime::test]`](crate::test)), in which case it is kept and its
@@ -72,7 +72,7 @@ impl TestDatabase {
         let comment = format!("app-db: kept for inspection, test {test} failed");
         let sql = format!(
             "COMMENT ON DATABASE {} IS '{}'",
-            quote_identifier(&self.name),
+            crate::quote::ident(&self.name),
             comment.replace('\'', "''")
         );
         let name = self.name.clone();
@@ -142,7 +142,7 @@ impl Drop for TestDatabase {
 fn drop_sql(name: &str) -> String {
     format!(
         "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-        quote_identifier(name)
+        crate::quote::ident(name)
     )
 }
 

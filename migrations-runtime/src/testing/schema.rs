@@ -215,7 +215,7 @@ pub async fn round_trip(
 ) -> Result<Vec<String>, RoundTripError> {
     let mut client = db.connect().await?;
     let options = crate::connect::ConnectOptions::from_config(db.config().clone());
-    let migrator = Migrator::new(migrations).with_connect_options(options);
+    let migrator = Migrator::new(migrations, options);
     let mut before = snapshot(&client, "creating the database").await?;
     let mut checked = Vec::new();
     for revision in migrations.iter() {

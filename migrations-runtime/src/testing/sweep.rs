@@ -7,8 +7,6 @@
 use tokio_postgres::config::Host;
 use tokio_postgres::{Client, Config};
 
-use super::quote_identifier;
-
 /// True when `config` reaches a server on this machine (a Unix socket or a loopback address).
 pub(super) fn is_local(config: &Config) -> bool {
     let hosts = config.get_hosts();
@@ -46,7 +44,7 @@ pub(super) async fn abandoned_databases(client: &Client) {
     for row in rows {
         let name: String = row.get(0);
         if creator(&name).is_some_and(|pid| !process_exists(pid)) {
-            let sql = format!("DROP DATABASE IF EXISTS {}", quote_identifier(&name));
+            let sql = format!("DROP DATABASE IF EXISTS {}", crate::quote::ident(&name));
             let _ = client.batch_execute(&sql).await;
         }
     }

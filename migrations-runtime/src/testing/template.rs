@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use migrations_core::Migrations;
 use tokio_postgres::{Client, Config};
 
-use super::{connect, quote_identifier, TestingError};
+use super::{connect, TestingError};
 use crate::Migrator;
 
 /// The template's name: the revision set's fingerprint and the level it is migrated to, so a
@@ -91,7 +91,7 @@ async fn build(
         name: name.to_owned(),
         source,
     };
-    let quoted = quote_identifier(name);
+    let quoted = crate::quote::ident(name);
     client
         .batch_execute(&format!("CREATE DATABASE {quoted}"))
         .await
@@ -99,8 +99,8 @@ async fn build(
     let mut config = admin.clone();
     config.dbname(name);
     let mut template = connect(&config).await?;
-    Migrator::new(migrations)
-        .with_connect_options(crate::connect::ConnectOptions::from_config(config.clone()))
+    let options = crate::connect::ConnectOptions::from_config(config.clone());
+    Migrator::new(migrations, options)
         .upgrade(&mut template, target)
         .await
         .map_err(|source| TestingError::Migrate {
@@ -120,7 +120,7 @@ async fn build(
 async fn drop_database(client: &Client, name: &str) -> Result<(), TestingError> {
     let sql = format!(
         "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-        quote_identifier(name)
+        crate::quote::ident(name)
     );
     client
         .batch_execute(&sql)

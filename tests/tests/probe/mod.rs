@@ -6,20 +6,25 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A throwaway crate that embeds `migrations/` through the workspace's macro.
-pub struct Probe {
+pub(crate) struct Probe {
     dir: tempfile::TempDir,
 }
 
 impl Probe {
     /// Writes the crate's manifest, `build.rs` and `src/main.rs`; the macro checks SQL with
     /// PostgreSQL's grammar (its default features).
-    pub fn new(package: &str, build_rs: &str, main_rs: &str) -> Self {
+    pub(crate) fn new(package: &str, build_rs: &str, main_rs: &str) -> Self {
         Self::with_grammar(package, build_rs, main_rs, true)
     }
 
     /// As [`Probe::new`], with `grammar: false` depending on the crates with
     /// `default-features = false`, as a user without libclang would.
-    pub fn with_grammar(package: &str, build_rs: &str, main_rs: &str, grammar: bool) -> Self {
+    pub(crate) fn with_grammar(
+        package: &str,
+        build_rs: &str,
+        main_rs: &str,
+        grammar: bool,
+    ) -> Self {
         let dir = tempfile::Builder::new()
             .prefix(package)
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -40,12 +45,12 @@ impl Probe {
     }
 
     /// The crate's directory.
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
     /// Writes `contents` at `relative`, creating directories.
-    pub fn write(&self, relative: &str, contents: &str) {
+    pub(crate) fn write(&self, relative: &str, contents: &str) {
         let path = self.root().join(relative);
         fs::create_dir_all(path.parent().expect("probe files sit in a directory"))
             .expect("probe directory can be created");
@@ -53,7 +58,7 @@ impl Probe {
     }
 
     /// `cargo <args>` in the crate.
-    pub fn cargo(&self, args: &[&str]) -> Output {
+    pub(crate) fn cargo(&self, args: &[&str]) -> Output {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         Command::new(cargo)
             .args(args)

@@ -1,7 +1,7 @@
 //! upgrade, downgrade, stamp and the read-only view.
 
-use migrations_runtime::history::HistoryTable;
 use migrations_runtime::status::Status;
+use migrations_runtime::HistoryTable;
 use migrations_runtime::Migrator;
 
 use crate::common;
@@ -11,7 +11,7 @@ async fn upgrade_records_typed_history_and_is_idempotent() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(3);
     let m = common::load(dir.path());
-    let outcome = Migrator::new(&m)
+    let outcome = Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect("upgrade");
@@ -32,7 +32,7 @@ async fn upgrade_records_typed_history_and_is_idempotent() {
     assert_eq!(row.get::<_, i16>(2), 1);
     assert!(row.get::<_, bool>(3) && row.get::<_, bool>(4));
     assert_eq!(row.get::<_, &str>(5), "upgrade");
-    let again = Migrator::new(&m)
+    let again = Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect("no-op");
@@ -44,7 +44,10 @@ async fn read_only_commands_create_nothing() {
     let (_db, client) = common::fresh().await;
     let dir = common::tables(2);
     let m = common::load(dir.path());
-    let state = Migrator::new(&m).state(&client).await.expect("state");
+    let state = Migrator::client_only(&m)
+        .state(&client)
+        .await
+        .expect("state");
     let status = Status::new(&m, &state);
     assert_eq!((status.current.as_str(), status.pending.len()), ("base", 2));
     assert!(!common::history_exists(&client, "public.schema_revisions").await);
@@ -54,7 +57,7 @@ async fn read_only_commands_create_nothing() {
 async fn nothing_pending_creates_no_table() {
     let (_db, mut client) = common::fresh().await;
     let empty = common::load(tempfile::tempdir().expect("tmp").path());
-    let outcome = Migrator::new(&empty)
+    let outcome = Migrator::client_only(&empty)
         .upgrade(&mut client, "head")
         .await
         .expect("upgrade of nothing");
@@ -68,7 +71,7 @@ async fn custom_schema_qualified_table() {
     let dir = common::tables(1);
     let m = common::load(dir.path());
     let table = HistoryTable::parse("ops.Revision History").expect("name");
-    Migrator::new(&m)
+    Migrator::client_only(&m)
         .with_table(table)
         .upgrade(&mut client, "head")
         .await
@@ -82,12 +85,12 @@ async fn stamp_records_without_running_sql_and_purges() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(3);
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m);
+    let migrator = Migrator::client_only(&m);
     let outcome = migrator
         .stamp(&mut client, "002", false)
         .await
         .expect("stamp");
-    assert_eq!(outcome.current, "002_t2");
+    assert_eq!(outcome.current_label(), "002_t2");
     assert_eq!(common::recorded(&client).await, ["001", "002"]);
     let t1: bool = client
         .query_one("SELECT to_regclass('t1') IS NOT NULL", &[])
@@ -141,7 +144,7 @@ async fn a_role_with_only_row_privileges_can_migrate() {
     let dir = common::tables(2);
     let m = common::load(dir.path());
     let table = HistoryTable::parse("ops.hist").expect("name");
-    let outcome = Migrator::new(&m)
+    let outcome = Migrator::client_only(&m)
         .with_table(table)
         .upgrade(&mut deployer, "head")
         .await
@@ -173,7 +176,7 @@ async fn a_role_that_cannot_create_the_history_gets_the_privilege_error() {
     let mut reader = common::connect(&config).await;
     let dir = common::tables(3);
     let m = common::load(dir.path());
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .upgrade(&mut reader, "head")
         .await
         .expect_err("cannot create the history table");

@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
-use migrations_runtime::lock::LockError;
+use migrations_runtime::error::LockError;
 use migrations_runtime::{MigrateError, Migrator};
+use tokio_postgres::Client;
 
-use crate::common;
+use crate::common::{self, Gate};
 
 /// Runners on one empty database, where each one's first exchange also creates the history
 /// table: every revision is applied and reported exactly once, every runner ends at head.
@@ -20,7 +21,7 @@ async fn concurrent_runners_apply_each_revision_once() {
             let (m, config) = (m.clone(), db.config().clone());
             tasks.push(tokio::spawn(async move {
                 let mut client = common::connect(&config).await;
-                Migrator::new(&m).upgrade(&mut client, "head").await
+                Migrator::client_only(&m).upgrade(&mut client, "head").await
             }));
         }
         let mut steps = Vec::new();
@@ -47,7 +48,7 @@ async fn lock_timeout_names_the_holder() {
     let (db, mut client) = common::fresh().await;
     let dir = common::tables(1);
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m).with_lock_timeout(Duration::from_millis(300));
+    let migrator = Migrator::client_only(&m).with_lock_timeout(Duration::from_millis(300));
     let holder = db.connect().await.expect("second connection");
     holder.batch_execute("BEGIN").await.expect("begin");
     let pid: i32 = holder
@@ -91,25 +92,33 @@ async fn lock_timeout_names_the_holder() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancelled_upgrade_leaks_no_lock_and_no_partial_revision() {
     let (db, mut client) = common::fresh().await;
+    let slow = format!("CREATE TABLE slow (id int);\n{}", Gate::wait_sql());
     let dir = common::dir(&[
         ("001_a/up.sql", "CREATE TABLE a (id int);"),
         ("001_a/down.sql", "DROP TABLE a;"),
-        (
-            "002_slow/up.sql",
-            "CREATE TABLE slow (id int);\nSELECT pg_sleep(2);",
-        ),
+        ("002_slow/up.sql", &slow),
         ("002_slow/down.sql", "DROP TABLE slow;"),
     ]);
     let m = common::load(dir.path());
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(700),
-        Migrator::new(&m).upgrade(&mut client, "head"),
+    let gate = Gate::closed(&db).await;
+    let observer = db.connect().await.expect("observer");
+    let runner = common::backend_pid(&client).await;
+    let waiter = common::cancel_when(
+        Migrator::client_only(&m).upgrade(&mut client, "head"),
+        "the upgrade to stop at the gate inside 002",
+        || gate.waiter(),
     )
     .await;
-    assert!(cancelled.is_err(), "the upgrade was cancelled inside 002");
+    assert_eq!(waiter, runner, "the runner's session waits inside 002");
+    assert_eq!(
+        common::recorded(&observer).await,
+        ["001"],
+        "cancelled after 001 committed, with 002 in flight"
+    );
     drop(client);
+    gate.open().await;
     let mut other = db.connect().await.expect("second runner");
-    let outcome = Migrator::new(&m)
+    let outcome = Migrator::client_only(&m)
         .with_lock_timeout(Duration::from_secs(30))
         .upgrade(&mut other, "head")
         .await
@@ -145,8 +154,8 @@ async fn cancelled_no_transaction_revision_releases_the_lock() {
         ("002_idx/down.sql", "-- drop it by hand\n"),
     ]);
     let m = common::load(dir.path());
-    let options = migrations_runtime::connect::ConnectOptions::from_config(db.config().clone());
-    Migrator::new(&m)
+    let options = migrations_runtime::ConnectOptions::from_config(db.config().clone());
+    Migrator::client_only(&m)
         .upgrade(&mut client, "001")
         .await
         .expect("001");
@@ -156,44 +165,49 @@ async fn cancelled_no_transaction_revision_releases_the_lock() {
         .batch_execute("BEGIN; LOCK TABLE a IN SHARE UPDATE EXCLUSIVE MODE")
         .await
         .expect("lock a");
-    let runner = Migrator::new(&m).with_connect_options(options);
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(1500),
+    let observer = db.connect().await.expect("observer");
+    let runner = Migrator::client_only(&m).with_connect_options(options);
+    common::cancel_when(
         runner.upgrade(&mut client, "head"),
+        "002's index build to wait for table a while holding the migration lock",
+        || index_build_waits_under_the_lock(&observer, &runner),
     )
     .await;
-    assert!(
-        cancelled.is_err(),
-        "the upgrade was still waiting when cancelled"
-    );
-    let key = runner.table().lock_key();
-    let mut released = false;
-    for _ in 0..50 {
-        let free: bool = client
-            .query_one("SELECT pg_try_advisory_lock($1)", &[&key])
-            .await
-            .expect("try")
-            .get(0);
-        if free {
-            client
-                .query_one("SELECT pg_advisory_unlock($1)", &[&key])
-                .await
-                .expect("unlock");
-            released = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(
-        released,
-        "the migration lock was released after the cancellation"
-    );
+    common::wait_until(
+        "the migration lock to be released after the cancellation",
+        || async { holder(&observer, &runner).await.is_none().then_some(()) },
+    )
+    .await;
     blocker.batch_execute("ROLLBACK").await.expect("release a");
     assert_eq!(
         common::recorded(&client).await,
         ["001"],
         "002 is not claimed"
     );
+}
+
+/// The pid of the session whose index build waits for a lock on table `a` while it holds
+/// `runner`'s migration lock, if there is one.
+async fn index_build_waits_under_the_lock(observer: &Client, runner: &Migrator<'_>) -> Option<i32> {
+    let waiting: Option<i32> = observer
+        .query_opt(
+            "SELECT pid FROM pg_locks WHERE relation = 'a'::regclass AND NOT granted",
+            &[],
+        )
+        .await
+        .expect("pg_locks")
+        .map(|row| row.get(0));
+    let holding = holder(observer, runner).await;
+    waiting.filter(|&pid| holding == Some(pid))
+}
+
+/// The pid of the session holding `runner`'s migration lock, if one does.
+async fn holder(observer: &Client, runner: &Migrator<'_>) -> Option<i32> {
+    runner
+        .lock_holder(observer)
+        .await
+        .expect("pg_locks")
+        .map(|h| h.pid)
 }
 
 /// `CREATE INDEX CONCURRENTLY` waits for every transaction holding an older snapshot to end.
@@ -227,8 +241,8 @@ async fn waiting_runners_do_not_deadlock_create_index_concurrently() {
         let (m, config) = (m.clone(), db.config().clone());
         tasks.push(tokio::spawn(async move {
             let mut client = common::connect(&config).await;
-            let options = migrations_runtime::connect::ConnectOptions::from_config(config);
-            Migrator::new(&m)
+            let options = migrations_runtime::ConnectOptions::from_config(config);
+            Migrator::client_only(&m)
                 .with_connect_options(options)
                 .with_lock_timeout(Duration::from_secs(120))
                 .upgrade(&mut client, "head")
@@ -259,12 +273,18 @@ async fn a_dropped_upgrade_leaves_at_most_two_revisions_committing() {
     let (db, mut client) = common::fresh().await;
     let dir = tempfile::tempdir().expect("tempdir");
     for i in 1..=12 {
+        // 004 stops at the gate: the run is dropped there, with 002 and 003 committed.
+        let wait = if i == 4 {
+            Gate::wait_sql()
+        } else {
+            String::new()
+        };
         common::write(
             dir.path(),
             &[
                 (
                     &format!("{i:03}_t{i}/up.sql"),
-                    &format!("SELECT pg_sleep(0.2);\nCREATE TABLE t{i} (id int);"),
+                    &format!("{wait}\nCREATE TABLE t{i} (id int);"),
                 ),
                 (
                     &format!("{i:03}_t{i}/down.sql"),
@@ -274,25 +294,40 @@ async fn a_dropped_upgrade_leaves_at_most_two_revisions_committing() {
         );
     }
     let m = common::load(dir.path());
-    Migrator::new(&m)
-        .upgrade(&mut client, "001")
-        .await
-        .expect("001");
+    let migrator = Migrator::client_only(&m);
+    migrator.upgrade(&mut client, "001").await.expect("001");
+    let gate = Gate::closed(&db).await;
     let observer = db.connect().await.expect("observer");
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(300),
-        Migrator::new(&m).upgrade(&mut client, "head"),
+    let runner = common::backend_pid(&client).await;
+    let waiter = common::cancel_when(
+        migrator.upgrade(&mut client, "head"),
+        "the upgrade to stop at the gate inside 004",
+        || gate.waiter(),
     )
     .await;
-    assert!(cancelled.is_err(), "the upgrade was cancelled");
-    let at_cancel = common::recorded(&observer).await.len();
-    // Long enough for everything that was sent to finish (each revision sleeps 0.2 s).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(waiter, runner, "the runner's session waits inside 004");
+    let at_cancel = common::recorded(&observer).await;
+    assert_eq!(
+        at_cancel,
+        ["001", "002", "003"],
+        "dropped mid-run: 002 and 003 committed, 004 in flight"
+    );
+    gate.open().await;
+    // The server answers a connection's queries in the order they came: once this round trip
+    // is answered, every exchange the dropped upgrade sent before it has committed or rolled back.
+    client
+        .simple_query("SELECT 1")
+        .await
+        .expect("the runner's connection is still open");
+    assert_eq!(
+        holder(&observer, &migrator).await,
+        None,
+        "nothing of the dropped run holds the migration lock"
+    );
     let later = common::recorded(&observer).await.len();
     assert!(
-        later <= at_cancel + 2,
+        later <= at_cancel.len() + 2,
         "{} revisions committed after the upgrade future was dropped",
-        later - at_cancel
+        later - at_cancel.len()
     );
-    assert!(later < 12, "the run did not go on to head");
 }

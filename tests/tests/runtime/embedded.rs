@@ -62,5 +62,5 @@ async fn every_transaction_mode_applies_and_reverts() {
         .await
         .expect("downgrade to 005");
     assert_eq!(down.steps.len(), 1);
-    assert_eq!(down.current, "005_backfill_email");
+    assert_eq!(down.current_label(), "005_backfill_email");
 }

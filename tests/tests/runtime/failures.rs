@@ -1,6 +1,6 @@
 //! A failing revision names the file, line and column, and leaves the previous revision in place.
 
-use migrations_runtime::apply::{ApplyError, Location};
+use migrations_runtime::error::{ApplyError, Location};
 use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
@@ -15,7 +15,7 @@ async fn sql_error_reports_file_line_column_and_rolls_back() {
         ("002_b/down.sql", "DROP TABLE b;"),
     ]);
     let m = common::load(dir.path());
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect_err("fails");
@@ -117,7 +117,7 @@ async fn failed_own_transaction_in_no_transaction_file_releases_the_lock() {
     let free: bool = other
         .query_one(
             "SELECT pg_try_advisory_lock($1)",
-            &[&Migrator::new(&m).table().lock_key()],
+            &[&Migrator::client_only(&m).table().lock_key()],
         )
         .await
         .expect("q")
@@ -146,7 +146,7 @@ async fn no_transaction_revision_without_connect_options_is_refused_before_anyth
     let dir = common::concurrent_index();
     let m = common::load(dir.path());
     let before = common::snapshot(&client).await;
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect_err("refused");
@@ -156,7 +156,7 @@ async fn no_transaction_revision_without_connect_options_is_refused_before_anyth
     );
     assert!(err.to_string().contains("with_connect_options"), "{err}");
     assert_eq!(common::snapshot(&client).await, before, "not even 001 ran");
-    Migrator::new(&m)
+    Migrator::client_only(&m)
         .upgrade(&mut client, "001")
         .await
         .expect("a plan without it runs");
@@ -183,7 +183,7 @@ async fn failure_in_the_middle_of_a_pipelined_run_stops_every_later_revision() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(30);
     // The first revision creates the history table, so 002.. go through the fast path.
-    Migrator::new(&common::load(dir.path()))
+    Migrator::client_only(&common::load(dir.path()))
         .upgrade(&mut client, "001")
         .await
         .expect("001");
@@ -195,7 +195,7 @@ async fn failure_in_the_middle_of_a_pipelined_run_stops_every_later_revision() {
         )],
     );
     let m = common::load(dir.path());
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect_err("015 fails");
@@ -227,7 +227,7 @@ async fn failure_in_the_middle_of_a_pipelined_run_stops_every_later_revision() {
         &[("005_t5/down.sql", "DROP TABLE t5;\nSELECT 1/0;\n")],
     );
     let m = common::load(dir.path());
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .downgrade(&mut client, "base")
         .await
         .expect_err("005's down fails");
@@ -261,7 +261,7 @@ async fn a_transactional_revision_may_use_savepoints() {
         ("003_c/down.sql", "DROP TABLE c;"),
     ]);
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m);
+    let migrator = Migrator::client_only(&m);
     let outcome = migrator
         .upgrade(&mut client, "head")
         .await

@@ -1,8 +1,8 @@
 //! Offline scripts are the same SQL, bookkeeping included: running one gives the same database.
 
-use migrations_runtime::apply::Direction;
-use migrations_runtime::history::HistoryTable;
 use migrations_runtime::offline;
+use migrations_runtime::Direction;
+use migrations_runtime::HistoryTable;
 
 use crate::common;
 
@@ -11,21 +11,14 @@ static BASIC: migrations_core::Migrations = migrations_macro::embed_migrations!(
 #[tokio::test]
 async fn offline_upgrade_script_matches_online_upgrade() {
     let (a, mut online) = common::fresh().await;
-    let (_b, offline_db) = common::fresh().await;
+    let (b, offline_db) = common::fresh().await;
     common::migrator(&BASIC, &a)
         .upgrade(&mut online, "head")
         .await
         .expect("online");
     let sql =
         offline::render(&BASIC, &HistoryTable::default(), Direction::Up, "head").expect("render");
-    // CREATE INDEX CONCURRENTLY cannot run in the implicit transaction of a multi-statement
-    // string, so send the script the way psql does: statement by statement.
-    for stmt in migrations_core::sql::split(&sql) {
-        offline_db
-            .batch_execute(stmt.text(&sql))
-            .await
-            .unwrap_or_else(|e| panic!("{e}: {}", stmt.text(&sql)));
-    }
+    run_with_psql(&b, &sql).await;
     let strip = |s: String| s.replace(" offline", " upgrade");
     assert_eq!(
         strip(common::snapshot(&offline_db).await),
@@ -62,7 +55,7 @@ async fn offline_downgrade_needs_a_start_and_respects_irreversible() {
 /// INSERT that the offline script appends after it.
 #[tokio::test]
 async fn offline_script_survives_unterminated_bodies() {
-    let (_db, client) = common::fresh().await;
+    let (db, client) = common::fresh().await;
     let dir = common::dir(&[
         ("001_a/up.sql", "CREATE TABLE a (x int)"),
         ("001_a/down.sql", "DROP TABLE a"),
@@ -74,10 +67,7 @@ async fn offline_script_survives_unterminated_bodies() {
     ]);
     let m = common::load(dir.path());
     let sql = offline::render(&m, &HistoryTable::default(), Direction::Up, "head").expect("render");
-    client
-        .batch_execute(&sql)
-        .await
-        .unwrap_or_else(|e| panic!("{e}\n{sql}"));
+    run_with_psql(&db, &sql).await;
     assert_eq!(common::recorded(&client).await, ["001", "002"]);
     let n: i64 = client
         .query_one("SELECT count(*) FROM a", &[])
@@ -85,4 +75,16 @@ async fn offline_script_survives_unterminated_bodies() {
         .expect("q")
         .get(0);
     assert_eq!(n, 1);
+}
+
+/// Runs the offline script `sql` on `db` the way its header says to, with `psql -v
+/// ON_ERROR_STOP=1`, and fails the test unless psql ran all of it without an error.
+async fn run_with_psql(db: &migrations_runtime::testing::TestDatabase, sql: &str) {
+    let out = common::psql(db.url(), sql).await;
+    assert!(
+        out.status.success(),
+        "psql -v ON_ERROR_STOP=1 stopped ({}):\n{}\nthe script:\n{sql}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -7,9 +7,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use migrations_runtime::apply::ApplyError;
-use migrations_runtime::connect::ConnectOptions;
+use migrations_runtime::error::ApplyError;
 use migrations_runtime::testing::TestDatabase;
+use migrations_runtime::ConnectOptions;
 use migrations_runtime::{MigrateError, Migrator};
 use tokio_postgres::config::Host;
 
@@ -138,7 +138,7 @@ async fn sixteen_runners_through_pgbouncer_apply_each_revision_once() {
         let (m, config) = (m.clone(), config.clone());
         tasks.push(tokio::spawn(async move {
             let mut client = common::connect(&config).await;
-            let outcome = Migrator::new(&m)
+            let outcome = Migrator::client_only(&m)
                 .with_connect_options(ConnectOptions::from_config(config))
                 .with_lock_timeout(Duration::from_secs(120))
                 .upgrade(&mut client, "head")
@@ -170,7 +170,7 @@ async fn no_transaction_revision_is_refused_through_pgbouncer() {
     let (db, mut direct) = common::fresh().await;
     let dir = common::concurrent_index();
     let m = common::load(dir.path());
-    Migrator::new(&m)
+    Migrator::client_only(&m)
         .upgrade(&mut direct, "001")
         .await
         .expect("001");
@@ -185,7 +185,8 @@ async fn no_transaction_revision_is_refused_through_pgbouncer() {
         let bouncer = start(&db, ignore).await;
         let config = through(&db, &bouncer);
         let mut client = common::connect(&config).await;
-        let migrator = Migrator::new(&m).with_connect_options(ConnectOptions::from_config(config));
+        let migrator =
+            Migrator::client_only(&m).with_connect_options(ConnectOptions::from_config(config));
         let before = common::snapshot(&direct).await;
         let err = migrator
             .upgrade(&mut client, "head")
@@ -208,7 +209,7 @@ async fn no_transaction_revision_is_refused_through_pgbouncer() {
         assert_eq!(common::recorded(&direct).await, ["001"]);
     }
     let options = ConnectOptions::from_config(db.config().clone());
-    Migrator::new(&m)
+    Migrator::client_only(&m)
         .with_connect_options(options)
         .upgrade(&mut direct, "head")
         .await

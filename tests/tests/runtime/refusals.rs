@@ -1,7 +1,8 @@
 //! The database and the binary disagree: refuse with a specific error, change nothing, and let
 //! the named override proceed where that is safe.
 
-use migrations_runtime::plan::{Overrides, PlanError};
+use migrations_runtime::error::PlanError;
+use migrations_runtime::Overrides;
 use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
@@ -10,7 +11,7 @@ use crate::common;
 async fn edited_applied_revision_is_refused() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(2);
-    Migrator::new(&common::load(dir.path()))
+    Migrator::client_only(&common::load(dir.path()))
         .upgrade(&mut client, "001")
         .await
         .expect("upgrade");
@@ -23,7 +24,7 @@ async fn edited_applied_revision_is_refused() {
     );
     let edited = common::load(dir.path());
     let before = common::snapshot(&client).await;
-    let err = Migrator::new(&edited)
+    let err = Migrator::client_only(&edited)
         .upgrade(&mut client, "head")
         .await
         .expect_err("refused");
@@ -40,7 +41,7 @@ async fn edited_applied_revision_is_refused() {
         ignore_checksums: true,
         ..Overrides::default()
     };
-    Migrator::new(&edited)
+    Migrator::client_only(&edited)
         .with_overrides(overrides)
         .upgrade(&mut client, "head")
         .await
@@ -51,7 +52,7 @@ async fn edited_applied_revision_is_refused() {
 async fn database_newer_than_binary_is_refused() {
     let (_db, mut client) = common::fresh().await;
     let newer = common::tables(3);
-    Migrator::new(&common::load(newer.path()))
+    Migrator::client_only(&common::load(newer.path()))
         .upgrade(&mut client, "head")
         .await
         .expect("upgrade");
@@ -59,8 +60,8 @@ async fn database_newer_than_binary_is_refused() {
     let m = common::load(older.path());
     let before = common::snapshot(&client).await;
     for result in [
-        Migrator::new(&m).upgrade(&mut client, "head").await,
-        Migrator::new(&m).downgrade(&mut client, "-1").await,
+        Migrator::client_only(&m).upgrade(&mut client, "head").await,
+        Migrator::client_only(&m).downgrade(&mut client, "-1").await,
     ] {
         let err = result.expect_err("refused");
         assert!(
@@ -73,7 +74,7 @@ async fn database_newer_than_binary_is_refused() {
         allow_unknown: true,
         ..Overrides::default()
     };
-    let outcome = Migrator::new(&m)
+    let outcome = Migrator::client_only(&m)
         .with_overrides(allow)
         .upgrade(&mut client, "head")
         .await
@@ -86,7 +87,7 @@ async fn pending_revision_older_than_newest_applied_is_refused() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(3);
     std::fs::remove_dir_all(dir.path().join("002_t2")).expect("remove");
-    Migrator::new(&common::load(dir.path()))
+    Migrator::client_only(&common::load(dir.path()))
         .upgrade(&mut client, "head")
         .await
         .expect("001 and 003");
@@ -99,7 +100,7 @@ async fn pending_revision_older_than_newest_applied_is_refused() {
         ],
     );
     let merged = common::load(dir.path());
-    let err = Migrator::new(&merged)
+    let err = Migrator::client_only(&merged)
         .upgrade(&mut client, "head")
         .await
         .expect_err("refused");
@@ -111,7 +112,7 @@ async fn pending_revision_older_than_newest_applied_is_refused() {
         allow_out_of_order: true,
         ..Overrides::default()
     };
-    let outcome = Migrator::new(&merged)
+    let outcome = Migrator::client_only(&merged)
         .with_overrides(allow)
         .upgrade(&mut client, "head")
         .await
@@ -134,12 +135,12 @@ async fn irreversible_revision_blocks_a_downgrade_before_anything_runs() {
         ("003_c/down.sql", "DROP TABLE c;"),
     ]);
     let m = common::load(dir.path());
-    Migrator::new(&m)
+    Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect("upgrade");
     let before = common::snapshot(&client).await;
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .downgrade(&mut client, "base")
         .await
         .expect_err("refused");
@@ -159,7 +160,7 @@ async fn history_table_altered_by_hand_is_reported() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(1);
     let m = common::load(dir.path());
-    Migrator::new(&m)
+    Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect("upgrade");
@@ -167,7 +168,7 @@ async fn history_table_altered_by_hand_is_reported() {
         .batch_execute("ALTER TABLE schema_revisions DROP COLUMN checksum_algorithm")
         .await
         .expect("alter");
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect_err("refused");
@@ -183,19 +184,22 @@ async fn history_table_altered_by_hand_is_reported() {
 async fn edited_revision_is_refused_even_when_nothing_is_pending() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(2);
-    Migrator::new(&common::load(dir.path()))
+    Migrator::client_only(&common::load(dir.path()))
         .upgrade(&mut client, "head")
         .await
         .expect("upgrade");
-    let untouched = Migrator::new(&common::load(dir.path()))
+    let untouched = Migrator::client_only(&common::load(dir.path()))
         .upgrade(&mut client, "head")
         .await
         .expect("no-op");
     assert!(untouched.steps.is_empty() && untouched.at_head);
-    assert_eq!(untouched.current, "002_t2");
+    assert_eq!(untouched.current_label(), "002_t2");
     let m = common::load(dir.path());
     assert!(
-        Migrator::new(&m).is_at_head(&client).await.expect("check"),
+        Migrator::client_only(&m)
+            .is_at_head(&client)
+            .await
+            .expect("check"),
         "the one-exchange check recognises head"
     );
     common::write(
@@ -203,11 +207,11 @@ async fn edited_revision_is_refused_even_when_nothing_is_pending() {
         &[("002_t2/up.sql", "CREATE TABLE t2 (id int); -- edited")],
     );
     let edited = common::load(dir.path());
-    assert!(!Migrator::new(&edited)
+    assert!(!Migrator::client_only(&edited)
         .is_at_head(&client)
         .await
         .expect("check"));
-    let err = Migrator::new(&edited)
+    let err = Migrator::client_only(&edited)
         .upgrade(&mut client, "head")
         .await
         .expect_err("refused");
@@ -225,7 +229,7 @@ async fn the_boot_check_sees_every_difference_in_the_history() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(3);
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m);
+    let migrator = Migrator::client_only(&m);
     migrator
         .upgrade(&mut client, "head")
         .await
@@ -278,7 +282,7 @@ async fn the_boot_check_does_not_count_another_spelling_for_a_missing_revision()
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(3);
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m);
+    let migrator = Migrator::client_only(&m);
     migrator.upgrade(&mut client, "002").await.expect("002");
     client
         .batch_execute(

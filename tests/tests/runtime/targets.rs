@@ -1,8 +1,8 @@
 //! Every target form, and the impossible ones refused before anything runs.
 
-use migrations_runtime::apply::Direction;
-use migrations_runtime::plan::PlanError;
-use migrations_runtime::target::TargetError;
+use migrations_runtime::error::PlanError;
+use migrations_runtime::error::TargetError;
+use migrations_runtime::Direction;
 use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
@@ -16,7 +16,7 @@ async fn relative_absolute_and_prefix_targets() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(6);
     let m = common::load(dir.path());
-    let mg = Migrator::new(&m);
+    let mg = Migrator::client_only(&m);
     mg.upgrade(&mut client, "+1").await.expect("+1");
     assert_eq!(level(&client).await, ["001"]);
     mg.upgrade(&mut client, "003").await.expect("version");
@@ -43,7 +43,7 @@ async fn impossible_targets_say_why_and_change_nothing() {
     let (_db, mut client) = common::fresh().await;
     let dir = common::tables(3);
     let m = common::load(dir.path());
-    let mg = Migrator::new(&m);
+    let mg = Migrator::client_only(&m);
     mg.upgrade(&mut client, "002").await.expect("upgrade");
     let before = common::snapshot(&client).await;
     let cases: Vec<(&str, bool)> = vec![
@@ -108,7 +108,7 @@ async fn minus_one_is_one_step_with_small_integer_versions() {
         ("3_t3.down.sql", "DROP TABLE t3;"),
     ]);
     let m = common::load(dir.path());
-    let mg = Migrator::new(&m);
+    let mg = Migrator::client_only(&m);
     mg.upgrade(&mut client, "head").await.expect("upgrade");
     let down = mg
         .downgrade(&mut client, "-1")

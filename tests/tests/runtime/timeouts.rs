@@ -3,9 +3,9 @@
 
 use std::time::{Duration, Instant};
 
-use migrations_runtime::apply::ApplyError;
-use migrations_runtime::connect::ConnectOptions;
-use migrations_runtime::timeouts::Timeouts;
+use migrations_runtime::error::ApplyError;
+use migrations_runtime::ConnectOptions;
+use migrations_runtime::Timeouts;
 use migrations_runtime::{MigrateError, Migrator};
 
 use crate::common;
@@ -59,8 +59,8 @@ async fn lock_timeout_directive_names_the_blocking_session() {
         "ALTER TABLE a DROP COLUMN y;",
     ));
     let m = common::load(dir.path());
-    let migrator =
-        Migrator::new(&m).with_connect_options(ConnectOptions::from_config(db.config().clone()));
+    let migrator = Migrator::client_only(&m)
+        .with_connect_options(ConnectOptions::from_config(db.config().clone()));
     migrator.upgrade(&mut client, "001").await.expect("001");
     let (holder, pid) = hold(&db, "ACCESS SHARE").await;
     let before = common::snapshot(&client).await;
@@ -105,7 +105,7 @@ async fn default_lock_timeout_applies_outside_a_transaction_too() {
         "DROP INDEX CONCURRENTLY a_x;",
     ));
     let m = common::load(dir.path());
-    let migrator = Migrator::new(&m)
+    let migrator = Migrator::client_only(&m)
         .with_connect_options(ConnectOptions::from_config(db.config().clone()))
         .with_timeouts(Timeouts {
             lock: Some(Duration::from_millis(500)),
@@ -133,11 +133,7 @@ async fn default_lock_timeout_applies_outside_a_transaction_too() {
     holder.batch_execute("ROLLBACK").await.expect("release");
     // The failure was recorded; resolve retries it now that the lock is free.
     migrator
-        .resolve(
-            &mut client,
-            "002",
-            migrations_runtime::resolve::Resolution::Retry,
-        )
+        .resolve(&mut client, "002", migrations_runtime::Resolution::Retry)
         .await
         .expect("retry");
     assert_eq!(common::recorded(&client).await, ["001", "002"]);
@@ -152,7 +148,7 @@ async fn statement_timeout_directive_stops_a_long_statement() {
     ));
     let m = common::load(dir.path());
     let started = Instant::now();
-    let err = Migrator::new(&m)
+    let err = Migrator::client_only(&m)
         .upgrade(&mut client, "head")
         .await
         .expect_err("cancelled");

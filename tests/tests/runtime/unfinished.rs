@@ -4,14 +4,16 @@
 
 use std::time::Duration;
 
-use migrations_runtime::apply::{ApplyError, Direction};
-use migrations_runtime::connect::ConnectOptions;
-use migrations_runtime::plan::PlanError;
-use migrations_runtime::resolve::{Resolution, ResolveError};
+use migrations_runtime::error::ApplyError;
+use migrations_runtime::error::PlanError;
+use migrations_runtime::error::ResolveError;
+use migrations_runtime::ConnectOptions;
+use migrations_runtime::Direction;
+use migrations_runtime::Resolution;
 use migrations_runtime::{MigrateError, Migrator};
 use tokio_postgres::Client;
 
-use crate::common;
+use crate::common::{self, Gate};
 
 /// 001 runs outside a transaction; its second statement needs a column nobody created yet.
 fn failing_set() -> tempfile::TempDir {
@@ -240,24 +242,34 @@ async fn retry_refuses_when_the_statements_that_ran_changed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn interrupted_statement_is_reported_as_such() {
     let (db, mut client) = common::fresh().await;
+    let slow = format!(
+        "-- migrate: no-transaction\nCREATE TABLE a (x int);\n{}\nCREATE INDEX CONCURRENTLY a_x ON a (x);\n",
+        Gate::wait_sql()
+    );
     let dir = common::dir(&[
-        (
-            "001_slow/up.sql",
-            "-- migrate: no-transaction\nCREATE TABLE a (x int);\nSELECT pg_sleep(3);\nCREATE INDEX CONCURRENTLY a_x ON a (x);\n",
-        ),
+        ("001_slow/up.sql", &slow),
         ("001_slow/down.sql", "DROP TABLE a;\n"),
     ]);
     let m = common::load(dir.path());
     let options = ConnectOptions::from_config(db.config().clone());
-    let migrator = Migrator::new(&m).with_connect_options(options);
-    let cancelled = tokio::time::timeout(
-        Duration::from_millis(1500),
+    let migrator = Migrator::client_only(&m).with_connect_options(options);
+    let gate = Gate::closed(&db).await;
+    let observer = db.connect().await.expect("observer");
+    let waiter = common::cancel_when(
         migrator.upgrade(&mut client, "head"),
+        "statement 2 of 001 to stop at the gate",
+        || gate.waiter(),
     )
     .await;
-    assert!(cancelled.is_err(), "stopped inside statement 2");
-    let rows = progress_rows(&client).await;
+    let holder = migrator.lock_holder(&observer).await.expect("pg_locks");
+    assert_eq!(
+        holder.map(|h| h.pid),
+        Some(waiter),
+        "stopped inside statement 2, under the migration lock"
+    );
+    let rows = progress_rows(&observer).await;
     assert_eq!(rows, [("001".to_owned(), 2, None)]);
+    gate.open().await;
     let err = common::migrator(&m, &db)
         .with_lock_timeout(Duration::from_secs(10))
         .upgrade(&mut client, "head")
@@ -269,7 +281,7 @@ async fn interrupted_statement_is_reported_as_such() {
         "{text}"
     );
     assert!(text.contains("may or may not have taken effect"), "{text}");
-    // The sleep has no effect to undo: retry from statement 2.
+    // Waiting at the gate has no effect to undo: retry from statement 2.
     let resolved = common::migrator(&m, &db)
         .with_lock_timeout(Duration::from_secs(10))
         .resolve(&mut client, "001", Resolution::Retry)
@@ -300,7 +312,7 @@ async fn a_live_run_is_waited_for_not_refused() {
         let (m, config) = (m.clone(), db.config().clone());
         tokio::spawn(async move {
             let mut client = common::connect(&config).await;
-            Migrator::new(&m)
+            Migrator::client_only(&m)
                 .with_connect_options(ConnectOptions::from_config(config))
                 .upgrade(&mut client, "head")
                 .await
@@ -308,11 +320,12 @@ async fn a_live_run_is_waited_for_not_refused() {
         })
     };
     // Wait until the first runner is inside 002's sleep.
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    while progress_rows_if_any(&client).await.is_empty() {
-        assert!(std::time::Instant::now() < deadline, "002 never started");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let observer = &client;
+    common::wait_until(
+        "the first runner to start 002's statement 2",
+        || async move { (!progress_rows_if_any(observer).await.is_empty()).then_some(()) },
+    )
+    .await;
     let migrator = common::migrator(&m, &db).with_lock_timeout(Duration::from_secs(30));
     let status =
         migrations_runtime::status::Status::new(&m, &migrator.state(&client).await.expect("state"));

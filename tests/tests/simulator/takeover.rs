@@ -1,8 +1,8 @@
 //! A database left by the old Alembic setup: the schema of revisions 001 and 002, an
 //! `alembic_version` table, and no history table of ours.
 
-use app_db::connect::ConnectOptions;
 use app_db::takeover::{take_over, Takeover, TakeoverError};
+use app_db::ConnectOptions;
 use app_db::{Migrator, MIGRATIONS};
 
 use crate::common;
@@ -27,7 +27,7 @@ async fn alembic_database(
 }
 
 fn migrator(db: &app_db::testing::TestDatabase) -> Migrator<'static> {
-    Migrator::new(&MIGRATIONS)
+    Migrator::client_only(&MIGRATIONS)
         .with_connect_options(ConnectOptions::from_config(db.config().clone()))
 }
 
@@ -131,7 +131,7 @@ async fn replicas_taking_over_at_once_agree() {
                     .await
                     .expect("connect");
                 tokio::spawn(conn);
-                let m = Migrator::new(&MIGRATIONS)
+                let m = Migrator::client_only(&MIGRATIONS)
                     .with_connect_options(ConnectOptions::from_config(config));
                 take_over(&mut c, &m)
                     .await

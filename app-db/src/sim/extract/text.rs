@@ -28,7 +28,7 @@ fn is_joiner(c: char) -> bool {
 }
 
 impl Text {
-    pub fn new(text: &str) -> Self {
+    pub(super) fn new(text: &str) -> Self {
         let chars: Vec<char> = text.chars().collect();
         let mut tokens = Vec::new();
         let mut i = 0;
@@ -58,17 +58,17 @@ impl Text {
     }
 
     /// The number of words.
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.tokens.len()
     }
 
     /// The lowercase form of word `i`, or "" past the end so callers can compare freely.
-    pub fn lower(&self, i: usize) -> &str {
+    pub(super) fn lower(&self, i: usize) -> &str {
         self.tokens.get(i).map_or("", |t| t.lower.as_str())
     }
 
     /// The characters between word `i - 1` and word `i` (before the first word for `i == 0`).
-    pub fn gap_before(&self, i: usize) -> &[char] {
+    pub(super) fn gap_before(&self, i: usize) -> &[char] {
         if i > self.len() {
             return &[];
         }
@@ -79,7 +79,7 @@ impl Text {
 
     /// Whether words `i` and `i + 1` both exist and only spaces separate them, i.e. they can be
     /// read as one phrase.
-    pub fn joined(&self, i: usize) -> bool {
+    pub(super) fn joined(&self, i: usize) -> bool {
         i + 1 < self.len()
             && self
                 .gap_before(i + 1)
@@ -89,7 +89,7 @@ impl Text {
 
     /// Whether words `i` and `i + 1` both exist and the gap between them holds only spaces and
     /// characters accepted by `also`.
-    pub fn joined_by(&self, i: usize, also: fn(char) -> bool) -> bool {
+    pub(super) fn joined_by(&self, i: usize, also: fn(char) -> bool) -> bool {
         i + 1 < self.len()
             && self
                 .gap_before(i + 1)
@@ -98,7 +98,7 @@ impl Text {
     }
 
     /// Whether word `i` opens a sentence, where capitals say nothing about names.
-    pub fn starts_sentence(&self, i: usize) -> bool {
+    pub(super) fn starts_sentence(&self, i: usize) -> bool {
         i == 0
             || self
                 .gap_before(i)
@@ -108,7 +108,7 @@ impl Text {
 
     /// Whether word `i` is written with a capital then lowercase letters ("Daniel", "McKay"),
     /// which excludes the pronoun "I" and acronyms such as "SUV".
-    pub fn is_capitalised(&self, i: usize) -> bool {
+    pub(super) fn is_capitalised(&self, i: usize) -> bool {
         let Some(token) = self.tokens.get(i) else {
             return false;
         };
@@ -117,14 +117,20 @@ impl Text {
     }
 
     /// Whether word `i` is all digits.
-    pub fn is_number(&self, i: usize) -> bool {
+    pub(super) fn is_number(&self, i: usize) -> bool {
         self.tokens
             .get(i)
             .is_some_and(|t| t.text.chars().all(|c| c.is_ascii_digit()))
     }
 
     /// An entity covering words `first..=last`.
-    pub fn entity(&self, kind: EntityType, first: usize, last: usize, confidence: f64) -> Entity {
+    pub(super) fn entity(
+        &self,
+        kind: EntityType,
+        first: usize,
+        last: usize,
+        confidence: f64,
+    ) -> Entity {
         let (start, end) = (self.tokens[first].start, self.tokens[last].end);
         Entity {
             entity_type: kind,
