@@ -7,22 +7,11 @@ use std::ops::Range;
 use crate::cache::Cache;
 use crate::metadata;
 use crate::name::VersionName;
+use crate::problem::SyntaxError;
 use crate::problem::{Note, Problem, Warning};
+use crate::report::{FileData, ScanOptions, ScanReport};
 use crate::revision::{Layout, Revision, Script, TransactionMode};
-use crate::scan::{ScanOptions, ScanReport};
 use crate::source::{self, DirectiveDefect, KNOWN_DIRECTIVES};
-use crate::syntax::SyntaxError;
-
-/// A file's normalised text and how to name it.
-#[derive(Debug, Clone)]
-pub(crate) struct FileData {
-    /// Path for messages (`migrations/003_x/up.sql`).
-    pub display: String,
-    /// Path relative to the migrations directory (`003_x/up.sql`).
-    pub rel: String,
-    /// Normalised text.
-    pub text: String,
-}
 
 /// The files of one revision before validation.
 pub(crate) struct Candidate {

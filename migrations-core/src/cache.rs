@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::syntax::SyntaxError;
+use crate::problem::SyntaxError;
 
 /// Bumped when the file layout changes.
 const FORMAT: &str = "embed_migrations cache 1";
@@ -117,34 +117,9 @@ impl Cache {
         })
     }
 
-    /// The lint's findings in `text`, the script at `path`, run as described, before levels
-    /// and opt-outs.
-    #[cfg(feature = "parse")]
-    pub(crate) fn script_hits(
-        &mut self,
-        path: &str,
-        text: &str,
-        transactional: bool,
-        up: bool,
-        lock_timeout: bool,
-    ) -> Option<crate::lint::ScriptHits> {
-        let key = format!("lint {transactional} {up} {lock_timeout} {path}");
-        self.get_or(key, text, crate::lint::decode_hits, || {
-            let hits = crate::lint::script_hits(
-                text,
-                transactional,
-                up,
-                lock_timeout,
-                crate::lint::Trees::Needed,
-            );
-            let payload = crate::lint::encode_hits(hits.as_ref());
-            (hits, payload)
-        })
-    }
-
     /// The cached result for `text` under `key` if it was computed from that same text, else
     /// `compute`'s.
-    fn get_or<T>(
+    pub(crate) fn get_or<T>(
         &mut self,
         key: String,
         text: &str,

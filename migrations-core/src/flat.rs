@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::assemble::{Candidate, FileData, OrderKey};
+use crate::assemble::{Candidate, OrderKey};
+use crate::name::flat_kind_suffix;
 use crate::name::{FlatKind, FlatName};
 use crate::problem::{Ignored, Problem};
-use crate::scan::{flat_kind_suffix, ScanOptions, ScanReport};
+use crate::report::{FileData, ScanOptions, ScanReport};
 
 /// A flat file with its parsed name.
 pub(crate) struct FlatFile {

@@ -31,6 +31,7 @@ pub mod packed;
 #[cfg(feature = "parse")]
 pub mod parse;
 mod problem;
+mod report;
 mod revision;
 mod scan;
 pub mod source;
@@ -39,10 +40,10 @@ pub mod syntax;
 mod table;
 
 pub use cache::Cache;
+pub use problem::SyntaxError;
 pub use problem::{Ignored, Note, Problem, Warning};
 pub use revision::{Checksum, ChecksumAlgorithm, Layout, Revision, Script, TransactionMode};
 pub use scan::{scan, scan_cached, ScanOptions, ScanReport};
-pub use syntax::SyntaxError;
 pub use table::Migrations;
 
 use std::path::Path;

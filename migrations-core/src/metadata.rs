@@ -1,7 +1,7 @@
 //! diesel's per-revision `metadata.toml`.
 
-use crate::assemble::FileData;
 use crate::problem::Problem;
+use crate::report::FileData;
 
 /// diesel's `metadata.toml`: only `run_in_transaction = true|false` (and comments) are accepted.
 /// Returns the value and its 1-based line.

@@ -139,6 +139,15 @@ pub fn parse_flat_name(name: &str) -> Option<Result<FlatName, FlatDefect>> {
     }
 }
 
+/// Flat entries keep their kind.
+pub(crate) fn flat_kind_suffix(kind: FlatKind) -> &'static str {
+    match kind {
+        FlatKind::Up => ".up.sql",
+        FlatKind::Down => ".down.sql",
+        FlatKind::Simple => ".sql",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,7 +13,7 @@ use std::ops::Range;
 use pg_query::protobuf::Token;
 use pg_query::NodeEnum;
 
-use crate::syntax::SyntaxError;
+use crate::problem::SyntaxError;
 use locate::locate;
 
 /// One parsed statement: its byte range in the script and its tree.

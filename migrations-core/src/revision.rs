@@ -204,12 +204,6 @@ pub struct Revision {
 }
 
 impl Revision {
-    /// The directives on the first line of `up.sql` (the macro has validated them; a revision
-    /// built by hand with a bad line gets the defaults).
-    pub fn directives(&self) -> crate::source::Directives {
-        crate::source::parse_directives(self.up.sql()).unwrap_or_default()
-    }
-
     /// A revision whose texts are in the binary: a table the macro emitted ([`crate::packed`]),
     /// or one built by hand in tests.
     #[doc(hidden)]

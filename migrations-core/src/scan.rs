@@ -4,57 +4,13 @@
 use std::fs;
 use std::path::Path;
 
-use crate::assemble::{self, Candidate, FileData};
+use crate::assemble::{self, Candidate};
 use crate::cache::Cache;
-use crate::name::{self, FlatDefect, FlatKind, NameDefect};
-use crate::problem::{Ignored, Note, Problem, Warning};
-use crate::revision::{Layout, Revision};
-use crate::table::Migrations;
-
-/// Options of a scan.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ScanOptions {
-    /// Accept revisions without a down script (sqlx "simple" `<v>_<slug>.sql`, an `.up.sql`
-    /// without its `.down.sql`, a directory without `down.sql`) as irreversible. Meant for
-    /// directories imported from other tools; a project's own directory should stay strict.
-    pub allow_up_only: bool,
-}
-
-/// Everything a scan found.
-#[derive(Debug, Clone, Default)]
-pub struct ScanReport {
-    /// The layout, when the directory has revisions.
-    pub layout: Option<Layout>,
-    /// Valid revisions in application order (only meaningful when `problems` is empty).
-    pub revisions: Vec<Revision>,
-    /// Fatal defects, all of them.
-    pub problems: Vec<Problem>,
-    /// Legal but suspicious.
-    pub warnings: Vec<Warning>,
-    /// Facts for `check --verbose`.
-    pub notes: Vec<Note>,
-    /// Entries that are not migrations.
-    pub ignored: Vec<Ignored>,
-    /// Scripts PostgreSQL's grammar rejects (with the `parse` feature). Not in `problems`: the
-    /// macro makes them compile errors (unless told the history is imported as it is), while a
-    /// directory read at run time still loads, so `migrate` can show and run what it can, and
-    /// the server reports the error with its position.
-    pub syntax_errors: Vec<crate::syntax::SyntaxError>,
-}
-
-impl ScanReport {
-    /// The revision table, or every problem found.
-    pub fn into_migrations(self) -> Result<Migrations, Vec<Problem>> {
-        if self.problems.is_empty() {
-            Ok(Migrations::owned(
-                self.layout.unwrap_or(Layout::Directories),
-                self.revisions,
-            ))
-        } else {
-            Err(self.problems)
-        }
-    }
-}
+use crate::name::{self, FlatDefect, NameDefect};
+use crate::problem::{Ignored, Problem};
+use crate::report::FileData;
+pub use crate::report::{ScanOptions, ScanReport};
+use crate::revision::Layout;
 
 /// Scans `dir`. `display` is how the directory is named in messages (as the user wrote it).
 pub fn scan(dir: &Path, display: &str, options: ScanOptions) -> ScanReport {
@@ -385,14 +341,5 @@ fn read_file(
             });
             None
         }
-    }
-}
-
-/// Flat entries keep their kind.
-pub(crate) fn flat_kind_suffix(kind: FlatKind) -> &'static str {
-    match kind {
-        FlatKind::Up => ".up.sql",
-        FlatKind::Down => ".down.sql",
-        FlatKind::Simple => ".sql",
     }
 }

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use std::ops::Range;
 
-use crate::revision::{Checksum, TransactionMode};
+use crate::revision::{Checksum, Revision, TransactionMode};
 use crate::sql::{self, TransactionControl};
 
 /// The prefix of a directive line. Only the first line of `up.sql` may hold one.
@@ -282,6 +282,16 @@ fn blank(text: &mut String, start: usize, end: usize) {
 /// True when the script has at least one statement (not empty, not only comments).
 pub fn has_statements(text: &str) -> bool {
     !sql::split(text).is_empty()
+}
+
+/// Reading a revision's directives lives here, with their parser, so that `revision` needs
+/// nothing of this module.
+impl Revision {
+    /// The directives on the first line of `up.sql` (the macro has validated them; a revision
+    /// built by hand with a bad line gets the defaults).
+    pub fn directives(&self) -> Directives {
+        parse_directives(self.up().sql()).unwrap_or_default()
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use tokio_postgres::error::{ErrorPosition, SqlState};
 use tokio_postgres::GenericClient;
 
 use crate::blockers::{self, Side};
+use crate::direction::Direction;
 use crate::history::HistoryTable;
 use crate::progress;
 use crate::timeouts::Timeouts;
@@ -47,48 +48,6 @@ impl Watch<'_> {
             blockers: seen,
         });
         (result, wait)
-    }
-}
-
-/// Which way a revision is run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Direction {
-    /// `up.sql`.
-    Up,
-    /// `down.sql`.
-    Down,
-}
-
-impl Direction {
-    /// `up` or `down`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Up => "up",
-            Self::Down => "down",
-        }
-    }
-
-    /// The command that goes this way: `upgrade` or `downgrade`.
-    pub fn command(self) -> &'static str {
-        match self {
-            Self::Up => "upgrade",
-            Self::Down => "downgrade",
-        }
-    }
-
-    /// The other way.
-    pub fn reverse(self) -> Self {
-        match self {
-            Self::Up => Self::Down,
-            Self::Down => Self::Up,
-        }
-    }
-}
-
-impl std::fmt::Display for Direction {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 

@@ -24,6 +24,7 @@ pub mod cli;
 #[cfg(any(feature = "cli", feature = "testing"))]
 mod cluster;
 mod connect;
+mod direction;
 pub mod error;
 mod history;
 mod lock;
@@ -40,8 +41,8 @@ mod target;
 pub mod testing;
 mod timeouts;
 
-pub use apply::Direction;
 pub use connect::{ConnectOptions, TlsMode};
+pub use direction::Direction;
 pub use error::MigrateError;
 pub use history::HistoryTable;
 pub use migrations_core::{self, Migrations};

@@ -6,8 +6,9 @@ use std::time::Duration;
 use migrations_core::{Migrations, Revision, TransactionMode};
 use tokio_postgres::{Client, GenericClient};
 
-use crate::apply::{ApplyError, Direction};
+use crate::apply::ApplyError;
 use crate::connect::ConnectOptions;
+use crate::direction::Direction;
 use crate::history::HistoryTable;
 use crate::plan::{Overrides, Plan, PlanError, State};
 use crate::target::{IntoTarget, Target};

@@ -3,7 +3,7 @@
 
 use migrations_core::{Migrations, Revision, TransactionMode};
 
-use crate::apply::Direction;
+use crate::direction::Direction;
 use crate::history::HistoryTable;
 use crate::plan::PlanError;
 use crate::target::{describe_level, Target, TargetError};

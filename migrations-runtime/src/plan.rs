@@ -9,7 +9,7 @@
 use migrations_core::{ChecksumAlgorithm, Migrations};
 use thiserror::Error;
 
-use crate::apply::Direction;
+use crate::direction::Direction;
 use crate::history::AppliedRevision;
 use crate::progress::Interrupted;
 use crate::target::{describe_level, Target, TargetError};

@@ -10,7 +10,7 @@
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
 
-use crate::apply::Direction;
+use crate::direction::Direction;
 use crate::history::{HistoryError, HistoryTable};
 
 /// A `no-transaction` revision whose run did not finish.
@@ -43,48 +43,6 @@ impl Interrupted {
     }
 }
 
-/// The progress table beside `history`.
-pub(crate) fn table(history: &HistoryTable) -> HistoryTable {
-    history.sibling("progress")
-}
-
-/// The DDL of the progress table, idempotent.
-pub(crate) fn create_sql(history: &HistoryTable) -> String {
-    let progress = table(history).qualified();
-    format!(
-        "CREATE TABLE IF NOT EXISTS {progress} (
-    version         text        PRIMARY KEY,
-    direction       text        NOT NULL CHECK (direction IN ('up', 'down')),
-    statement       integer     NOT NULL,
-    total           integer     NOT NULL,
-    prefix_checksum bytea       NOT NULL,
-    error           text,
-    updated_at      timestamptz NOT NULL DEFAULT now(),
-    updated_by      text        NOT NULL DEFAULT current_user
-);
-COMMENT ON TABLE {progress} IS {};",
-        crate::quote::literal(
-            "no-transaction revisions that did not finish: see `migrate resolve`"
-        )
-    )
-}
-
-/// Creates the progress table if missing (a history table made by an earlier version of this
-/// tool, or by a DBA, may come without one).
-pub(crate) async fn ensure(
-    client: &impl GenericClient,
-    history: &HistoryTable,
-) -> Result<(), HistoryError> {
-    let progress = table(history);
-    if progress.exists(client).await? {
-        return Ok(());
-    }
-    client
-        .batch_execute(&create_sql(history))
-        .await
-        .map_err(|e| progress.query_error(e))
-}
-
 /// sha256 of `statements` (their texts, in order), as stored in `prefix_checksum`.
 pub(crate) fn prefix_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     let joined: Vec<&str> = statements.into_iter().collect();
@@ -98,7 +56,7 @@ pub(crate) async fn read(
     client: &impl GenericClient,
     history: &HistoryTable,
 ) -> Result<Vec<Interrupted>, HistoryError> {
-    let progress = table(history);
+    let progress = history.progress();
     if !progress.exists(client).await? {
         return Ok(Vec::new());
     }
@@ -115,7 +73,7 @@ pub(crate) fn select_sql(history: &HistoryTable) -> String {
         "SELECT version, direction, statement, total, prefix_checksum, error,
                 to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), updated_by
          FROM {} ORDER BY updated_at, version",
-        table(history).qualified()
+        history.progress().qualified()
     )
 }
 
@@ -143,7 +101,7 @@ pub(crate) fn parse_rows(
         })
         .collect::<Result<_, tokio_postgres::Error>>()
         .map_err(|source| HistoryError::Shape {
-            table: table(history).qualified(),
+            table: history.progress().qualified(),
             source,
         })
 }
@@ -159,7 +117,7 @@ pub(crate) async fn write(
     prefix_checksum: &[u8],
     error: Option<&str>,
 ) -> Result<(), HistoryError> {
-    let progress = table(history);
+    let progress = history.progress();
     let sql = format!(
         "INSERT INTO {} AS p (version, direction, statement, total, prefix_checksum, error)
          VALUES ($1, $2, $3, $4, $5, $6)
@@ -194,7 +152,7 @@ pub(crate) async fn clear(
     history: &HistoryTable,
     version: &str,
 ) -> Result<(), HistoryError> {
-    let progress = table(history);
+    let progress = history.progress();
     let sql = format!("DELETE FROM {} WHERE version = $1", progress.qualified());
     client
         .query_typed(&sql, &[(&version, Type::TEXT)])

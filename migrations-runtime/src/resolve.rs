@@ -2,7 +2,7 @@
 //! [`crate::progress`]): run it again from the statement that failed, or record that it was
 //! completed or rolled back by hand.
 
-use crate::apply::Direction;
+use crate::direction::Direction;
 
 /// How to settle an unfinished run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use super::need::{self, Need};
 use super::{check, Rule};
-use crate::cache::{put, put_numbers, put_ranges, take, take_numbers, take_ranges};
+use crate::cache::{put, put_numbers, put_ranges, take, take_numbers, take_ranges, Cache};
 
 /// The rules a script's statements break, before levels and opt-outs.
 #[derive(Debug, PartialEq, Eq)]
@@ -74,7 +74,7 @@ pub(crate) fn script_hits(
 }
 
 /// `hits` for the build cache.
-pub(crate) fn encode_hits(hits: Option<&ScriptHits>) -> String {
+fn encode_hits(hits: Option<&ScriptHits>) -> String {
     let mut out = String::new();
     if let Some(found) = hits {
         put_ranges(&mut out, &found.ranges);
@@ -86,7 +86,7 @@ pub(crate) fn encode_hits(hits: Option<&ScriptHits>) -> String {
 }
 
 /// What [`encode_hits`] wrote; `None` when it is not well formed.
-pub(crate) fn decode_hits(mut payload: &str) -> Option<Option<ScriptHits>> {
+fn decode_hits(mut payload: &str) -> Option<Option<ScriptHits>> {
     if payload.is_empty() {
         return Some(None);
     }
@@ -102,4 +102,26 @@ pub(crate) fn decode_hits(mut payload: &str) -> Option<Option<ScriptHits>> {
     }
     let hits = indexes.into_iter().zip(rules).collect();
     Some(Some(ScriptHits { ranges, hits }))
+}
+
+/// The lint's cache entries live here, with their encoding, so that the cache knows nothing of
+/// the lint.
+impl Cache {
+    /// The lint's findings in `text`, the script at `path`, run as described, before levels
+    /// and opt-outs.
+    pub(crate) fn script_hits(
+        &mut self,
+        path: &str,
+        text: &str,
+        transactional: bool,
+        up: bool,
+        lock_timeout: bool,
+    ) -> Option<ScriptHits> {
+        let key = format!("lint {transactional} {up} {lock_timeout} {path}");
+        self.get_or(key, text, decode_hits, || {
+            let hits = script_hits(text, transactional, up, lock_timeout, Trees::Needed);
+            let payload = encode_hits(hits.as_ref());
+            (hits, payload)
+        })
+    }
 }

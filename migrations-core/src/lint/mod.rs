@@ -30,7 +30,9 @@ use std::fmt;
 pub use config::{Config, FILE as CONFIG_FILE};
 pub use rule::{Level, Rule};
 
-pub(crate) use hits::{decode_hits, encode_hits, script_hits, ScriptHits, Trees};
+pub(crate) use hits::ScriptHits;
+#[cfg(test)]
+use hits::{script_hits, Trees};
 
 use crate::cache::Cache;
 use crate::revision::{Revision, Script, TransactionMode};

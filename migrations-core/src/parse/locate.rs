@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::{is_comment, message};
-use crate::syntax::SyntaxError;
+use crate::problem::SyntaxError;
 
 /// Finds where `text` (which failed to parse with `message`) stops being valid SQL.
 pub(super) fn locate(text: &str, message: &str) -> SyntaxError {

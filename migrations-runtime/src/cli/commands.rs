@@ -7,7 +7,7 @@ use tokio_postgres::Client;
 
 use super::session::{connect, Loaded};
 use super::{render, scaffold, syntax, CliError, GlobalArgs, Source};
-use crate::apply::Direction;
+use crate::direction::Direction;
 use crate::history::HistoryTable;
 use crate::resolve::Resolution;
 use crate::status::Status;

@@ -16,7 +16,7 @@ mod syntax;
 
 use std::process::ExitCode;
 
-use crate::apply::Direction;
+use crate::direction::Direction;
 
 pub use args::{Command, Format, GlobalArgs, MigrateArgs};
 pub use error::CliError;

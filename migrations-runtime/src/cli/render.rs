@@ -25,7 +25,7 @@ pub(super) fn outcome(outcome: &Outcome, stamped: bool, format: Format) {
         return json(outcome);
     }
     for step in &outcome.steps {
-        let verb = if step.direction == crate::apply::Direction::Up {
+        let verb = if step.direction == crate::direction::Direction::Up {
             "applied"
         } else {
             "reverted"

@@ -11,7 +11,7 @@ use migrations_core::{Migrations, Revision, ScanReport, SyntaxError};
 use tokio_postgres::Client;
 
 use super::CliError;
-use crate::apply::Direction;
+use crate::direction::Direction;
 use crate::Migrator;
 
 /// Refuses `upgrade` (and `upgrade --sql`) when an up script does not parse, before connecting.

@@ -9,11 +9,7 @@ impl HistoryTable {
     /// The DDL creating the schema (unless `public`), the table and its progress table
     /// (see [`crate::progress`]), idempotent.
     pub fn create_sql(&self) -> String {
-        let tables = format!(
-            "{}\n{}",
-            self.table_sql(),
-            crate::progress::create_sql(self)
-        );
+        let tables = format!("{}\n{}", self.table_sql(), self.progress_create_sql());
         if self.schema == "public" {
             tables
         } else {
@@ -72,5 +68,31 @@ impl HistoryTable {
             escaped: false,
         };
         format!("{};", self.delete_sql(values))
+    }
+
+    /// The progress table beside this one, `<table>_progress` (see [`crate::progress`]).
+    pub(crate) fn progress(&self) -> HistoryTable {
+        self.sibling("progress")
+    }
+
+    /// The DDL of the progress table, idempotent.
+    pub(crate) fn progress_create_sql(&self) -> String {
+        let progress = self.progress().qualified();
+        format!(
+            "CREATE TABLE IF NOT EXISTS {progress} (
+    version         text        PRIMARY KEY,
+    direction       text        NOT NULL CHECK (direction IN ('up', 'down')),
+    statement       integer     NOT NULL,
+    total           integer     NOT NULL,
+    prefix_checksum bytea       NOT NULL,
+    error           text,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    updated_by      text        NOT NULL DEFAULT current_user
+);
+COMMENT ON TABLE {progress} IS {};",
+            crate::quote::literal(
+                "no-transaction revisions that did not finish: see `migrate resolve`"
+            )
+        )
     }
 }

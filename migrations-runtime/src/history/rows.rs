@@ -62,10 +62,10 @@ impl HistoryTable {
     /// [`crate::progress`]). Nothing is executed when the table exists, so a role with only row
     /// privileges on a DBA-created table can migrate (regression: `CREATE SCHEMA IF NOT EXISTS`
     /// needs CREATE on the database even when the schema exists); a missing progress table is
-    /// then left to [`crate::progress::ensure`], which only `no-transaction` revisions need.
+    /// then left to [`HistoryTable::ensure_progress`], which only `no-transaction` revisions need.
     /// Returns whether the progress table exists.
     pub async fn ensure(&self, client: &impl GenericClient) -> Result<bool, HistoryError> {
-        let progress = crate::progress::table(self);
+        let progress = self.progress();
         let row = client
             .query_typed(
                 &format!(
@@ -87,11 +87,7 @@ impl HistoryTable {
         let ddl = match (schema_exists, history_exists) {
             (_, true) => return Ok(progress_exists),
             (false, _) => self.create_sql(),
-            (true, false) => format!(
-                "{}\n{}",
-                self.table_sql(),
-                crate::progress::create_sql(self)
-            ),
+            (true, false) => format!("{}\n{}", self.table_sql(), self.progress_create_sql()),
         };
         client
             .batch_execute(&ddl)
@@ -178,10 +174,7 @@ impl HistoryTable {
         progress: bool,
     ) -> Result<(i64, i64), HistoryError> {
         let progress_count = match progress {
-            true => format!(
-                "SELECT count(*) FROM {}",
-                crate::progress::table(self).qualified()
-            ),
+            true => format!("SELECT count(*) FROM {}", self.progress().qualified()),
             false => "SELECT 0::bigint".to_owned(),
         };
         let sql = format!(
@@ -268,5 +261,21 @@ impl HistoryTable {
             .execute_typed(&format!("DELETE FROM {}", self.qualified()), &[])
             .await
             .map_err(|e| self.query_error(e))
+    }
+
+    /// Creates the progress table if missing (a history table made by an earlier version of
+    /// this tool, or by a DBA, may come without one).
+    pub(crate) async fn ensure_progress(
+        &self,
+        client: &impl GenericClient,
+    ) -> Result<(), HistoryError> {
+        let progress = self.progress();
+        if progress.exists(client).await? {
+            return Ok(());
+        }
+        client
+            .batch_execute(&self.progress_create_sql())
+            .await
+            .map_err(|e| progress.query_error(e))
     }
 }

@@ -4,10 +4,22 @@
 use migrations_core::Script;
 use tokio_postgres::SimpleQueryMessage;
 
-use super::pipeline::Context;
 use super::Migrator;
-use crate::apply::{self, Direction};
+use crate::apply;
+use crate::direction::Direction;
 use crate::history::{Method, Values};
+
+/// What the runner knows of the database when its fast path starts.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Context {
+    /// The progress table exists.
+    pub progress: bool,
+    /// Backend pid of the connection, for watching who blocks its statements.
+    pub pid: i32,
+    /// The history table does not exist yet: the first exchange creates it (and its progress
+    /// table) in the same transaction as the first revision.
+    pub bootstrap: bool,
+}
 
 /// The markers of the two refusals (lock busy, history not as expected), in the error raised.
 pub(super) const BUSY: &str = "app_db: migration lock busy";
@@ -49,7 +61,7 @@ impl Migrator<'_> {
             );
         }
         if progress {
-            let table = crate::progress::table(&self.table);
+            let table = self.table.progress();
             stale += &format!(" OR EXISTS (SELECT FROM {})", table.qualified());
         }
         // Two statements: a statement reads with the snapshot taken when it starts, so a check

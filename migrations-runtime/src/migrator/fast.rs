@@ -2,14 +2,13 @@
 //! and the history as the runner knows it between its writes (see [`super::pipeline`] for the
 //! writes).
 
-use migrations_core::Migrations;
+use migrations_core::{Migrations, Revision};
 use tokio_postgres::error::SqlState;
 use tokio_postgres::GenericClient;
 
-use super::run::after;
 use super::Migrator;
-use crate::apply::Direction;
-use crate::history::AppliedRevision;
+use crate::direction::Direction;
+use crate::history::{AppliedRevision, Method};
 use crate::plan::State;
 use crate::MigrateError;
 
@@ -97,7 +96,7 @@ impl Migrator<'_> {
             Err(e) if missing(&e) => (Vec::new(), false),
             Err(e) => return Err(self.table.query_error(e).into()),
         };
-        let progress_table = crate::progress::table(&self.table);
+        let progress_table = self.table.progress();
         let (interrupted, progress) = match progress {
             Ok(rows) => (crate::progress::parse_rows(&self.table, &rows)?, true),
             Err(e) if missing(&e) => (Vec::new(), false),
@@ -137,7 +136,7 @@ impl Migrator<'_> {
     pub async fn is_at_head(&self, client: &impl GenericClient) -> Result<bool, MigrateError> {
         let sql = format!(
             "SELECT version, checksum_algorithm, checksum, EXISTS (SELECT FROM {}) FROM {}",
-            crate::progress::table(&self.table).qualified(),
+            self.table.progress().qualified(),
             self.table.qualified()
         );
         let Ok(rows) = client.query_typed(&sql, &[]).await else {
@@ -167,4 +166,26 @@ impl Migrator<'_> {
         };
         Ok(rows.iter().all(|row| matches(row) == Some(true)))
     }
+}
+
+/// The cached history after a revision was applied or reverted by this runner.
+pub(super) fn after(
+    mut rows: Vec<AppliedRevision>,
+    revision: &Revision,
+    direction: Direction,
+) -> Vec<AppliedRevision> {
+    match direction {
+        Direction::Up => rows.push(AppliedRevision {
+            version: revision.version().to_owned(),
+            name: revision.name().to_owned(),
+            checksum: revision.checksum().0.to_vec(),
+            checksum_algorithm: revision.checksum_algorithm().id(),
+            applied_at: String::new(),
+            duration_ms: None,
+            applied_by: String::new(),
+            method: Method::Upgrade.as_str().to_owned(),
+        }),
+        Direction::Down => rows.retain(|r| r.version != revision.version()),
+    }
+    rows
 }

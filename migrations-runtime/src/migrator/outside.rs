@@ -8,8 +8,9 @@ use tokio_postgres::types::Type;
 use tokio_postgres::Client;
 
 use super::{Migrator, Step};
-use crate::apply::{self, ApplyError, Direction, Watch};
+use crate::apply::{self, ApplyError, Watch};
 use crate::blockers::Side;
+use crate::direction::Direction;
 use crate::lock;
 use crate::plan::State;
 use crate::progress::{self, Interrupted};
@@ -97,7 +98,7 @@ impl Migrator<'_> {
         watch: Watch<'_>,
     ) -> Result<Option<Step>, MigrateError> {
         if !self.table.ensure(&*client).await? {
-            progress::ensure(&*client, &self.table).await?;
+            self.table.ensure_progress(&*client).await?;
         }
         let applied = self.table.read_existing(&*client).await?;
         let mut interrupted = progress::read(&*client, &self.table).await?;

@@ -29,11 +29,12 @@ use futures_util::future::{maybe_done, MaybeDone};
 use migrations_core::{Revision, TransactionMode};
 use tokio_postgres::{Client, SimpleQueryMessage};
 
-use super::exchange::{returned_ms, uses_savepoints, BUSY, STALE};
+use super::exchange::{returned_ms, uses_savepoints, Context, BUSY, STALE};
 use super::fast::{Known, Turn};
 use super::{Migrator, Step};
-use crate::apply::{self, ApplyError, Direction, Watch};
+use crate::apply::{self, ApplyError, Watch};
 use crate::blockers::Side;
+use crate::direction::Direction;
 use crate::plan::{self, State};
 use crate::target::describe_level;
 use crate::MigrateError;
@@ -47,18 +48,6 @@ const DEPTH: usize = 2;
 type Exchange<'c> = Pin<
     Box<dyn Future<Output = Result<Vec<SimpleQueryMessage>, tokio_postgres::Error>> + Send + 'c>,
 >;
-
-/// What the runner knows of the database when its fast path starts.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Context {
-    /// The progress table exists.
-    pub progress: bool,
-    /// Backend pid of the connection, for watching who blocks its statements.
-    pub pid: i32,
-    /// The history table does not exist yet: the first exchange creates it (and its progress
-    /// table) in the same transaction as the first revision.
-    pub bootstrap: bool,
-}
 
 /// One exchange sent: which revision it runs and where its script starts.
 struct Sent {

@@ -4,7 +4,8 @@ use tokio_postgres::Client;
 
 use super::outside::Start;
 use super::Migrator;
-use crate::apply::{self, Direction};
+use crate::apply;
+use crate::direction::Direction;
 use crate::lock;
 use crate::progress::{self, Interrupted};
 use crate::repair;

@@ -4,10 +4,11 @@
 use migrations_core::{Revision, TransactionMode};
 use tokio_postgres::{Client, GenericClient, Transaction};
 
-use super::fast::{Known, Snapshot, Turn};
-use super::{outside, pipeline, Migrator, Outcome, Step};
-use crate::apply::{self, ApplyError, Direction};
+use super::fast::{after, Known, Snapshot, Turn};
+use super::{exchange, outside, Migrator, Outcome, Step};
+use crate::apply::{self, ApplyError};
 use crate::blockers::Side;
+use crate::direction::Direction;
 use crate::history::{AppliedRevision, HistoryError, Method};
 use crate::lock;
 use crate::plan::{self, State};
@@ -40,7 +41,7 @@ impl Migrator<'_> {
             (start.history || bootstrap).then(|| Known::new(self.migrations, start.applied));
         loop {
             if let Some(rows) = known.take() {
-                let context = pipeline::Context {
+                let context = exchange::Context {
                     progress,
                     pid,
                     bootstrap,
@@ -172,26 +173,4 @@ impl Migrator<'_> {
                 .map(drop),
         }
     }
-}
-
-/// The cached history after a revision was applied or reverted by this runner.
-pub(super) fn after(
-    mut rows: Vec<AppliedRevision>,
-    revision: &Revision,
-    direction: Direction,
-) -> Vec<AppliedRevision> {
-    match direction {
-        Direction::Up => rows.push(AppliedRevision {
-            version: revision.version().to_owned(),
-            name: revision.name().to_owned(),
-            checksum: revision.checksum().0.to_vec(),
-            checksum_algorithm: revision.checksum_algorithm().id(),
-            applied_at: String::new(),
-            duration_ms: None,
-            applied_by: String::new(),
-            method: Method::Upgrade.as_str().to_owned(),
-        }),
-        Direction::Down => rows.retain(|r| r.version != revision.version()),
-    }
-    rows
 }

@@ -3,7 +3,7 @@
 use tokio_postgres::Client;
 
 use super::{Migrator, Outcome};
-use crate::apply::Direction;
+use crate::direction::Direction;
 use crate::history::Method;
 use crate::lock;
 use crate::plan::{plan_to, Overrides, PlanError, State};

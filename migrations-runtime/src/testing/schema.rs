@@ -102,14 +102,10 @@ impl Snapshot {
     /// Reads the snapshot of the database `client` is connected to.
     pub async fn take(client: &Client) -> Result<Self, tokio_postgres::Error> {
         let history = crate::history::HistoryTable::default();
-        let tracking: Vec<String> = [
-            history.clone(),
-            crate::progress::table(&history),
-            history.audit(),
-        ]
-        .iter()
-        .map(|t| t.qualified())
-        .collect();
+        let tracking: Vec<String> = [history.clone(), history.progress(), history.audit()]
+            .iter()
+            .map(|t| t.qualified())
+            .collect();
         let mut lines = BTreeSet::new();
         for query in CATALOG {
             let query = expand(query);
