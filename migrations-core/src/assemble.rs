@@ -151,7 +151,7 @@ fn build(
     let mut notes = Vec::new();
     let directives = directives(&up, problems);
     let no_transaction = no_transaction(c.metadata.as_ref(), directives, problems);
-    let up_statements = statements(&up, cache, syntax_errors);
+    let (up_statements, up_error) = statements(&up, cache, syntax_errors);
     check_up_text(&up, &up_statements, problems, &mut notes);
     let label = format!("{}_{}", c.version.canonical, c.version.slug);
     let down = match c.down {
@@ -168,15 +168,17 @@ fn build(
             None
         }
     };
-    let up_script = script(&up, &up_statements, no_transaction, problems, &mut notes);
+    let up_script = script(&up, &up_statements, no_transaction, problems, &mut notes)
+        .map(|s| s.with_syntax_error(up_error));
     let down_script = down.as_ref().and_then(|d| {
-        let down_statements = statements(d, cache, syntax_errors);
+        let (down_statements, down_error) = statements(d, cache, syntax_errors);
         if down_statements.is_empty() {
             notes.push(Note::EmptyDown {
                 path: d.display.clone(),
             });
         }
         script(d, &down_statements, no_transaction, problems, &mut notes)
+            .map(|s| s.with_syntax_error(down_error))
     });
     if no_transaction {
         notes.push(Note::NoTransaction {
@@ -249,16 +251,19 @@ fn no_transaction(
     directives.no_transaction || matches!(from_metadata, Some((false, _)))
 }
 
-/// The file's statements; a syntax error is recorded (the caller decides whether it is fatal)
-/// and the hand-written splitter's boundaries are used instead.
+/// The file's statements, and where the grammar rejects it: the error is recorded in the report
+/// (the caller decides whether it is fatal) and kept with the script, which then has the
+/// hand-written splitter's boundaries.
 fn statements(
     file: &FileData,
     cache: &mut Cache,
     syntax_errors: &mut Vec<SyntaxError>,
-) -> Vec<Range<usize>> {
+) -> (Vec<Range<usize>>, Option<SyntaxError>) {
     let (ranges, error) = cache.split(&file.display, &file.text);
-    syntax_errors.extend(error.map(|e| e.in_file(&file.display)));
-    ranges
+    syntax_errors.extend(error.clone().map(|e| e.in_file(&file.display)));
+    // The script's own copy names the file as the table does, relative to the directory, so
+    // that a table embedded at compile time equals the same directory loaded at run time.
+    (ranges, error.map(|e| e.in_file(&file.rel)))
 }
 
 /// A comment-only up is a deliberate no-op in real histories (docs.rs has two); only a file with

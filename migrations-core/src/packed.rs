@@ -7,7 +7,9 @@
 //! (the down script's only if there is one). The index is, per revision: the 32 checksum bytes,
 //! the lengths of version, name and source, the up script, then 0 (no down script) or 1 and the
 //! down script. A script is the lengths of its file and SQL, its transaction mode (0 wrapped,
-//! 1 own, 2 none), and its statement ranges ([`pack`]) preceded by their count. Numbers are
+//! 1 own, 2 none; plus 4 when the grammar rejects it), its statement ranges ([`pack`]) preceded
+//! by their count, and for a rejected script its syntax error: the lengths of the message and
+//! of the offending line (both in the text), then offset, line, column and width. Numbers are
 //! unsigned LEB128 (7 bits a byte, low bits first, the high bit set on every byte but the last).
 //!
 //! ```
@@ -19,9 +21,10 @@
 
 use std::ops::Range;
 
+use crate::problem::SyntaxError;
 use crate::revision::{Revision, Script, TransactionMode};
 
-/// The text and index of `revisions`, for `Migrations::__packed_v1`.
+/// The text and index of `revisions`, for `Migrations::__packed_v2`.
 pub fn pack_table(revisions: &[Revision]) -> (String, Vec<u8>) {
     let (mut text, mut index) = (String::new(), Vec::new());
     for r in revisions {
@@ -47,14 +50,30 @@ fn pack_script(script: &Script, text: &mut String, index: &mut Vec<u8>) {
         push(index, part.len());
         text.push_str(part);
     }
-    index.push(match script.transaction() {
+    let mode = match script.transaction() {
         TransactionMode::Wrapped => 0,
         TransactionMode::Own => 1,
         TransactionMode::None => 2,
-    });
+    };
+    index.push(
+        mode | if script.syntax_error().is_some() {
+            4
+        } else {
+            0
+        },
+    );
     let ranges = script.statement_ranges();
     push(index, ranges.len());
     index.extend(pack(&ranges));
+    if let Some(error) = script.syntax_error() {
+        for part in [&error.message, &error.source_line] {
+            push(index, part.len());
+            text.push_str(part);
+        }
+        for number in [error.offset, error.line, error.column, error.width] {
+            push(index, number);
+        }
+    }
 }
 
 /// The revisions [`pack_table`] packed.
@@ -74,7 +93,7 @@ struct Reader<'i> {
 }
 
 /// Why unpacking cannot fail: the table is the output of [`pack_table`] in the same crate version
-/// (the format is in `__packed_v1`'s name).
+/// (the format is in `__packed_v2`'s name).
 const WELL_FORMED: &str = "embed_migrations! packs the table in the format this crate reads";
 
 impl Reader<'_> {
@@ -90,14 +109,27 @@ impl Reader<'_> {
 
     fn script(&mut self) -> Script {
         let (file, sql) = (self.text(), self.text());
-        let mode = match self.byte() {
+        let byte = self.byte();
+        let mode = match byte & 3 {
             0 => TransactionMode::Wrapped,
             1 => TransactionMode::Own,
             _ => TransactionMode::None,
         };
         let count = self.number();
         let ranges = (0..count).map(|_| self.number()..self.number()).collect();
-        Script::embedded(file, sql, mode, ranges)
+        let error = (byte & 4 != 0).then(|| {
+            let (message, source_line) = (self.text(), self.text());
+            SyntaxError {
+                path: file.to_owned(),
+                message: message.to_owned(),
+                offset: self.number(),
+                line: self.number(),
+                column: self.number(),
+                width: self.number(),
+                source_line: source_line.to_owned(),
+            }
+        });
+        Script::embedded(file, sql, mode, ranges).with_syntax_error(error)
     }
 
     fn text(&mut self) -> &'static str {
@@ -189,15 +221,27 @@ mod tests {
         );
         write("003_c/up.sql", "BEGIN;\nSELECT 1;\nCOMMIT;\n");
         write("003_c/down.sql", "");
+        // An imported history's broken down script: its syntax error travels with it.
+        write("004_d/up.sql", "SELECT 1;");
+        write("004_d/down.sql", "SELECT 1;\nDROP TABLEE é;");
         let loaded = crate::load_dir(dir.path(), "m", Default::default()).expect("valid");
         let (text, index) = pack_table(loaded.as_slice());
         // The macro emits them as literals: 'static.
         let (text, index) = (text.leak(), index.leak());
-        let embedded = crate::Migrations::__packed_v1(loaded.layout(), text, index);
+        let embedded = crate::Migrations::__packed_v2(loaded.layout(), text, index);
         assert_eq!(embedded, loaded);
         assert_eq!(
             embedded.get("003").and_then(|r| r.down()).map(|d| d.sql()),
             Some("")
         );
+        let broken = embedded.get("004").and_then(|r| r.down());
+        let error = broken.and_then(|d| d.syntax_error());
+        #[cfg(feature = "parse")]
+        assert_eq!(
+            error.map(|e| (e.path.as_str(), e.line, e.column)),
+            Some(("004_d/down.sql", 2, 6))
+        );
+        #[cfg(not(feature = "parse"))]
+        assert!(error.is_none(), "nothing checks syntax without the grammar");
     }
 }

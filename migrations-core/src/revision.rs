@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
 
+use crate::problem::SyntaxError;
 use crate::sql::{self, Statement};
 
 /// A SHA-256 digest of a revision's normalised `up.sql`.
@@ -98,6 +99,8 @@ pub struct Script {
     transaction: TransactionMode,
     /// `None` for scripts built by hand with [`Script::__new`]: drawn when asked.
     statements: Option<Vec<Range<usize>>>,
+    /// Where PostgreSQL's grammar rejects the script, if it does (boxed: it is rare and large).
+    syntax_error: Option<Box<SyntaxError>>,
 }
 
 impl Script {
@@ -112,6 +115,7 @@ impl Script {
             sql: Cow::Borrowed(sql),
             transaction,
             statements: None,
+            syntax_error: None,
         }
     }
 
@@ -127,6 +131,7 @@ impl Script {
             sql: Cow::Borrowed(sql),
             transaction,
             statements: Some(statements),
+            syntax_error: None,
         }
     }
 
@@ -141,7 +146,23 @@ impl Script {
             sql: Cow::Owned(sql),
             transaction,
             statements: Some(statements),
+            syntax_error: None,
         }
+    }
+
+    /// The script with the syntax error the grammar found in it (its path relative to the
+    /// migrations directory), or without one.
+    pub(crate) fn with_syntax_error(mut self, error: Option<SyntaxError>) -> Self {
+        self.syntax_error = error.map(Box::new);
+        self
+    }
+
+    /// Where PostgreSQL's grammar rejects this script, if it does: a directory read at run time
+    /// or a history embedded with `allow_syntax_errors` keeps such scripts, and the runtime
+    /// refuses to run them before anything runs. `None` when the script parses, or was not
+    /// checked (without the `parse` feature).
+    pub fn syntax_error(&self) -> Option<&SyntaxError> {
+        self.syntax_error.as_deref()
     }
 
     /// Path of the file relative to the migrations directory (`003_add_notes/up.sql`).

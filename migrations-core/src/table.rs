@@ -47,7 +47,7 @@ impl Migrations {
     /// encodes them, decoded on first use. The format is in the name, so a macro and a runtime
     /// that disagree on it fail to compile rather than misread each other.
     #[doc(hidden)]
-    pub const fn __packed_v1(layout: Layout, text: &'static str, index: &'static [u8]) -> Self {
+    pub const fn __packed_v2(layout: Layout, text: &'static str, index: &'static [u8]) -> Self {
         Self {
             layout,
             table: Table::Packed {

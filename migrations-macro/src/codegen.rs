@@ -25,7 +25,7 @@ pub(crate) fn table(
     quote! {
         {
             #(#warnings)*
-            #krate::Migrations::__packed_v1(#layout, #text, #index)
+            #krate::Migrations::__packed_v2(#layout, #text, #index)
         }
     }
 }

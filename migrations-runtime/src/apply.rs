@@ -64,9 +64,9 @@ pub struct Location {
 pub(crate) fn script(revision: &Revision, direction: Direction) -> &Script {
     match direction {
         Direction::Up => revision.up(),
-        Direction::Down => revision
-            .down()
-            .expect("plan_downgrade refuses irreversible revisions"),
+        Direction::Down => revision.down().expect(
+            "Plan::runnable refuses irreversible revisions before any down script is reached",
+        ),
     }
 }
 

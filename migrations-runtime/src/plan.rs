@@ -6,7 +6,7 @@
 //! `upgrade`, `downgrade`, `stamp`, offline `--sql`, the command line's syntax refusal and the
 //! runner's every turn (which re-plans towards the level resolved at its start) all call it.
 
-use migrations_core::{ChecksumAlgorithm, Migrations};
+use migrations_core::{ChecksumAlgorithm, Migrations, SyntaxError};
 use thiserror::Error;
 
 use crate::direction::Direction;
@@ -106,6 +106,16 @@ pub enum PlanError {
         total: usize,
         /// Where: file, line, the statement's first line and the error (empty if unknown).
         at: String,
+    },
+    /// Scripts the plan would run that PostgreSQL's grammar rejects (a directory read at run
+    /// time, or a history embedded with `allow_syntax_errors`): each revision is its own
+    /// transaction, so running would apply the ones before the broken script and stop at it.
+    #[error("{} {direction} script(s) do not parse, so `{}` ran nothing (`migrate --dir <dir> lint` lists every syntax error and lint finding):\n\n{}", errors.len(), direction.command(), errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n\n"))]
+    Syntax {
+        /// Which scripts.
+        direction: Direction,
+        /// Every syntax error of those scripts, each naming its file, line and column.
+        errors: Vec<SyntaxError>,
     },
     /// An irreversible revision in a downgrade path.
     #[error("downgrade to {target} must revert {revision}, which is irreversible (it has no down script): nothing was changed; choose a target at or above {revision}")]
@@ -405,20 +415,29 @@ pub(crate) fn plan_to(
 
 impl Plan {
     /// The plan, unless it must revert an irreversible revision (`target` names the goal in
-    /// the refusal). The runner checks on every turn, against the history read under the lock.
+    /// the refusal) or run a script the grammar rejects. The runner checks on every turn,
+    /// against the history read under the lock.
     pub fn runnable(self, migrations: &Migrations, target: &str) -> Result<Self, PlanError> {
-        let irreversible = self
-            .revisions
-            .iter()
-            .map(|&i| &migrations.as_slice()[i])
-            .find(|r| self.direction == Direction::Down && r.is_irreversible());
-        match irreversible {
-            Some(revision) => Err(PlanError::Irreversible {
-                target: target.to_owned(),
-                revision: revision.label(),
-            }),
-            None => Ok(self),
+        let revisions = || self.revisions.iter().map(|&i| &migrations.as_slice()[i]);
+        if self.direction == Direction::Down {
+            if let Some(revision) = revisions().find(|r| r.is_irreversible()) {
+                return Err(PlanError::Irreversible {
+                    target: target.to_owned(),
+                    revision: revision.label(),
+                });
+            }
         }
+        let errors: Vec<SyntaxError> = revisions()
+            .filter_map(|r| crate::apply::script(r, self.direction).syntax_error())
+            .cloned()
+            .collect();
+        if !errors.is_empty() {
+            return Err(PlanError::Syntax {
+                direction: self.direction,
+                errors,
+            });
+        }
+        Ok(self)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Real histories written by other projects (the directory `MIGRATIONS_CORPORA` names): they load through the macro and
 //! at run time identically, upgrade to head, and go back down as far as their own down scripts
-//! allow; where a down script is broken, the runner stops at that exact revision with the server's
-//! error and position, and the database stays consistent.
+//! allow; a downgrade through a broken down script is refused before anything runs, naming it with
+//! the position the server reports, and the database stays consistent.
 
 mod common;
 
@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use migrations_core::{load_dir, Migrations, ScanOptions};
 use migrations_runtime::error::ApplyError;
 use migrations_runtime::error::PlanError;
-use migrations_runtime::{MigrateError, Migrator};
+use migrations_runtime::{Direction, MigrateError, Migrator};
 
 // `DOCSRS`, `GRAPH_NODE`, `ZKSYNC` and `EMBEDDED`, written by the build script. The safety lint
 // warns about these histories' risky statements (drops, type changes, no lock_timeout): real
@@ -163,28 +163,53 @@ async fn docsrs_goes_up_and_all_the_way_down() {
     assert!(common::recorded(&client).await.is_empty());
 }
 
+/// A downgrade through graph-node's broken down scripts is refused before anything is reverted,
+/// naming each with the line and column the server reports (`grammar.rs` checks that verdict);
+/// a downgrade that stops at the newest broken revision runs.
 #[tokio::test]
-async fn graph_node_stops_at_its_broken_down_script() {
-    let Some(([_, graph_node, _], _)) = corpora("graph_node_stops_at_its_broken_down_script")
+async fn graph_node_refuses_a_downgrade_through_its_broken_down_scripts() {
+    let Some(([_, graph_node, _], _)) =
+        corpora("graph_node_refuses_a_downgrade_through_its_broken_down_scripts")
     else {
         return;
     };
-    let (mut client, err, _db) = round_trip(graph_node, "base").await;
-    let err = err.expect("graph-node's 2023-12-15 down script is invalid SQL");
-    assert_stopped(
-        &err,
-        "20231215182102_add_first_last_fn",
+    let (_db, mut client) = common::fresh().await;
+    let m = Migrator::client_only(graph_node);
+    let up = m
+        .upgrade(&mut client, "head")
+        .await
+        .expect("graph-node upgrades to head");
+    assert_eq!(up.steps.len(), graph_node.len());
+    let before = common::snapshot(&client).await;
+    let refused = m
+        .downgrade(&mut client, "base")
+        .await
+        .expect_err("five of graph-node's down scripts are invalid SQL");
+    assert_refused_for_syntax(
+        &refused,
+        5,
         "2023-12-15-182102_add_first_last_fn/down.sql",
         1,
         27,
     );
+    assert_eq!(
+        common::snapshot(&client).await,
+        before,
+        "the refusal changed nothing"
+    );
+    m.downgrade(&mut client, "20231215182102")
+        .await
+        .expect("the revisions above the broken one revert");
     assert_consistent(&mut client, graph_node, "20231215182102").await;
 }
 
+/// zksync-era refuses `base` for its up-only revision, then a downgrade through its broken down
+/// scripts, each refusal changing nothing; a downgrade that stops at the newest broken revision
+/// runs.
 #[tokio::test]
-async fn zksync_refuses_base_then_stops_at_its_broken_down_script() {
+async fn zksync_refuses_base_and_a_downgrade_through_its_broken_down_scripts() {
     let Some(([.., zksync], _)) =
-        corpora("zksync_refuses_base_then_stops_at_its_broken_down_script")
+        corpora("zksync_refuses_base_and_a_downgrade_through_its_broken_down_scripts")
     else {
         return;
     };
@@ -202,48 +227,48 @@ async fn zksync_refuses_base_then_stops_at_its_broken_down_script() {
         matches!(&refused, MigrateError::Plan(PlanError::Irreversible { revision, .. }) if revision == "20241812144402_create_index_data_availability"),
         "{refused}"
     );
-    assert_eq!(
-        common::snapshot(&client).await,
-        before,
-        "the refusal changed nothing"
-    );
-    let err = m
+    let refused = m
         .downgrade(&mut client, "20241812144402")
         .await
-        .expect_err("a later down script is broken");
-    assert_stopped(
-        &err,
-        "20250822160137_indexes-for-finalization",
+        .expect_err("two later down scripts are broken");
+    assert_refused_for_syntax(
+        &refused,
+        2,
         "20250822160137_indexes-for-finalization.down.sql",
         1,
         15,
     );
+    assert_eq!(
+        common::snapshot(&client).await,
+        before,
+        "the refusals changed nothing"
+    );
+    m.downgrade(&mut client, "20250822160137")
+        .await
+        .expect("the revisions above the broken one revert");
     assert_consistent(&mut client, zksync, "20250822160137").await;
     drop(db);
 }
 
-fn assert_stopped(err: &MigrateError, revision: &str, file: &str, line: usize, column: usize) {
+/// `err` is the refusal of a downgrade for `count` down scripts that do not parse, the first
+/// (the newest, reverted first) being `file` at `line`:`column`.
+fn assert_refused_for_syntax(
+    err: &MigrateError,
+    count: usize,
+    file: &str,
+    line: usize,
+    column: usize,
+) {
     match err {
-        MigrateError::Apply(ApplyError::Script {
-            revision: r,
-            file: f,
-            location: Some(l),
-            still_at,
-            source,
-            ..
-        }) => {
+        MigrateError::Plan(PlanError::Syntax { direction, errors }) => {
+            assert_eq!(*direction, Direction::Down);
+            assert_eq!(errors.len(), count, "{err}");
             assert_eq!(
-                (r.as_str(), f.as_str(), l.line, l.column),
-                (revision, file, line, column),
+                (errors[0].path.as_str(), errors[0].line, errors[0].column),
+                (file, line, column),
                 "{err}"
             );
-            assert_eq!(still_at, revision);
-            assert!(
-                source
-                    .as_db_error()
-                    .is_some_and(|e| e.code().code() == "42601"),
-                "a syntax error: {source}"
-            );
+            assert!(err.to_string().contains("ran nothing"), "{err}");
         }
         other => panic!("unexpected error: {other}"),
     }

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use tokio_postgres::Client;
 
 use super::session::{connect, Loaded};
-use super::{render, scaffold, syntax, CliError, GlobalArgs, Source};
+use super::{render, scaffold, CliError, GlobalArgs, Source};
 use crate::direction::Direction;
 use crate::history::HistoryTable;
 use crate::resolve::Resolution;
@@ -20,9 +20,6 @@ pub(super) async fn upgrade(
     target: &str,
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
-    if let Some(report) = &loaded.report {
-        syntax::refuse_unparsable_ups(report, &loaded.migrations)?;
-    }
     let migrator = global.migrator(&loaded.migrations)?;
     let mut client = connect(&migrator).await?;
     let outcome = migrator.upgrade(&mut client, target).await?;
@@ -39,9 +36,6 @@ pub(super) async fn downgrade(
     let loaded = source.load()?;
     let migrator = global.migrator(&loaded.migrations)?;
     let mut client = connect(&migrator).await?;
-    if let Some(report) = &loaded.report {
-        syntax::refuse_unparsable_downgrade(&migrator, &client, report, target).await?;
-    }
     let outcome = migrator.downgrade(&mut client, target).await?;
     render::outcome(&outcome, false, global.format);
     Ok(ExitCode::SUCCESS)
@@ -57,16 +51,6 @@ pub(super) fn offline(
     let loaded = source.load()?;
     let migrations = &loaded.migrations;
     let table = HistoryTable::parse(&global.history_table)?;
-    if let Some(report) = &loaded.report {
-        match direction {
-            Direction::Up => syntax::refuse_unparsable_ups(report, migrations)?,
-            Direction::Down => {
-                let span = crate::offline::span(migrations, direction, range)
-                    .map_err(MigrateError::from)?;
-                syntax::refuse_unparsable_downs(report, span.revisions.into_iter())?;
-            }
-        }
-    }
     let sql =
         crate::offline::render(migrations, &table, direction, range).map_err(MigrateError::from)?;
     print!("{sql}");

@@ -1,9 +1,8 @@
 //! The errors of the command line.
 
-use migrations_core::{InvalidDirectory, SyntaxError};
+use migrations_core::InvalidDirectory;
 use thiserror::Error;
 
-use super::syntax;
 use crate::history::HistoryError;
 use crate::MigrateError;
 
@@ -38,16 +37,6 @@ pub enum CliError {
         /// The server's error.
         #[source]
         source: tokio_postgres::Error,
-    },
-    /// `upgrade` or `downgrade` from a directory where a script it would run does not parse.
-    #[error("{}", syntax::message(errors, kind, command))]
-    Syntax {
-        /// Every syntax error of those scripts, each naming its file, line and column.
-        errors: Vec<SyntaxError>,
-        /// `up` or `down`.
-        kind: &'static str,
-        /// The command refused.
-        command: &'static str,
     },
     /// `revision` without a directory.
     #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]

@@ -12,7 +12,6 @@ mod render;
 mod resolve;
 mod scaffold;
 mod session;
-mod syntax;
 
 use std::process::ExitCode;
 

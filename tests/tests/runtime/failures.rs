@@ -11,7 +11,9 @@ async fn sql_error_reports_file_line_column_and_rolls_back() {
     let dir = common::dir(&[
         ("001_a/up.sql", "CREATE TABLE a (id int);"),
         ("001_a/down.sql", "DROP TABLE a;"),
-        ("002_b/up.sql", "CREATE TABLE b (id int);\n-- a typo on line 3:\nINSERT INTO b VALUES (1);\nSELEKT 1;\n"),
+        // An error only the server finds (the grammar accepts it; a script it rejects is refused
+        // before anything runs): a column that does not exist, on line 4.
+        ("002_b/up.sql", "CREATE TABLE b (id int);\n-- a wrong column on line 4:\nINSERT INTO b VALUES (1);\nSELECT nope FROM b;\n"),
         ("002_b/down.sql", "DROP TABLE b;"),
     ]);
     let m = common::load(dir.path());
@@ -31,13 +33,13 @@ async fn sql_error_reports_file_line_column_and_rolls_back() {
                 (revision.as_str(), file.as_str(), still_at.as_str()),
                 ("002_b", "002_b/up.sql", "001_a")
             );
-            assert_eq!(location, &Some(Location { line: 4, column: 1 }));
+            assert_eq!(location, &Some(Location { line: 4, column: 8 }));
         }
         other => panic!("unexpected {other}"),
     }
     let text = err.to_string();
     assert!(
-        text.contains("line 4, column 1") && text.contains("still at 001_a"),
+        text.contains("line 4, column 8") && text.contains("still at 001_a"),
         "{text}"
     );
     assert_eq!(common::recorded(&client).await, ["001"]);
@@ -53,7 +55,7 @@ async fn sql_error_reports_file_line_column_and_rolls_back() {
 async fn failing_non_transactional_statement_is_located() {
     let (db, mut client) = common::fresh().await;
     let dir = common::dir(&[
-        ("001_a/up.sql", "-- migrate: no-transaction\nCREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_idx ON a (id) WHERE;\n"),
+        ("001_a/up.sql", "-- migrate: no-transaction\nCREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY a_idx ON a (id) WHERE nope > 0;\n"),
         ("001_a/down.sql", "DROP TABLE a;"),
     ]);
     let m = common::load(dir.path());
@@ -69,7 +71,7 @@ async fn failing_non_transactional_statement_is_located() {
             ..
         }) => {
             assert_eq!((*statement, *total), (2, 2));
-            assert_eq!(location.as_ref().map(|l| (l.line, l.column)), Some((3, 48)));
+            assert_eq!(location.as_ref().map(|l| (l.line, l.column)), Some((3, 49)));
         }
         other => panic!("unexpected {other}"),
     }
