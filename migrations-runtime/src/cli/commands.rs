@@ -11,7 +11,7 @@ use crate::direction::Direction;
 use crate::history::HistoryTable;
 use crate::resolve::Resolution;
 use crate::status::Status;
-use crate::{target, MigrateError};
+use crate::{target, MigrateError, Migrator};
 
 /// `upgrade TARGET`.
 pub(super) async fn upgrade(
@@ -20,8 +20,7 @@ pub(super) async fn upgrade(
     target: &str,
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
-    let migrator = global.migrator(&loaded.migrations)?;
-    let mut client = connect(&migrator).await?;
+    let (migrator, mut client) = open(&loaded, global).await?;
     let outcome = migrator.upgrade(&mut client, target).await?;
     render::outcome(&outcome, false, global.format);
     Ok(ExitCode::SUCCESS)
@@ -34,8 +33,7 @@ pub(super) async fn downgrade(
     target: &str,
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
-    let migrator = global.migrator(&loaded.migrations)?;
-    let mut client = connect(&migrator).await?;
+    let (migrator, mut client) = open(&loaded, global).await?;
     let outcome = migrator.downgrade(&mut client, target).await?;
     render::outcome(&outcome, false, global.format);
     Ok(ExitCode::SUCCESS)
@@ -65,8 +63,7 @@ pub(super) async fn stamp(
     purge: bool,
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
-    let migrator = global.migrator(&loaded.migrations)?;
-    let mut client = connect(&migrator).await?;
+    let (migrator, mut client) = open(&loaded, global).await?;
     let outcome = migrator.stamp(&mut client, rev, purge).await?;
     render::outcome(&outcome, true, global.format);
     Ok(ExitCode::SUCCESS)
@@ -81,8 +78,7 @@ pub(super) async fn repair(
     reason: Option<&str>,
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
-    let migrator = global.migrator(&loaded.migrations)?;
-    let mut client = connect(&migrator).await?;
+    let (migrator, mut client) = open(&loaded, global).await?;
     let repairs = migrator
         .repair(&mut client, revisions, reason, dry_run)
         .await?;
@@ -98,8 +94,7 @@ pub(super) async fn resolve(
     resolution: Resolution,
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
-    let migrator = global.migrator(&loaded.migrations)?;
-    let mut client = connect(&migrator).await?;
+    let (migrator, mut client) = open(&loaded, global).await?;
     let resolved = migrator.resolve(&mut client, rev, resolution).await?;
     super::resolve::print(&resolved, global.format);
     Ok(ExitCode::SUCCESS)
@@ -112,8 +107,7 @@ async fn status<'a>(
     global: &GlobalArgs,
 ) -> Result<(Loaded<'a>, Status, usize), CliError> {
     let loaded = source.load()?;
-    let migrator = global.migrator(&loaded.migrations)?;
-    let client: Client = connect(&migrator).await?;
+    let (migrator, client) = open(&loaded, global).await?;
     let state = migrator.state(&client).await?;
     let status = Status::new(&loaded.migrations, &state);
     let level = state.current_level();
@@ -202,6 +196,16 @@ pub(super) fn revision(source: &Source<'_>, message: &str) -> Result<ExitCode, C
         return Err(CliError::NoDirectory);
     };
     scaffold::create(path, message).map(|_| ExitCode::SUCCESS)
+}
+
+/// The runner for `loaded` configured from the global options, and a connection to its database.
+async fn open<'l>(
+    loaded: &'l Loaded<'_>,
+    global: &GlobalArgs,
+) -> Result<(Migrator<'l>, Client), CliError> {
+    let migrator = global.migrator(&loaded.migrations)?;
+    let client = connect(&migrator).await?;
+    Ok((migrator, client))
 }
 
 /// The level `spec` names, relative to the database's level `current`.
