@@ -189,7 +189,7 @@ impl ConnectOptions {
     /// connection through the startup packet's `options`, as `-c name=value`. Unlike `SET`,
     /// they are the session's from its first statement, and a transaction-pooling proxy cannot
     /// silently move them to another client: it refuses the parameter or drops it, and
-    /// [`crate::migrator`] checks which.
+    /// the runner checks which.
     pub fn with_session_settings(&self, settings: &[(&str, String)]) -> Self {
         let mut options = self.config.get_options().unwrap_or_default().to_owned();
         for (name, value) in settings {
@@ -205,7 +205,7 @@ impl ConnectOptions {
 
     /// Connects and returns the client with its connection task, which closes the socket when
     /// aborted. Dropping a [`Client`] alone does not close it while a statement is in flight.
-    pub async fn connect_dedicated(&self) -> Result<DedicatedConnection, ConnectError> {
+    pub(crate) async fn connect_dedicated(&self) -> Result<DedicatedConnection, ConnectError> {
         let (client, task) = self.connect_with_task().await?;
         Ok(DedicatedConnection {
             client,
@@ -252,19 +252,19 @@ impl ConnectOptions {
 /// A connection whose socket closes when it is dropped, even mid-statement, so the server ends
 /// the session and releases whatever it held.
 #[derive(Debug)]
-pub struct DedicatedConnection {
+pub(crate) struct DedicatedConnection {
     client: Client,
     task: tokio::task::AbortHandle,
 }
 
 impl DedicatedConnection {
     /// The client.
-    pub fn client(&mut self) -> &mut Client {
+    pub(crate) fn client(&mut self) -> &mut Client {
         &mut self.client
     }
 
     /// The client, shared.
-    pub fn client_ref(&self) -> &Client {
+    pub(crate) fn client_ref(&self) -> &Client {
         &self.client
     }
 }

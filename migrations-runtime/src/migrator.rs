@@ -223,7 +223,7 @@ impl<'m> Migrator<'m> {
 
     /// Sets the `lock_timeout` and `statement_timeout` of every revision's statements (each
     /// revision may override them with `-- migrate: lock-timeout=…, statement-timeout=…`). The
-    /// default is a `lock_timeout` of [`crate::timeouts::DEFAULT_STATEMENT_LOCK_TIMEOUT`] and the
+    /// default is a `lock_timeout` of 10 s (`Timeouts::default()`) and the
     /// session's `statement_timeout`.
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;

@@ -69,7 +69,29 @@ pub fn span<'m>(
     };
     // No database to ask: the script assumes one at FROM, every revision below it applied.
     let applied: Vec<bool> = (0..migrations.len()).map(|i| i < from_level).collect();
-    let plan = crate::plan::plan(migrations, &applied, direction, &to.parse()?)?;
+    // The refusals name the range and the offline command, not the online one: following the
+    // advice must print a script, not run one against DATABASE_URL.
+    let plan =
+        crate::plan::plan(migrations, &applied, direction, &to.parse()?).map_err(|error| {
+            match error {
+                PlanError::WrongDirection {
+                    direction,
+                    resolved,
+                    current,
+                    ..
+                } => PlanError::WrongDirection {
+                    direction,
+                    target: format!("--sql {range}"),
+                    resolved,
+                    current,
+                },
+                PlanError::Irreversible { revision, .. } => PlanError::Irreversible {
+                    target: range.to_owned(),
+                    revision,
+                },
+                other => other,
+            }
+        })?;
     Ok(Span {
         from_level,
         to_level: plan.level,

@@ -36,7 +36,7 @@ pub struct State {
     pub rows: Vec<Option<AppliedRevision>>,
     /// History rows for versions the binary does not have.
     pub unknown: Vec<AppliedRevision>,
-    /// `no-transaction` revisions whose run did not finish (see [`crate::progress`]).
+    /// `no-transaction` revisions whose run did not finish (see `migrate resolve`).
     pub interrupted: Vec<Interrupted>,
     /// `no-transaction` revisions another runner is running right now (their progress row says
     /// "running" and the lock is held): not refused; writers wait for the lock.
@@ -177,7 +177,9 @@ impl State {
         self.rows.iter().map(Option::is_some).collect()
     }
 
-    /// The plan for `direction` towards `target` from this state: see [`plan`].
+    /// The plan for `direction` towards `target` from this state: the one planner, which
+    /// resolves the target (refusing the wrong side of the current revision) and lists the
+    /// revisions to run, refusing an irreversible or unparsable script among them.
     pub fn plan(
         &self,
         migrations: &Migrations,

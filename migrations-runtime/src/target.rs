@@ -51,7 +51,7 @@ pub enum TargetError {
 }
 
 /// A target, parsed once at the edge (the command line, [`IntoTarget`] for library calls) and
-/// resolved against a revision table and the database's current level by [`Target::resolve`].
+/// resolved against a revision table and the database's current level by [`Target::level`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     /// `head` (or `heads`): every revision applied.
@@ -201,7 +201,15 @@ pub(crate) struct Resolved {
 }
 
 impl Target {
-    /// The level this target names in `migrations`, for a database at level `current`.
+    /// The level this target names in `migrations` (the number of revisions applied there,
+    /// `0` being base), for a database at level `current`.
+    pub fn level(&self, migrations: &Migrations, current: usize) -> Result<usize, TargetError> {
+        self.resolve(migrations, current)
+            .map(|resolved| resolved.level)
+    }
+
+    /// The level this target names in `migrations`, for a database at level `current`, and
+    /// for `+N`/`-N` the signed step.
     pub(crate) fn resolve(
         &self,
         migrations: &Migrations,

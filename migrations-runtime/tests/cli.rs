@@ -517,3 +517,30 @@ async fn downgrade_refuses_a_down_script_it_would_run_that_does_not_parse() {
         .get(0);
     assert_eq!(remaining, 1);
 }
+
+/// Regression (found in review): an offline range on the wrong side advised the online command
+/// (`use downgrade 001`), which would run against DATABASE_URL instead of printing a script, and
+/// the irreversible refusal named only the range's end.
+#[test]
+fn offline_refusals_name_the_range_and_the_offline_command() {
+    let dir = fixture();
+    let (out, err, code) = text(&migrate(dir.path(), None, &["upgrade", "--sql", "002:001"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(err.contains("use `downgrade --sql 002:001`"), "{err}");
+    std::fs::remove_file(dir.path().join("001_users/down.sql")).expect("rm");
+    std::fs::write(
+        dir.path().join("001_users/up.sql"),
+        "-- migrate: irreversible\nCREATE TABLE users (id int);",
+    )
+    .expect("write");
+    let (out, err, code) = text(&migrate(
+        dir.path(),
+        None,
+        &["downgrade", "--sql", "head:base"],
+    ));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("downgrade to head:base must revert 001_users"),
+        "{err}"
+    );
+}

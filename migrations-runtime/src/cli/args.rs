@@ -102,7 +102,7 @@ pub enum Format {
 /// The commands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
-    /// Apply pending revisions up to TARGET (head, a version or prefix, +N, <rev>+N).
+    /// Apply pending revisions up to TARGET (head, a version or prefix, +N, REV+N).
     Upgrade {
         /// Where to go; with --sql, `[FROM:]TO`.
         #[arg(default_value = "head", allow_hyphen_values = true)]
@@ -111,7 +111,7 @@ pub enum Command {
         #[arg(long)]
         sql: bool,
     },
-    /// Revert applied revisions down to TARGET (base, a version or prefix, -N, <rev>-N).
+    /// Revert applied revisions down to TARGET (base, a version or prefix, -N, REV-N).
     Downgrade {
         /// Where to go; with --sql, `FROM:TO`.
         #[arg(allow_hyphen_values = true)]

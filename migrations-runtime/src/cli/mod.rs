@@ -20,6 +20,7 @@ use crate::direction::Direction;
 pub use args::{Command, Format, GlobalArgs, MigrateArgs};
 pub use error::CliError;
 pub use local::{local_database, LOCAL_DATABASE};
+pub use resolve::How;
 pub use session::Source;
 
 /// Runs `command` on the revisions of `source`. `Ok` carries the exit code (1 when `check`

@@ -12,15 +12,15 @@ pub struct How {
     /// Run the script again from the statement that failed or was interrupted (after fixing
     /// the cause), then record the revision.
     #[arg(long)]
-    retry: bool,
+    pub retry: bool,
     /// You completed the rest by hand: record the revision as applied (or, for a down script,
     /// as reverted) without running anything.
     #[arg(long)]
-    mark_completed: bool,
+    pub mark_completed: bool,
     /// You undid the committed statements by hand: forget the run, so the revision stays
     /// pending (or applied) and runs from statement 1 next time.
     #[arg(long)]
-    mark_rolled_back: bool,
+    pub mark_rolled_back: bool,
 }
 
 impl How {

@@ -5,7 +5,7 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitStatus;
 
-/// Why a [`LocalCluster`] could not be created or started.
+/// Why a [`LocalCluster`](super::LocalCluster) could not be created or started.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ClusterError {

@@ -7,7 +7,7 @@ use super::{HistoryTable, Method, Values};
 
 impl HistoryTable {
     /// The DDL creating the schema (unless `public`), the table and its progress table
-    /// (see [`crate::progress`]), idempotent.
+    /// (the progress of `no-transaction` revisions), idempotent.
     pub fn create_sql(&self) -> String {
         let tables = format!("{}\n{}", self.table_sql(), self.progress_create_sql());
         if self.schema == "public" {

@@ -59,10 +59,10 @@ impl HistoryTable {
     }
 
     /// Creates the table and its schema if missing, with its progress table (see
-    /// [`crate::progress`]). Nothing is executed when the table exists, so a role with only row
+    /// the progress of `no-transaction` revisions). Nothing is executed when the table exists, so a role with only row
     /// privileges on a DBA-created table can migrate (regression: `CREATE SCHEMA IF NOT EXISTS`
     /// needs CREATE on the database even when the schema exists); a missing progress table is
-    /// then left to [`HistoryTable::ensure_progress`], which only `no-transaction` revisions need.
+    /// then left to `ensure_progress`, which only `no-transaction` revisions need.
     /// Returns whether the progress table exists.
     pub async fn ensure(&self, client: &impl GenericClient) -> Result<bool, HistoryError> {
         let progress = self.progress();

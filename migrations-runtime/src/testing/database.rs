@@ -71,9 +71,9 @@ impl TestDatabase {
         self.owned = false;
         let comment = format!("app-db: kept for inspection, test {test} failed");
         let sql = format!(
-            "COMMENT ON DATABASE {} IS '{}'",
+            "COMMENT ON DATABASE {} IS {}",
             crate::quote::ident(&self.name),
-            comment.replace('\'', "''")
+            crate::quote::literal(&comment)
         );
         let name = self.name.clone();
         let failed = |source| TestingError::KeepDatabase { name, source };

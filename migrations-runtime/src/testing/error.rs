@@ -51,7 +51,7 @@ pub enum TestingError {
         /// The migration error (boxed: it is large).
         source: Box<crate::MigrateError>,
     },
-    /// The target of [`TestServer::database_at`] does not resolve.
+    /// The target of [`TestServer::database_at`](super::TestServer::database_at) does not resolve.
     #[error("invalid target `{target}` for a test database")]
     Target {
         /// The target.
