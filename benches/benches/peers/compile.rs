@@ -63,6 +63,7 @@ pub fn w5(ctx: &Ctx, revisions: &[ScriptPair], results: &mut Results) -> Fallibl
             let package = format!("w5-{name}");
             cargo(&["clean", "--release", "-p", &package])?;
             let seconds = cargo(&["build", "--release", "--offline", "-p", &package])?;
+            progress(&package, "clean", seconds);
             results
                 .compile
                 .entry(name.to_owned())
@@ -74,6 +75,7 @@ pub fn w5(ctx: &Ctx, revisions: &[ScriptPair], results: &mut Results) -> Fallibl
             edit(&root.join(name), name, round)?;
             let package = format!("w5-{name}");
             let seconds = cargo(&["build", "--release", "--offline", "-p", &package])?;
+            progress(&package, "incremental", seconds);
             results
                 .compile
                 .entry(name.to_owned())
@@ -101,6 +103,16 @@ pub fn w5(ctx: &Ctx, revisions: &[ScriptPair], results: &mut Results) -> Fallibl
             .size_bytes = size;
     }
     Ok(())
+}
+
+/// One line per timed build, with the UTC time it ended, to set beside a log of what else the
+/// shared machine was running then.
+fn progress(package: &str, build: &str, seconds: f64) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() % 86_400);
+    let (h, m, s) = (now / 3600, now / 60 % 60, now % 60);
+    println!("w5: {package} {build} build {seconds:.2} s, ended {h:02}:{m:02}:{s:02} UTC");
 }
 
 /// Appends a comment to revision `EDITED`'s up script in `name`'s layout: a real change (its
