@@ -2,9 +2,10 @@
 //! and planning which revisions to run. Pure: no I/O, unit-tested.
 //!
 //! One planner serves every command: [`plan`] resolves a [`Target`] for a [`Direction`] and
-//! lists the revisions to run, by repeating [`next`], the one rule of which revision comes next.
-//! `upgrade`, `downgrade`, `stamp`, offline `--sql`, the command line's syntax refusal and the
-//! runner's every turn (which re-plans towards the level resolved at its start) all call it.
+//! lists the revisions to run ([`plan_to`], the one rule of which revisions run in which order).
+//! `upgrade`, `downgrade`, `stamp`, offline `--sql` and the runner's every turn (which re-plans
+//! towards the level resolved at its start, and whose fast path takes the plan's leading
+//! revisions) all call it.
 
 use migrations_core::{ChecksumAlgorithm, Migrations, SyntaxError};
 
@@ -242,20 +243,25 @@ pub(crate) fn level(
     Ok(resolved.level)
 }
 
-/// The plan towards a resolved `level`: [`next`] repeated. `stamp` uses it as it is (it runs
-/// nothing); commands that run scripts go through [`Plan::runnable`].
+/// The plan towards a resolved `level`: going up, every pending revision below it, oldest
+/// first; going down, every applied revision at or above it, newest first. `stamp` uses it as
+/// it is (it runs nothing); commands that run scripts go through [`Plan::runnable`].
 pub(crate) fn plan_to(
     migrations: &Migrations,
     applied: &[bool],
     direction: Direction,
     level: usize,
 ) -> Plan {
-    let mut flags = applied[..migrations.len().min(applied.len())].to_vec();
-    let mut revisions = Vec::new();
-    while let Some(index) = next(&flags, direction, level) {
-        flags[index] = direction == Direction::Up;
-        revisions.push(index);
-    }
+    let applied = &applied[..migrations.len().min(applied.len())];
+    let revisions = match direction {
+        Direction::Up => (0..level.min(applied.len()))
+            .filter(|&i| !applied[i])
+            .collect(),
+        Direction::Down => (level..applied.len())
+            .rev()
+            .filter(|&i| applied[i])
+            .collect(),
+    };
     Plan {
         direction,
         level,
@@ -288,15 +294,6 @@ impl Plan {
             });
         }
         Ok(self)
-    }
-}
-
-/// The next revision to run towards `level`, given which revisions are applied: the oldest
-/// pending one going up, the newest applied one going down.
-pub(crate) fn next(applied: &[bool], direction: Direction, level: usize) -> Option<usize> {
-    match direction {
-        Direction::Up => (0..level.min(applied.len())).find(|&i| !applied[i]),
-        Direction::Down => (level..applied.len()).rev().find(|&i| applied[i]),
     }
 }
 

@@ -78,12 +78,13 @@ impl Migrator<'_> {
         level: usize,
         steps: &mut Vec<Step>,
     ) -> Result<Turn, MigrateError> {
-        let chain = self.fast_chain(&known.applied, direction, level);
+        let plan = plan::plan_to(self.migrations, &known.applied, direction, level);
+        let chain = self.fast_chain(&plan);
         if chain.is_empty() {
-            return Ok(match plan::next(&known.applied, direction, level) {
-                None => Turn::Finished(State::new(self.migrations, known.rows)),
+            return Ok(match plan.revisions.is_empty() {
+                true => Turn::Finished(State::new(self.migrations, known.rows)),
                 // Rows read from a history that does not exist yet are not worth keeping.
-                Some(_) => Turn::Slow((!context.bootstrap).then_some(known.rows)),
+                false => Turn::Slow((!context.bootstrap).then_some(known.rows)),
             });
         }
         let base = known.rows.len();
@@ -146,24 +147,22 @@ impl Migrator<'_> {
         }
     }
 
-    /// The revisions the fast path runs next, in order, from the applied flags `applied`: the
-    /// steps towards `level` up to the first that needs the slow path (a `no-transaction`
-    /// revision, an irreversible one going down, or one using savepoints).
-    fn fast_chain(&self, applied: &[bool], direction: Direction, level: usize) -> Vec<usize> {
-        let mut flags = applied.to_vec();
-        let mut chain = Vec::new();
-        while let Some(index) = plan::next(&flags, direction, level) {
+    /// The revisions the fast path runs next, in order: the plan's up to the first that needs
+    /// the slow path (a `no-transaction` revision, an irreversible one going down, or one using
+    /// savepoints).
+    fn fast_chain(&self, plan: &plan::Plan) -> Vec<usize> {
+        let direction = plan.direction;
+        let fast = |&index: &usize| {
             let revision = &self.migrations.as_slice()[index];
-            let slow = revision.up().transaction() == TransactionMode::None
+            !(revision.up().transaction() == TransactionMode::None
                 || (direction == Direction::Down && revision.is_irreversible())
-                || uses_savepoints(apply::script(revision, direction));
-            if slow {
-                break;
-            }
-            flags[index] = direction == Direction::Up;
-            chain.push(index);
-        }
-        chain
+                || uses_savepoints(apply::script(revision, direction)))
+        };
+        plan.revisions
+            .iter()
+            .copied()
+            .take_while(|i| fast(i))
+            .collect()
     }
 }
 

@@ -30,6 +30,8 @@ impl Migrator<'_> {
         start: Snapshot,
     ) -> Result<Outcome, MigrateError> {
         let key = self.table.lock_key();
+        // What a refusal on the way names as the goal.
+        let goal = describe_level(self.migrations, level);
         let mut steps = Vec::new();
         let mut cache = None;
         let (mut progress, pid) = (start.progress, start.pid);
@@ -70,7 +72,7 @@ impl Migrator<'_> {
             // The plan again, from the history read under the lock, towards the level resolved at
             // the start: another runner may have moved the database since.
             let plan = plan::plan_to(self.migrations, &state.applied(), direction, level)
-                .runnable(self.migrations, &describe_level(self.migrations, level))?;
+                .runnable(self.migrations, &goal)?;
             let Some(&index) = plan.revisions.first() else {
                 tx.commit()
                     .await
