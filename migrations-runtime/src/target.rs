@@ -250,17 +250,6 @@ impl Target {
     }
 }
 
-/// Resolves the text `spec` against `migrations`, where the database is currently at `current`
-/// (a level): parses it into a [`Target`] and resolves that.
-#[cfg(any(feature = "cli", feature = "testing"))]
-pub(crate) fn resolve(
-    spec: &str,
-    migrations: &Migrations,
-    current: usize,
-) -> Result<Resolved, TargetError> {
-    spec.parse::<Target>()?.resolve(migrations, current)
-}
-
 /// The level of a [`Target::Revision`]: the revision named exactly, or by a unique prefix, or
 /// either followed by `+N`/`-N`.
 fn revision(spec: &str, migrations: &Migrations) -> Result<usize, TargetError> {

@@ -1,4 +1,9 @@
 use super::*;
+
+/// The text `spec` parsed and resolved, as every caller does it.
+fn resolve(spec: &str, migrations: &Migrations, current: usize) -> Result<Resolved, TargetError> {
+    spec.parse::<Target>()?.resolve(migrations, current)
+}
 use migrations_core::{Layout, Revision, Script, TransactionMode};
 
 static REVS: &[Revision] = &[

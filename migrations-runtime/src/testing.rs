@@ -142,12 +142,13 @@ impl TestServer {
         migrations: &Migrations,
         target: &str,
     ) -> Result<TestDatabase, TestingError> {
-        let level = crate::target::resolve(target, migrations, 0)
+        let level = target
+            .parse::<crate::Target>()
+            .and_then(|parsed| parsed.level(migrations, 0))
             .map_err(|source| TestingError::Target {
                 target: target.to_owned(),
                 source,
-            })?
-            .level;
+            })?;
         let template = template::name(migrations, level);
         if !template::known(&template) {
             template::ensure(&self.admin, migrations, target, &template).await?;

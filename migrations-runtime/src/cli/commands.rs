@@ -11,7 +11,7 @@ use crate::direction::Direction;
 use crate::history::HistoryTable;
 use crate::resolve::Resolution;
 use crate::status::Status;
-use crate::{target, MigrateError, Migrator};
+use crate::{MigrateError, Migrator, Target};
 
 /// `upgrade TARGET`.
 pub(super) async fn upgrade(
@@ -214,7 +214,7 @@ fn level(
     current: usize,
     spec: &str,
 ) -> Result<usize, CliError> {
-    let resolved = target::resolve(spec, migrations, current)
-        .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)))?;
-    Ok(resolved.level)
+    spec.parse::<Target>()
+        .and_then(|target| target.level(migrations, current))
+        .map_err(|e| MigrateError::from(crate::plan::PlanError::from(e)).into())
 }
