@@ -11,10 +11,7 @@ use app_db::cli::{self, Command, GlobalArgs, Source};
 use app_db::data::{store, TrainingScenario};
 use app_db::sim::{admin, call, report};
 use app_db::takeover::{self, Takeover};
-use app_db::ConnectOptions;
-use app_db::HistoryTable;
-use app_db::{Migrator, MIGRATIONS};
-
+use app_db::{ConnectOptions, Migrator, MIGRATIONS};
 use clap::{Parser, Subcommand};
 
 /// The scenario played when `--scenario` is not given.
@@ -108,9 +105,8 @@ async fn run(mut args: Args) -> Result<ExitCode> {
         .connect_options()
         .cloned()
         .context("the database URL was just set")?;
-    let table = migrator.table().clone();
     match args.command.take() {
-        Some(Top::Db { command }) => db(command, &args.global, &options, &migrator, &table).await,
+        Some(Top::Db { command }) => db(command, &args.global, &options, &migrator).await,
         Some(Top::Scenarios) => {
             let client = boot(&options, &migrator).await?;
             for s in store::list_scenarios(&client, true).await? {
@@ -206,7 +202,6 @@ async fn db(
     global: &GlobalArgs,
     options: &ConnectOptions,
     migrator: &Migrator<'_>,
-    table: &HistoryTable,
 ) -> Result<ExitCode> {
     match command {
         DbCommand::Migrate(command) => {
@@ -246,7 +241,7 @@ async fn db(
         }
         DbCommand::Reset { yes } => {
             let mut client = options.connect().await?;
-            let outcome = admin::reset(&mut client, migrator, table, yes).await?;
+            let outcome = admin::reset(&mut client, migrator, migrator.table(), yes).await?;
             println!(
                 "reset: database recreated at {} (head), {} revision(s) applied",
                 outcome.current_label(),
