@@ -31,6 +31,7 @@ pub mod packed;
 #[cfg(feature = "parse")]
 pub mod parse;
 mod problem;
+pub mod quote;
 mod report;
 mod revision;
 mod scan;

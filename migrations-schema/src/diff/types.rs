@@ -1,0 +1,441 @@
+//! Schemas, extensions, user-defined types and sequences.
+
+use migrations_core::quote;
+
+use super::access::{attributes, describe_comment};
+use super::{split, Split};
+use crate::change::{Action, Change, Hazard, ObjectKind, Phase};
+use crate::model::*;
+
+pub(super) fn schemas(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
+    let Split { gone, new, both } = split(&from.schemas, &to.schemas);
+    for (name, _) in gone {
+        let why = "drops the schema (everything in it is dropped above)".to_owned();
+        out.push(
+            Change::new(
+                ObjectKind::Schema,
+                quote::name(name),
+                Action::Drop,
+                Phase::DropSchema,
+            )
+            .found("a schema")
+            .hazard(Hazard::Destructive(why))
+            .sql(format!("DROP SCHEMA {}", quote::name(name))),
+        );
+    }
+    for (name, schema) in new {
+        let on = format!("SCHEMA {}", quote::name(name));
+        out.push(
+            Change::new(
+                ObjectKind::Schema,
+                quote::name(name),
+                Action::Create,
+                Phase::CreateSchema,
+            )
+            .expected("a schema")
+            .sql(format!("CREATE SCHEMA {}", quote::name(name)))
+            .sql_all(attributes(&on, None, (&schema.comment, &schema.access))),
+        );
+    }
+    for (name, a, b) in both {
+        let on = format!("SCHEMA {}", quote::name(name));
+        let sql = attributes(&on, Some((&a.comment, &a.access)), (&b.comment, &b.access));
+        if !sql.is_empty() {
+            out.push(
+                Change::new(
+                    ObjectKind::Schema,
+                    quote::name(name),
+                    Action::Alter,
+                    Phase::Ownership,
+                )
+                .found(describe_comment(&a.comment))
+                .expected(describe_comment(&b.comment))
+                .sql_all(sql),
+            );
+        }
+    }
+}
+
+pub(super) fn extensions(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
+    let Split { gone, new, both } = split(&from.extensions, &to.extensions);
+    let object = |name: &str| quote::name(name);
+    for (name, e) in gone {
+        let why = "drops the extension and every object it provides".to_owned();
+        out.push(
+            Change::new(
+                ObjectKind::Extension,
+                object(name),
+                Action::Drop,
+                Phase::DropExtension,
+            )
+            .found(format!("version {} in schema {}", e.version, e.schema))
+            .hazard(Hazard::Destructive(why))
+            .sql(format!("DROP EXTENSION {}", object(name))),
+        );
+    }
+    for (name, e) in new {
+        let schema = quote::name(&e.schema);
+        out.push(
+            Change::new(
+                ObjectKind::Extension,
+                object(name),
+                Action::Create,
+                Phase::CreateExtension,
+            )
+            .expected(format!("in schema {}", e.schema))
+            .sql(format!(
+                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {schema}",
+                object(name)
+            )),
+        );
+    }
+    for (name, a, b) in both {
+        if a.schema != b.schema {
+            let schema = quote::name(&b.schema);
+            out.push(
+                Change::new(
+                    ObjectKind::Extension,
+                    object(name),
+                    Action::Alter,
+                    Phase::CreateExtension,
+                )
+                .found(format!("in schema {}", a.schema))
+                .expected(format!("in schema {}", b.schema))
+                .sql(format!(
+                    "ALTER EXTENSION {} SET SCHEMA {schema}",
+                    object(name)
+                )),
+            );
+        }
+    }
+}
+
+fn kind_of(t: &Type) -> ObjectKind {
+    match t.kind {
+        TypeKind::Enum(_) => ObjectKind::Enum,
+        TypeKind::Domain(_) => ObjectKind::Domain,
+        TypeKind::Composite(_) => ObjectKind::CompositeType,
+    }
+}
+
+/// `TYPE x` or `DOMAIN x`, for COMMENT and GRANT.
+fn on(name: &Name, t: &Type) -> String {
+    match t.kind {
+        TypeKind::Domain(_) => format!("DOMAIN {name}"),
+        _ => format!("TYPE {name}"),
+    }
+}
+
+/// Enums before domains (which may be over them) before composites (which may use both).
+fn rank(t: &Type) -> usize {
+    match t.kind {
+        TypeKind::Enum(_) => 0,
+        TypeKind::Domain(_) => 1,
+        TypeKind::Composite(_) => 2,
+    }
+}
+
+fn describe(t: &Type) -> String {
+    match &t.kind {
+        TypeKind::Enum(labels) => {
+            let labels: Vec<String> = labels.iter().map(|l| quote::literal(l)).collect();
+            format!("enum ({})", labels.join(", "))
+        }
+        TypeKind::Domain(d) => {
+            let mut text = format!("domain over {}", d.base);
+            if d.not_null {
+                text.push_str(" not null");
+            }
+            if let Some(default) = &d.default {
+                text.push_str(&format!(" default {default}"));
+            }
+            for (name, check) in &d.checks {
+                text.push_str(&format!(" constraint {name} {check}"));
+            }
+            text
+        }
+        TypeKind::Composite(attributes) => format!("({})", attribute_list(attributes)),
+    }
+}
+
+fn attribute_list(attributes: &[Attribute]) -> String {
+    let list: Vec<String> = attributes
+        .iter()
+        .map(|a| {
+            let collate = a
+                .collation
+                .as_ref()
+                .map_or(String::new(), |c| format!(" COLLATE {c}"));
+            format!("{} {}{collate}", quote::name(&a.name), a.data_type)
+        })
+        .collect();
+    list.join(", ")
+}
+
+fn create(name: &Name, t: &Type) -> Vec<String> {
+    let mut sql = vec![match &t.kind {
+        TypeKind::Enum(labels) => {
+            let labels: Vec<String> = labels.iter().map(|l| quote::literal(l)).collect();
+            format!("CREATE TYPE {name} AS ENUM ({})", labels.join(", "))
+        }
+        TypeKind::Domain(d) => {
+            let mut text = format!("CREATE DOMAIN {name} AS {}", d.base);
+            if let Some(c) = &d.collation {
+                text.push_str(&format!(" COLLATE {c}"));
+            }
+            if let Some(default) = &d.default {
+                text.push_str(&format!(" DEFAULT {default}"));
+            }
+            if d.not_null {
+                text.push_str(" NOT NULL");
+            }
+            for (check, definition) in &d.checks {
+                text.push_str(&format!(" CONSTRAINT {} {definition}", quote::name(check)));
+            }
+            text
+        }
+        TypeKind::Composite(attributes) => {
+            format!("CREATE TYPE {name} AS ({})", attribute_list(attributes))
+        }
+    }];
+    sql.extend(attributes(&on(name, t), None, (&t.comment, &t.access)));
+    sql
+}
+
+pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
+    let Split { gone, new, both } = split(&from.types, &to.types);
+    for (name, t) in gone {
+        let why = "drops the type; columns of this type must be gone first".to_owned();
+        let word = if matches!(t.kind, TypeKind::Domain(_)) {
+            "DOMAIN"
+        } else {
+            "TYPE"
+        };
+        out.push(
+            Change::new(kind_of(t), name.to_string(), Action::Drop, Phase::DropType)
+                .found(describe(t))
+                .hazard(Hazard::Destructive(why))
+                .sql(format!("DROP {word} {name}"))
+                .rank(2 - rank(t)),
+        );
+    }
+    for (name, t) in new {
+        out.push(
+            Change::new(kind_of(t), name.to_string(), Action::Create, Phase::Type)
+                .expected(describe(t))
+                .sql_all(create(name, t))
+                .rank(rank(t)),
+        );
+    }
+    for (name, a, b) in both {
+        if a == b {
+            continue;
+        }
+        let change = Change::new(kind_of(b), name.to_string(), Action::Alter, Phase::Type)
+            .found(describe(a))
+            .expected(describe(b))
+            .rank(rank(b));
+        let change = match (&a.kind, &b.kind) {
+            (TypeKind::Enum(old), TypeKind::Enum(new)) if old != new => {
+                super::tables::enum_change(from, to, name, old, new, change)
+            }
+            (TypeKind::Domain(old), TypeKind::Domain(new)) if old != new => {
+                domain(name, old, new, change)
+            }
+            (TypeKind::Composite(old), TypeKind::Composite(new)) if old != new => {
+                composite(name, old, new, change)
+            }
+            (x, y) if std::mem::discriminant(x) != std::mem::discriminant(y) => {
+                let why = format!(
+                    "it changes kind; drop it (and what uses it) and create it as {}",
+                    describe(b)
+                );
+                change.hazard(Hazard::Manual(why))
+            }
+            _ => change,
+        };
+        let sql = attributes(
+            &on(name, b),
+            Some((&a.comment, &a.access)),
+            (&b.comment, &b.access),
+        );
+        out.push(change.sql_all(sql));
+    }
+}
+
+fn domain(name: &Name, old: &Domain, new: &Domain, change: Change) -> Change {
+    if old.base != new.base || old.collation != new.collation {
+        let why = "PostgreSQL cannot change a domain's base type: create a new domain, move the columns to it, and drop this one".to_owned();
+        return change.hazard(Hazard::Manual(why));
+    }
+    let mut sql = Vec::new();
+    for (check, _) in old
+        .checks
+        .iter()
+        .filter(|(k, v)| new.checks.get(*k) != Some(v))
+    {
+        sql.push(format!(
+            "ALTER DOMAIN {name} DROP CONSTRAINT {}",
+            quote::name(check)
+        ));
+    }
+    if old.default != new.default {
+        sql.push(match &new.default {
+            Some(d) => format!("ALTER DOMAIN {name} SET DEFAULT {d}"),
+            None => format!("ALTER DOMAIN {name} DROP DEFAULT"),
+        });
+    }
+    if old.not_null != new.not_null {
+        let word = if new.not_null { "SET" } else { "DROP" };
+        sql.push(format!("ALTER DOMAIN {name} {word} NOT NULL"));
+    }
+    for (check, definition) in new
+        .checks
+        .iter()
+        .filter(|(k, v)| old.checks.get(*k) != Some(v))
+    {
+        sql.push(format!(
+            "ALTER DOMAIN {name} ADD CONSTRAINT {} {definition}",
+            quote::name(check)
+        ));
+    }
+    let tightened =
+        (new.not_null && !old.not_null) || new.checks.keys().any(|k| !old.checks.contains_key(k));
+    let change = change.sql_all(sql);
+    if tightened {
+        change.hazard(Hazard::MayFail(
+            "existing values must satisfy the new constraints".to_owned(),
+        ))
+    } else {
+        change
+    }
+}
+
+fn composite(name: &Name, old: &[Attribute], new: &[Attribute], change: Change) -> Change {
+    let mut sql = Vec::new();
+    let mut destroys = Vec::new();
+    for a in old.iter().filter(|a| !new.iter().any(|b| b.name == a.name)) {
+        sql.push(format!(
+            "ALTER TYPE {name} DROP ATTRIBUTE {}",
+            quote::name(&a.name)
+        ));
+        destroys.push(a.name.clone());
+    }
+    for b in new {
+        let collate = b
+            .collation
+            .as_ref()
+            .map_or(String::new(), |c| format!(" COLLATE {c}"));
+        match old.iter().find(|a| a.name == b.name) {
+            None => sql.push(format!(
+                "ALTER TYPE {name} ADD ATTRIBUTE {} {}{collate}",
+                quote::name(&b.name),
+                b.data_type
+            )),
+            Some(a) if a != b => sql.push(format!(
+                "ALTER TYPE {name} ALTER ATTRIBUTE {} TYPE {}{collate}",
+                quote::name(&b.name),
+                b.data_type
+            )),
+            Some(_) => {}
+        }
+    }
+    let change = change.sql_all(sql);
+    if destroys.is_empty() {
+        change
+    } else {
+        let why = format!("drops attribute {}", destroys.join(", "));
+        change.hazard(Hazard::Destructive(why))
+    }
+}
+
+fn describe_sequence(s: &Sequence) -> String {
+    let mut text = format!(
+        "{} start {} increment {} min {} max {} cache {}",
+        s.data_type, s.start, s.increment, s.min, s.max, s.cache
+    );
+    if s.cycle {
+        text.push_str(" cycle");
+    }
+    if let Some((table, column)) = &s.owned_by {
+        text.push_str(&format!(" owned by {table}.{}", quote::name(column)));
+    }
+    text
+}
+
+fn sequence_options(s: &Sequence) -> String {
+    let cycle = if s.cycle { "CYCLE" } else { "NO CYCLE" };
+    format!(
+        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {cycle}",
+        s.data_type, s.increment, s.min, s.max, s.start, s.cache
+    )
+}
+
+fn owned_by(s: &Sequence) -> String {
+    match &s.owned_by {
+        Some((table, column)) => format!("{table}.{}", quote::name(column)),
+        None => "NONE".to_owned(),
+    }
+}
+
+pub(super) fn sequences(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
+    let Split { gone, new, both } = split(&from.sequences, &to.sequences);
+    let kind = ObjectKind::Sequence;
+    for (name, s) in gone {
+        // A sequence owned by a column goes with its column or table.
+        let owner_goes = s.owned_by.as_ref().is_some_and(|(table, column)| {
+            to.tables
+                .get(table)
+                .and_then(|t| t.column(column))
+                .is_none()
+        });
+        let change = Change::new(kind, name.to_string(), Action::Drop, Phase::DropSequence)
+            .found(describe_sequence(s))
+            .hazard(Hazard::Destructive(
+                "drops the sequence and its current value".to_owned(),
+            ));
+        out.push(match owner_goes {
+            true => change,
+            false => change.sql(format!("DROP SEQUENCE {name}")),
+        });
+    }
+    for (name, s) in new {
+        let change = Change::new(kind, name.to_string(), Action::Create, Phase::Sequence)
+            .expected(describe_sequence(s))
+            .sql(format!("CREATE SEQUENCE {name} {}", sequence_options(s)))
+            .sql_all(attributes(
+                &format!("SEQUENCE {name}"),
+                None,
+                (&s.comment, &s.access),
+            ));
+        if s.owned_by.is_some() {
+            // After the table it belongs to.
+            out.push(
+                Change::new(kind, name.to_string(), Action::Create, Phase::Ownership)
+                    .continuation()
+                    .sql(format!("ALTER SEQUENCE {name} OWNED BY {}", owned_by(s))),
+            );
+        }
+        out.push(change);
+    }
+    for (name, a, b) in both {
+        if a == b {
+            continue;
+        }
+        let mut change = Change::new(kind, name.to_string(), Action::Alter, Phase::Ownership)
+            .found(describe_sequence(a))
+            .expected(describe_sequence(b));
+        if sequence_options(a) != sequence_options(b) {
+            change = change.sql(format!("ALTER SEQUENCE {name} {}", sequence_options(b)));
+        }
+        if a.owned_by != b.owned_by {
+            change = change.sql(format!("ALTER SEQUENCE {name} OWNED BY {}", owned_by(b)));
+        }
+        let on = format!("SEQUENCE {name}");
+        out.push(change.sql_all(attributes(
+            &on,
+            Some((&a.comment, &a.access)),
+            (&b.comment, &b.access),
+        )));
+    }
+}

@@ -1,0 +1,143 @@
+//! Each kind of change between two schemas: the generated SQL turns one into the other and its
+//! reverse turns it back, with rows in the tables where a change must keep them.
+
+use crate::support::round_trip;
+
+const CALLS: &str = "CREATE TABLE calls (id bigint PRIMARY KEY, note varchar(255), score integer);
+                     INSERT INTO calls VALUES (1, 'first', 3), (2, 'second', 4);";
+
+#[tokio::test]
+async fn columns_are_added_dropped_and_retyped() {
+    let to = "CREATE TABLE calls (id bigint PRIMARY KEY, note text NOT NULL DEFAULT '', score bigint, summary text);";
+    let script = round_trip(CALLS, to).await;
+    assert!(
+        script.contains("ALTER TABLE public.calls ALTER COLUMN note TYPE text"),
+        "{script}"
+    );
+    assert!(
+        !script.contains("USING note"),
+        "varchar to text needs no USING: {script}"
+    );
+    assert!(script.contains("SET NOT NULL"), "{script}");
+}
+
+#[tokio::test]
+async fn a_type_change_without_an_assignment_cast_says_using() {
+    let from = "CREATE TABLE t (code text, flag text); INSERT INTO t VALUES ('12', 'true');";
+    let to = "CREATE TABLE t (code integer, flag boolean);";
+    let script = round_trip(from, to).await;
+    assert!(
+        script.contains("TYPE integer USING code::integer"),
+        "{script}"
+    );
+    assert!(
+        script.contains("-- MAY FAIL: column public.t.code"),
+        "{script}"
+    );
+}
+
+#[tokio::test]
+async fn enum_labels_are_added_in_place_and_removed_by_a_swap() {
+    let from = "CREATE TYPE state AS ENUM ('open', 'closed');
+                CREATE TABLE calls (id int, state state DEFAULT 'open', history state[]);
+                CREATE VIEW open_calls AS SELECT id FROM calls WHERE state = 'open';
+                INSERT INTO calls VALUES (1, 'open', '{open,closed}');";
+    let added = "CREATE TYPE state AS ENUM ('new', 'open', 'held', 'closed');
+                 CREATE TABLE calls (id int, state state DEFAULT 'open', history state[]);
+                 CREATE VIEW open_calls AS SELECT id FROM calls WHERE state = 'open';";
+    let script = round_trip(from, added).await;
+    assert!(script.contains("ADD VALUE 'new' BEFORE 'open'"), "{script}");
+    assert!(
+        script.contains("ADD VALUE 'held' BEFORE 'closed'"),
+        "{script}"
+    );
+}
+
+#[tokio::test]
+async fn views_are_rebuilt_when_a_column_under_them_changes() {
+    let from = "CREATE TABLE calls (id int, note varchar(50));
+                CREATE VIEW notes AS SELECT id, note FROM calls;
+                CREATE VIEW short_notes AS SELECT id FROM notes WHERE length(note) < 10;
+                COMMENT ON VIEW short_notes IS 'kept';";
+    let to = "CREATE TABLE calls (id int, note text);
+              CREATE VIEW notes AS SELECT id, note FROM calls;
+              CREATE VIEW short_notes AS SELECT id FROM notes WHERE length(note) < 10;
+              COMMENT ON VIEW short_notes IS 'kept';";
+    round_trip(from, to).await;
+}
+
+#[tokio::test]
+async fn functions_are_replaced_or_recreated_with_what_uses_them() {
+    let from = "CREATE TABLE t (x int);
+                CREATE FUNCTION f(v int) RETURNS int LANGUAGE sql AS 'SELECT v + 1';
+                CREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN RETURN NEW; END$$;
+                CREATE TRIGGER t_g BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION g();
+                CREATE VIEW v AS SELECT f(x) AS y FROM t;";
+    let to = "CREATE TABLE t (x int);
+              CREATE FUNCTION f(v int) RETURNS bigint LANGUAGE sql AS 'SELECT v + 2';
+              CREATE FUNCTION g() RETURNS trigger LANGUAGE plpgsql AS $$BEGIN NEW.x := 1; RETURN NEW; END$$;
+              CREATE TRIGGER t_g BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION g();
+              CREATE VIEW v AS SELECT f(x) AS y FROM t;";
+    let script = round_trip(from, to).await;
+    assert!(
+        script.contains("DROP FUNCTION public.f(v integer)"),
+        "a new result type needs a drop: {script}"
+    );
+    assert!(
+        !script.contains("DROP FUNCTION public.g()"),
+        "a new body is replaced in place: {script}"
+    );
+}
+
+#[tokio::test]
+async fn constraints_and_indexes_change() {
+    let from = "CREATE TABLE a (id int PRIMARY KEY, code text);
+                CREATE TABLE b (id int, a_id int REFERENCES a (id));
+                ALTER TABLE b ADD CONSTRAINT pos CHECK (id > 0) NOT VALID;
+                CREATE INDEX b_a ON b (a_id);";
+    let to = "CREATE TABLE a (id int PRIMARY KEY, code text UNIQUE);
+              CREATE TABLE b (id int, a_id int REFERENCES a (id) ON DELETE CASCADE, CONSTRAINT pos CHECK (id > 0));
+              CREATE INDEX b_a ON b (a_id) WHERE a_id IS NOT NULL;
+              CREATE INDEX b_id ON b USING hash (id);";
+    let script = round_trip(from, to).await;
+    assert!(script.contains("VALIDATE CONSTRAINT pos"), "{script}");
+}
+
+#[tokio::test]
+async fn tables_partitions_identities_and_security_change() {
+    let from = "CREATE TABLE m (at date NOT NULL, v int) PARTITION BY RANGE (at);
+                CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+                CREATE TABLE k (id int NOT NULL, x int);";
+    let to = "CREATE TABLE m (at date NOT NULL, v int) PARTITION BY RANGE (at);
+              CREATE TABLE m_2025 PARTITION OF m FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+              CREATE TABLE m_2026 PARTITION OF m FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+              CREATE UNLOGGED TABLE k (id int GENERATED BY DEFAULT AS IDENTITY, x int);
+              ALTER TABLE k ENABLE ROW LEVEL SECURITY;
+              CREATE POLICY k_own ON k USING (x > 0);
+              COMMENT ON TABLE k IS 'keyed';";
+    round_trip(from, to).await;
+}
+
+#[tokio::test]
+async fn types_sequences_and_schemas_change() {
+    let from = "CREATE DOMAIN code AS text CHECK (VALUE <> '');
+                CREATE TYPE pair AS (a int, b int);
+                CREATE SEQUENCE s;";
+    let to = "CREATE SCHEMA extra;
+              CREATE DOMAIN code AS text NOT NULL DEFAULT 'x' CHECK (VALUE <> '') CHECK (length(VALUE) < 9);
+              CREATE TYPE pair AS (a int, b bigint, c text);
+              CREATE SEQUENCE s INCREMENT 2 CACHE 10;
+              CREATE TABLE extra.t (id int);";
+    round_trip(from, to).await;
+}
+
+#[tokio::test]
+async fn equal_schemas_have_no_difference() {
+    let (_a, mut a) = crate::support::built(crate::kinds::EVERYTHING).await;
+    let (_b, mut b) = crate::support::built(crate::kinds::EVERYTHING).await;
+    let d = migrations_schema::diff(
+        &crate::support::read(&mut a).await,
+        &crate::support::read(&mut b).await,
+    );
+    assert!(d.is_empty(), "{}", crate::support::list(&d));
+}
