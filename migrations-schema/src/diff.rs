@@ -11,7 +11,13 @@ use crate::model::*;
 
 mod access;
 mod code;
+mod columns;
+mod constraints;
+mod enums;
 mod parts;
+mod rebuild;
+mod schemas;
+mod sequences;
 mod tables;
 mod types;
 
@@ -23,16 +29,16 @@ mod types;
 /// assert!(diff(&empty, &empty).is_empty());
 /// ```
 pub fn diff(from: &Catalog, to: &Catalog) -> Diff {
-    let drop_order = topological(&code::graph(from));
+    let drop_order = topological(&rebuild::graph(from));
     let mut from = from.clone();
     let mut out = Vec::new();
-    let rebuilt = code::rebuild(&mut from, to, &drop_order, &mut out);
-    types::schemas(&from, to, &mut out);
-    types::extensions(&from, to, &mut out);
+    let rebuilt = rebuild::rebuild(&mut from, to, &drop_order, &mut out);
+    schemas::schemas(&from, to, &mut out);
+    schemas::extensions(&from, to, &mut out);
     types::types(&from, to, &mut out);
-    types::sequences(&from, to, &mut out);
+    sequences::sequences(&from, to, &mut out);
     tables::tables(&from, to, &mut out);
-    parts::constraints(&from, to, &mut out);
+    constraints::constraints(&from, to, &mut out);
     parts::indexes(&from, to, &rebuilt, &mut out);
     parts::triggers(&from, to, &rebuilt, &mut out);
     parts::policies(&from, to, &mut out);

@@ -129,7 +129,7 @@ fn a_view_over_a_retyped_column_is_rebuilt_without_being_a_difference() {
 
 #[test]
 fn enum_labels_are_added_only_when_every_old_label_keeps_its_place() {
-    use tables::labels_only_added;
+    use enums::labels_only_added;
     let v = |l: &[&str]| l.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert!(labels_only_added(
         &v(&["a", "b"]),

@@ -1,114 +1,11 @@
-//! Schemas, extensions, user-defined types and sequences.
+//! User-defined types: enums, domains and composite types.
 
 use migrations_core::quote;
 
-use super::access::{attributes, describe_comment};
+use super::access::attributes;
 use super::{split, Split};
 use crate::change::{Action, Change, Hazard, ObjectKind, Phase};
 use crate::model::*;
-
-pub(super) fn schemas(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
-    let Split { gone, new, both } = split(&from.schemas, &to.schemas);
-    for (name, _) in gone {
-        let why = "drops the schema (everything in it is dropped above)".to_owned();
-        out.push(
-            Change::new(
-                ObjectKind::Schema,
-                quote::name(name),
-                Action::Drop,
-                Phase::DropSchema,
-            )
-            .found("a schema")
-            .hazard(Hazard::Destructive(why))
-            .sql(format!("DROP SCHEMA {}", quote::name(name))),
-        );
-    }
-    for (name, schema) in new {
-        let on = format!("SCHEMA {}", quote::name(name));
-        out.push(
-            Change::new(
-                ObjectKind::Schema,
-                quote::name(name),
-                Action::Create,
-                Phase::CreateSchema,
-            )
-            .expected("a schema")
-            .sql(format!("CREATE SCHEMA {}", quote::name(name)))
-            .sql_all(attributes(&on, None, (&schema.comment, &schema.access))),
-        );
-    }
-    for (name, a, b) in both {
-        let on = format!("SCHEMA {}", quote::name(name));
-        let sql = attributes(&on, Some((&a.comment, &a.access)), (&b.comment, &b.access));
-        if !sql.is_empty() {
-            out.push(
-                Change::new(
-                    ObjectKind::Schema,
-                    quote::name(name),
-                    Action::Alter,
-                    Phase::Ownership,
-                )
-                .found(describe_comment(&a.comment))
-                .expected(describe_comment(&b.comment))
-                .sql_all(sql),
-            );
-        }
-    }
-}
-
-pub(super) fn extensions(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
-    let Split { gone, new, both } = split(&from.extensions, &to.extensions);
-    let object = |name: &str| quote::name(name);
-    for (name, e) in gone {
-        let why = "drops the extension and every object it provides".to_owned();
-        out.push(
-            Change::new(
-                ObjectKind::Extension,
-                object(name),
-                Action::Drop,
-                Phase::DropExtension,
-            )
-            .found(format!("version {} in schema {}", e.version, e.schema))
-            .hazard(Hazard::Destructive(why))
-            .sql(format!("DROP EXTENSION {}", object(name))),
-        );
-    }
-    for (name, e) in new {
-        let schema = quote::name(&e.schema);
-        out.push(
-            Change::new(
-                ObjectKind::Extension,
-                object(name),
-                Action::Create,
-                Phase::CreateExtension,
-            )
-            .expected(format!("in schema {}", e.schema))
-            .sql(format!(
-                "CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA {schema}",
-                object(name)
-            )),
-        );
-    }
-    for (name, a, b) in both {
-        if a.schema != b.schema {
-            let schema = quote::name(&b.schema);
-            out.push(
-                Change::new(
-                    ObjectKind::Extension,
-                    object(name),
-                    Action::Alter,
-                    Phase::CreateExtension,
-                )
-                .found(format!("in schema {}", a.schema))
-                .expected(format!("in schema {}", b.schema))
-                .sql(format!(
-                    "ALTER EXTENSION {} SET SCHEMA {schema}",
-                    object(name)
-                )),
-            );
-        }
-    }
-}
 
 fn kind_of(t: &Type) -> ObjectKind {
     match t.kind {
@@ -237,7 +134,7 @@ pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
             .rank(rank(b));
         let change = match (&a.kind, &b.kind) {
             (TypeKind::Enum(old), TypeKind::Enum(new)) if old != new => {
-                super::tables::enum_change(from, to, name, old, new, change)
+                super::enums::enum_change(from, to, name, old, new, change)
             }
             (TypeKind::Domain(old), TypeKind::Domain(new)) if old != new => {
                 domain(name, old, new, change)
@@ -346,96 +243,5 @@ fn composite(name: &Name, old: &[Attribute], new: &[Attribute], change: Change) 
     } else {
         let why = format!("drops attribute {}", destroys.join(", "));
         change.hazard(Hazard::Destructive(why))
-    }
-}
-
-fn describe_sequence(s: &Sequence) -> String {
-    let mut text = format!(
-        "{} start {} increment {} min {} max {} cache {}",
-        s.data_type, s.start, s.increment, s.min, s.max, s.cache
-    );
-    if s.cycle {
-        text.push_str(" cycle");
-    }
-    if let Some((table, column)) = &s.owned_by {
-        text.push_str(&format!(" owned by {table}.{}", quote::name(column)));
-    }
-    text
-}
-
-fn sequence_options(s: &Sequence) -> String {
-    let cycle = if s.cycle { "CYCLE" } else { "NO CYCLE" };
-    format!(
-        "AS {} INCREMENT BY {} MINVALUE {} MAXVALUE {} START WITH {} CACHE {} {cycle}",
-        s.data_type, s.increment, s.min, s.max, s.start, s.cache
-    )
-}
-
-fn owned_by(s: &Sequence) -> String {
-    match &s.owned_by {
-        Some((table, column)) => format!("{table}.{}", quote::name(column)),
-        None => "NONE".to_owned(),
-    }
-}
-
-pub(super) fn sequences(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
-    let Split { gone, new, both } = split(&from.sequences, &to.sequences);
-    let kind = ObjectKind::Sequence;
-    for (name, s) in gone {
-        // A sequence owned by a column goes with its column or table.
-        let owner_goes = s.owned_by.as_ref().is_some_and(|(table, column)| {
-            to.tables
-                .get(table)
-                .and_then(|t| t.column(column))
-                .is_none()
-        });
-        let change = Change::new(kind, name.to_string(), Action::Drop, Phase::DropSequence)
-            .found(describe_sequence(s))
-            .hazard(Hazard::Destructive(
-                "drops the sequence and its current value".to_owned(),
-            ));
-        out.push(match owner_goes {
-            true => change,
-            false => change.sql(format!("DROP SEQUENCE {name}")),
-        });
-    }
-    for (name, s) in new {
-        let change = Change::new(kind, name.to_string(), Action::Create, Phase::Sequence)
-            .expected(describe_sequence(s))
-            .sql(format!("CREATE SEQUENCE {name} {}", sequence_options(s)))
-            .sql_all(attributes(
-                &format!("SEQUENCE {name}"),
-                None,
-                (&s.comment, &s.access),
-            ));
-        if s.owned_by.is_some() {
-            // After the table it belongs to.
-            out.push(
-                Change::new(kind, name.to_string(), Action::Create, Phase::Ownership)
-                    .continuation()
-                    .sql(format!("ALTER SEQUENCE {name} OWNED BY {}", owned_by(s))),
-            );
-        }
-        out.push(change);
-    }
-    for (name, a, b) in both {
-        if a == b {
-            continue;
-        }
-        let mut change = Change::new(kind, name.to_string(), Action::Alter, Phase::Ownership)
-            .found(describe_sequence(a))
-            .expected(describe_sequence(b));
-        if sequence_options(a) != sequence_options(b) {
-            change = change.sql(format!("ALTER SEQUENCE {name} {}", sequence_options(b)));
-        }
-        if a.owned_by != b.owned_by {
-            change = change.sql(format!("ALTER SEQUENCE {name} OWNED BY {}", owned_by(b)));
-        }
-        let on = format!("SEQUENCE {name}");
-        out.push(change.sql_all(attributes(
-            &on,
-            Some((&a.comment, &a.access)),
-            (&b.comment, &b.access),
-        )));
     }
 }

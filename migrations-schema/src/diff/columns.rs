@@ -1,0 +1,197 @@
+//! Columns: added, dropped, or altered in place (type with `USING` where no assignment cast
+//! exists, default, nullability, identity, generation, comment).
+
+use migrations_core::quote;
+
+use super::access::{attributes, describe_comment};
+use crate::change::{Action, Change, Hazard, ObjectKind, Phase};
+use crate::model::*;
+
+/// A column's definition for `CREATE TABLE` and `ADD COLUMN`.
+pub(super) fn column_sql(c: &Column) -> String {
+    let mut text = format!("{} {}", quote::name(&c.name), c.data_type);
+    if let Some(collation) = &c.collation {
+        text.push_str(&format!(" COLLATE {collation}"));
+    }
+    if let Some(expression) = &c.generated {
+        text.push_str(&format!(" GENERATED ALWAYS AS ({expression}) STORED"));
+    } else if let Some(default) = &c.default {
+        text.push_str(&format!(" DEFAULT {default}"));
+    }
+    if let Some(identity) = c.identity {
+        text.push_str(&format!(" GENERATED {} AS IDENTITY", identity.keyword()));
+    }
+    if c.not_null {
+        text.push_str(" NOT NULL");
+    }
+    text
+}
+
+pub(super) fn describe_column(c: &Column) -> String {
+    let mut text = c.data_type.clone();
+    if let Some(collation) = &c.collation {
+        text.push_str(&format!(" collate {collation}"));
+    }
+    text.push_str(if c.not_null { " not null" } else { " null" });
+    if let Some(default) = &c.default {
+        text.push_str(&format!(" default {default}"));
+    }
+    if let Some(identity) = c.identity {
+        text.push_str(&format!(
+            " generated {} as identity",
+            identity.keyword().to_lowercase()
+        ));
+    }
+    if let Some(expression) = &c.generated {
+        text.push_str(&format!(" generated always as ({expression})"));
+    }
+    text
+}
+
+pub(super) fn add_column(table: &Name, object: String, c: &Column) -> Change {
+    let mut change = Change::new(
+        ObjectKind::Column,
+        object.clone(),
+        Action::Create,
+        Phase::AlterTable,
+    )
+    .expected(describe_column(c))
+    .sql(format!("ALTER TABLE {table} ADD COLUMN {}", column_sql(c)));
+    if c.comment.is_some() {
+        let on = format!("COLUMN {object}");
+        change = change.sql_all(attributes(&on, None, (&c.comment, &Access::default())));
+    }
+    if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
+        let why = "a NOT NULL column without a default cannot be added to a table with rows: add a default, or add it nullable, fill it, then set NOT NULL".to_owned();
+        change = change.hazard(Hazard::MayFail(why));
+    }
+    change
+}
+
+/// Types a value converts to by assignment, so that `ALTER COLUMN ... TYPE` needs no `USING`.
+fn converts_without_using(from: &str, to: &str) -> bool {
+    let family = |t: &str| {
+        let base = t.split('(').next().unwrap_or(t).trim();
+        match base {
+            "smallint" | "integer" | "bigint" | "numeric" | "real" | "double precision" => 1,
+            "text" | "character varying" | "character" | "name" => 2,
+            "timestamp without time zone" | "timestamp with time zone" | "date" => 3,
+            _ => 0,
+        }
+    };
+    family(to) == 2 || (family(from) != 0 && family(from) == family(to))
+}
+
+/// Whether `to` may not hold every value of `from`.
+fn narrows(from: &str, to: &str) -> bool {
+    let rank = |t: &str| match t {
+        "smallint" => Some(1),
+        "integer" => Some(2),
+        "bigint" => Some(3),
+        "text" => Some(10),
+        _ => None,
+    };
+    let length = |t: &str| {
+        t.strip_prefix("character varying(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .and_then(|n| n.parse::<u32>().ok())
+    };
+    match (rank(from), rank(to), length(from), length(to)) {
+        (Some(a), Some(b), _, _) => b < a,
+        (Some(10), None, _, Some(_)) => true,
+        (_, _, Some(a), Some(b)) => b < a,
+        (None, Some(10), Some(_), None) => false,
+        _ => !converts_without_using(from, to),
+    }
+}
+
+pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Change {
+    let at = format!("ALTER TABLE {table} ALTER COLUMN {}", quote::name(&b.name));
+    let mut change = Change::new(
+        ObjectKind::Column,
+        object.clone(),
+        Action::Alter,
+        Phase::AlterTable,
+    )
+    .found(describe_column(a))
+    .expected(describe_column(b));
+    let mut default = a.default.clone();
+    if a.generated != b.generated {
+        if b.generated.is_none() {
+            change = change.sql(format!("{at} DROP EXPRESSION"));
+        } else {
+            // An expression cannot be changed in place; the values are computed again.
+            let name = quote::name(&b.name);
+            return change
+                .sql(format!("ALTER TABLE {table} DROP COLUMN {name}"))
+                .sql(format!("ALTER TABLE {table} ADD COLUMN {}", column_sql(b)));
+        }
+    }
+    if a.data_type != b.data_type || a.collation != b.collation {
+        if default.take().is_some() {
+            change = change.sql(format!("{at} DROP DEFAULT"));
+        }
+        let collate = b
+            .collation
+            .as_ref()
+            .map_or(String::new(), |c| format!(" COLLATE {c}"));
+        let using = match converts_without_using(&a.data_type, &b.data_type) {
+            true => String::new(),
+            false => format!(" USING {}::{}", quote::name(&b.name), b.data_type),
+        };
+        change = change.sql(format!("{at} TYPE {}{collate}{using}", b.data_type));
+        if narrows(&a.data_type, &b.data_type) {
+            let why = format!("existing values must fit {}", b.data_type);
+            change = change.hazard(Hazard::MayFail(why));
+        }
+    }
+    match (a.identity, b.identity) {
+        (Some(_), None) => change = change.sql(format!("{at} DROP IDENTITY")),
+        (None, Some(identity)) => {
+            if default.take().is_some() {
+                change = change.sql(format!("{at} DROP DEFAULT"));
+            }
+            if !a.not_null {
+                change = change.sql(format!("{at} SET NOT NULL"));
+            }
+            change = change.sql(format!(
+                "{at} ADD GENERATED {} AS IDENTITY",
+                identity.keyword()
+            ));
+        }
+        (Some(x), Some(y)) if x != y => {
+            change = change.sql(format!("{at} SET GENERATED {}", y.keyword()))
+        }
+        _ => {}
+    }
+    if default != b.default && b.generated.is_none() {
+        change = change.sql(match &b.default {
+            Some(d) => format!("{at} SET DEFAULT {d}"),
+            None => format!("{at} DROP DEFAULT"),
+        });
+    }
+    if a.not_null != b.not_null && !(b.identity.is_some() && a.identity.is_none()) {
+        if b.not_null {
+            change = change.sql(format!("{at} SET NOT NULL"));
+            if change.hazard.is_none() {
+                let why = "fails while rows hold NULL in this column: fill them first".to_owned();
+                change = change.hazard(Hazard::MayFail(why));
+            }
+        } else {
+            change = change.sql(format!("{at} DROP NOT NULL"));
+        }
+    }
+    if a.comment != b.comment {
+        let on = format!("COLUMN {object}");
+        change = change.sql_all(attributes(
+            &on,
+            Some((&a.comment, &Access::default())),
+            (&b.comment, &Access::default()),
+        ));
+        if describe_column(a) == describe_column(b) {
+            change.found = Some(describe_comment(&a.comment));
+            change.expected = Some(describe_comment(&b.comment));
+        }
+    }
+    change
+}
