@@ -1,21 +1,25 @@
 //! Taking over a database managed by the old Alembic setup: it has an `alembic_version` table and
 //! no history table of ours. Under the migration lock, in one transaction, the schema is compared
-//! with what our revisions up to Alembic's revision produce (run inside a savepoint, in a private
-//! schema that is rolled back: no CREATEDB needed, nothing left behind); if they match, those
-//! revisions are recorded as applied without running them, and migrating carries on from there.
+//! with what our revisions up to Alembic's revision produce (`Migrator::drift_in`: built inside a
+//! savepoint, in a private schema that is rolled back, so no CREATEDB is needed and nothing is
+//! left behind); if they match, those revisions are recorded as applied without running them,
+//! and migrating carries on from there.
 //!
 //! `alembic_version` is left in place and no longer updated: the old Python deployment can still
 //! read which revision it knew, and the table can be dropped once that deployment is retired.
 
-use std::collections::BTreeSet;
-
-use migrations_core::TransactionMode;
 use thiserror::Error;
-use tokio_postgres::{Client, GenericClient, Transaction};
+use tokio_postgres::{Client, Transaction};
 
+use migrations_runtime::migrations_schema::Name;
+use migrations_runtime::schema::SchemaError;
 use migrations_runtime::status::Method;
 
 use crate::{MigrateError, Migrator};
+
+/// The table the Alembic setup records its revision in, kept after the takeover, as
+/// `Migrator::ignoring_tables` takes it (the takeover itself looks for it in `public`).
+pub const ALEMBIC_TABLE: &str = "public.alembic_version";
 
 /// Errors of the takeover. Nothing has been recorded when one is returned.
 #[derive(Debug, Error)]
@@ -37,11 +41,15 @@ pub enum TakeoverError {
         /// One line per difference.
         differences: Vec<String>,
     },
-    /// A revision up to Alembic's cannot run inside the comparison's transaction.
-    #[error("revision {revision} runs outside a transaction, so the takeover cannot rebuild it for comparison: stamp the database by hand after checking its schema")]
+    /// The schema our revisions produce could not be built for the comparison (e.g. a revision
+    /// up to Alembic's runs outside a transaction).
+    #[error("the takeover cannot compare the schema with revision {revision}'s")]
     CannotVerify {
-        /// The revision.
+        /// The Alembic revision.
         revision: String,
+        /// Why.
+        #[source]
+        source: SchemaError,
     },
     /// A query failed.
     #[error("{action} failed")]
@@ -107,8 +115,16 @@ pub async fn take_over(
                     return Ok(Takeover::NotNeeded);
                 }
                 let revision = alembic_revision(tx, migrator).await?;
-                let expected = expected_schema(tx, migrator, &revision).await?;
-                let differences = diff(&expected, &schema(tx, "public").await?);
+                let alembic = [Name::new("public", "alembic_version")];
+                let drift = migrator
+                    .drift_in(tx, revision.as_str(), &alembic)
+                    .await
+                    .map_err(|source| TakeoverError::CannotVerify {
+                        revision: revision.clone(),
+                        source,
+                    })?;
+                let differences: Vec<String> =
+                    drift.differences().map(ToString::to_string).collect();
                 if !differences.is_empty() {
                     return Err(TakeoverError::SchemaMismatch {
                         revision,
@@ -170,124 +186,4 @@ async fn record(
             .map_err(MigrateError::from)?;
     }
     Ok(())
-}
-
-/// The schema our revisions up to `revision` produce: their scripts run inside a savepoint, in
-/// a private schema first on the search path, then rolled back.
-async fn expected_schema(
-    tx: &Transaction<'_>,
-    migrator: &Migrator<'_>,
-    revision: &str,
-) -> Result<BTreeSet<String>, TakeoverError> {
-    let level = migrator
-        .migrations()
-        .position(revision)
-        .map_or(0, |i| i + 1);
-    let revisions = &migrator.migrations().as_slice()[..level];
-    if let Some(r) = revisions
-        .iter()
-        .find(|r| r.up().transaction() == TransactionMode::None)
-    {
-        return Err(TakeoverError::CannotVerify {
-            revision: r.label(),
-        });
-    }
-    tx.batch_execute("SAVEPOINT takeover_check; CREATE SCHEMA takeover_check; SET LOCAL search_path = takeover_check, public;")
-        .await
-        .map_err(query("preparing the comparison"))?;
-    let mut built = Ok(());
-    for r in revisions {
-        if let Err(source) = tx.batch_execute(r.up().sql()).await {
-            built = Err(TakeoverError::Query {
-                action: "running the revisions for comparison",
-                source,
-            });
-            break;
-        }
-    }
-    let expected = match built {
-        Ok(()) => schema(tx, "takeover_check").await,
-        Err(e) => Err(e),
-    };
-    tx.batch_execute("ROLLBACK TO SAVEPOINT takeover_check; RESET search_path;")
-        .await
-        .map_err(query("rolling back the comparison"))?;
-    expected
-}
-
-/// Tables, columns with their types and nullability, foreign keys with their delete actions,
-/// and enum types with their labels, one line each, for the tables in `schema`.
-async fn schema(
-    client: &impl GenericClient,
-    schema: &str,
-) -> Result<BTreeSet<String>, TakeoverError> {
-    let columns = client
-        .query(
-            "SELECT 'table ' || c.relname || ': column ' || a.attname || ' ' || t.typname || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_type t ON t.oid = a.atttypid
-             WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-               AND c.relname NOT IN ('alembic_version', 'schema_revisions')",
-            &[&schema],
-        )
-        .await
-        .map_err(query("reading columns"))?;
-    let foreign_keys = client
-        .query(
-            "SELECT 'table ' || c.relname || ': foreign key (' || array_to_string(ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = k.conrelid AND attnum = ANY (k.conkey)), ', ')
-                    || ') references ' || r.relname || ' on delete ' || CASE k.confdeltype WHEN 'c' THEN 'cascade' WHEN 'n' THEN 'set null' WHEN 'd' THEN 'set default' WHEN 'r' THEN 'restrict' ELSE 'no action' END
-             FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_class r ON r.oid = k.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-             WHERE k.contype = 'f' AND n.nspname = $1",
-            &[&schema],
-        )
-        .await
-        .map_err(query("reading foreign keys"))?;
-    let enums = client
-        .query(
-            "SELECT 'type ' || t.typname || ' (' || string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder) || ')'
-             FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
-             WHERE n.nspname = $1 GROUP BY t.typname",
-            &[&schema],
-        )
-        .await
-        .map_err(query("reading enum types"))?;
-    Ok(columns
-        .iter()
-        .chain(&foreign_keys)
-        .chain(&enums)
-        .map(|r| r.get::<_, String>(0))
-        .collect())
-}
-
-fn diff(expected: &BTreeSet<String>, actual: &BTreeSet<String>) -> Vec<String> {
-    let missing = expected.difference(actual).map(|l| format!("missing {l}"));
-    let extra = actual
-        .difference(expected)
-        .map(|l| format!("unexpected {l}"));
-    missing.chain(extra).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn diff_names_missing_and_unexpected_lines() {
-        let expected: BTreeSet<String> = [
-            "table a: column x int4".into(),
-            "table a: column y text".into(),
-        ]
-        .into();
-        let actual: BTreeSet<String> = [
-            "table a: column x int8".into(),
-            "table a: column y text".into(),
-        ]
-        .into();
-        assert_eq!(
-            diff(&expected, &actual),
-            [
-                "missing table a: column x int4",
-                "unexpected table a: column x int8"
-            ]
-        );
-    }
 }

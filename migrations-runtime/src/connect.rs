@@ -160,6 +160,15 @@ impl ConnectOptions {
         }
     }
 
+    /// The same server, user and TLS settings, for another database.
+    #[cfg_attr(not(feature = "schema"), allow(dead_code))]
+    pub(crate) fn with_dbname(&self, dbname: &str) -> Self {
+        let mut copy = self.clone();
+        copy.config.dbname(dbname);
+        copy.redacted = describe(&copy.config);
+        copy
+    }
+
     /// The connection string with its password replaced by `***`.
     pub fn redacted(&self) -> &str {
         &self.redacted

@@ -189,6 +189,16 @@ impl HistoryTable {
         )
     }
 
+    /// The schema, unquoted.
+    pub(crate) fn schema(&self) -> &str {
+        &self.schema
+    }
+
+    /// The table's name, unquoted.
+    pub(crate) fn name(&self) -> &str {
+        &self.table
+    }
+
     /// The audit table of `repair`, beside this one: `<table>_repairs`.
     pub fn audit(&self) -> Self {
         self.sibling("repairs")

@@ -34,6 +34,8 @@ mod plan;
 mod progress;
 mod repair;
 mod resolve;
+#[cfg(feature = "schema")]
+pub mod schema;
 pub mod status;
 mod target;
 #[cfg(feature = "testing")]
@@ -45,6 +47,9 @@ pub use direction::Direction;
 pub use error::MigrateError;
 pub use history::HistoryTable;
 pub use migrations_core::{self, quote, Migrations};
+/// The schema model and diff (the `schema` feature).
+#[cfg(feature = "schema")]
+pub use migrations_schema;
 pub use migrator::{Migrator, Outcome, RevisionId, Step, DEFAULT_LOCK_TIMEOUT};
 pub use plan::{Overrides, Plan, State};
 pub use resolve::Resolution;

@@ -96,7 +96,7 @@ pub struct RevisionId {
 }
 
 impl RevisionId {
-    fn of(revision: &Revision) -> Self {
+    pub(crate) fn of(revision: &Revision) -> Self {
         Self {
             version: revision.version().to_owned(),
             name: revision.name().to_owned(),
@@ -161,6 +161,7 @@ pub struct Migrator<'m> {
     lock_timeout: Duration,
     timeouts: Timeouts,
     connect: Option<ConnectOptions>,
+    ignored: Vec<(String, String)>,
 }
 
 impl<'m> Migrator<'m> {
@@ -184,6 +185,7 @@ impl<'m> Migrator<'m> {
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             timeouts: Timeouts::default(),
             connect: None,
+            ignored: Vec::new(),
         }
     }
 
@@ -228,6 +230,22 @@ impl<'m> Migrator<'m> {
     pub fn with_timeouts(mut self, timeouts: Timeouts) -> Self {
         self.timeouts = timeouts;
         self
+    }
+
+    /// Leaves `tables` (`schema.table`, or `table` in `public`) out of schema comparisons
+    /// (`drift`, `diff`), besides the history's own: another tool's bookkeeping, such as the
+    /// `alembic_version` a takeover keeps for the old deployment.
+    pub fn ignoring_tables<'t>(mut self, tables: impl IntoIterator<Item = &'t str>) -> Self {
+        for table in tables {
+            let (schema, name) = table.split_once('.').unwrap_or(("public", table));
+            self.ignored.push((schema.to_owned(), name.to_owned()));
+        }
+        self
+    }
+
+    /// The tables [`Migrator::ignoring_tables`] named, as `(schema, table)`.
+    pub fn ignored_tables(&self) -> &[(String, String)] {
+        &self.ignored
     }
 
     /// The limits of the revisions' statements, before each revision's directives.

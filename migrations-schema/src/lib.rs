@@ -31,6 +31,7 @@ mod diff;
 mod error;
 mod model;
 mod read;
+mod rename;
 
 pub use change::{Action, Change, Diff, Hazard, ObjectKind};
 pub use diff::diff;

@@ -4,7 +4,7 @@
 
 use futures_util::future::try_join_all;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, GenericClient, Transaction};
+use tokio_postgres::{Client, GenericClient};
 
 use crate::model::*;
 use crate::ReadError;
@@ -64,13 +64,15 @@ impl Catalog {
         Ok(catalog)
     }
 
-    /// Reads the catalog inside a transaction the caller holds (to see its own uncommitted
-    /// objects). The transaction's `search_path` is restored afterwards.
+    /// Reads the catalog on the caller's connection, inside its transaction if it holds one (to
+    /// see its own uncommitted objects). The `search_path` is set for the read and restored
+    /// afterwards, also when the read fails.
     pub async fn read_in(
-        tx: &Transaction<'_>,
+        client: &impl GenericClient,
         options: &ReadOptions,
     ) -> Result<Catalog, ReadError> {
-        let set = "SELECT current_setting('search_path'), set_config('search_path', $1, true)";
+        let tx = client;
+        let set = "SELECT current_setting('search_path'), set_config('search_path', $1, false)";
         let previous: String = tx
             .query_one(set, &[&options.search_path])
             .await
@@ -80,7 +82,7 @@ impl Catalog {
             })?
             .get(0);
         let result = read_all(tx, options).await;
-        tx.execute("SELECT set_config('search_path', $1, true)", &[&previous])
+        tx.execute("SELECT set_config('search_path', $1, false)", &[&previous])
             .await
             .map_err(|source| ReadError::Query {
                 what: "restoring the search_path",

@@ -393,3 +393,27 @@ async fn each_corpus_at_head_is_generated_from_its_catalog() {
         );
     }
 }
+
+/// Right after an upgrade to head, each history's database is what its revisions produce.
+#[tokio::test]
+async fn each_corpus_has_no_drift_right_after_upgrade() {
+    let Some((corpora, _)) = corpora("each_corpus_has_no_drift_right_after_upgrade") else {
+        return;
+    };
+    for m in corpora {
+        let (db, mut client) = common::fresh().await;
+        let options = migrations_runtime::ConnectOptions::from_config(db.config().clone());
+        let migrator = Migrator::new(m, options);
+        migrator
+            .upgrade(&mut client, "head")
+            .await
+            .expect("upgrade");
+        let drift = migrator.drift(&mut client).await.expect("drift");
+        let left: Vec<String> = drift.diff.differences().map(|d| d.to_string()).collect();
+        assert!(
+            left.is_empty(),
+            "drift right after upgrade:\n{}",
+            left.join("\n")
+        );
+    }
+}

@@ -98,6 +98,11 @@ async fn run(mut args: Args) -> Result<ExitCode> {
         None => cli::local_database(&args.data_dir, "simulator").await?,
     };
     args.global.database_url = Some(url);
+    // The takeover keeps `alembic_version` for the old Python deployment (see `takeover`): it is
+    // that tool's bookkeeping, not part of the schema `db drift` and `db diff` compare.
+    args.global
+        .ignore_tables
+        .push(app_db::takeover::ALEMBIC_TABLE.to_owned());
     // The one place options become a runner, shared with `migrate`: `--lock-wait`, the timeouts
     // and the overrides hold on boot, `db reset`, `db seed` and the takeover as for `db upgrade`.
     let migrator = args.global.migrator(&MIGRATIONS)?;

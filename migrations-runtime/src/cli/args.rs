@@ -65,6 +65,10 @@ pub struct GlobalArgs {
     /// Proceed although applied revisions were edited after being applied.
     #[arg(long, global = true)]
     pub ignore_checksums: bool,
+    /// A table `drift` and `diff` leave out (`schema.table` or `table`), e.g. another tool's
+    /// history such as `alembic_version`; repeat for more.
+    #[arg(long = "ignore-table", value_name = "TABLE", global = true)]
+    pub ignore_tables: Vec<String>,
     /// Output of the read-only commands.
     #[arg(long, value_enum, default_value_t = Format::Text, global = true)]
     pub format: Format,
@@ -85,6 +89,7 @@ impl std::fmt::Debug for GlobalArgs {
             .field("allow_out_of_order", &self.allow_out_of_order)
             .field("allow_unknown", &self.allow_unknown)
             .field("ignore_checksums", &self.ignore_checksums)
+            .field("ignore_tables", &self.ignore_tables)
             .field("format", &self.format)
             .finish()
     }
@@ -189,6 +194,25 @@ pub enum Command {
         /// leaves the record at that statement).
         #[arg(long, value_name = "N", requires = "retry")]
         from: Option<usize>,
+    },
+    /// Compare the database's schema with what its recorded revision produces (built in a
+    /// scratch database, or a rolled-back private schema when the role may not create one);
+    /// exit 1 on drift. Reads only.
+    Drift {
+        /// Also print the SQL that would make the database match its revisions.
+        #[arg(long)]
+        sql: bool,
+    },
+    /// Print the SQL that turns one schema into another; nothing when they are equal.
+    /// A source is `migrations` (head), `migrations@REV`, `database` or `schema:PATH` (a .sql
+    /// file or a directory of them). Renames read as a drop and an add.
+    Diff {
+        /// The schema to start from.
+        #[arg(long, default_value = "database", value_name = "SRC")]
+        from: crate::schema::SchemaSource,
+        /// The schema to reach.
+        #[arg(long, default_value = "migrations", value_name = "SRC")]
+        to: crate::schema::SchemaSource,
     },
     /// List syntax errors and safety-lint findings, as the build reports them (needs `--dir`).
     Lint,

@@ -199,7 +199,7 @@ pub(super) fn revision(source: &Source<'_>, message: &str) -> Result<ExitCode, C
 }
 
 /// The runner for `loaded` configured from the global options, and a connection to its database.
-async fn open<'l>(
+pub(super) async fn open<'l>(
     loaded: &'l Loaded<'_>,
     global: &GlobalArgs,
 ) -> Result<(Migrator<'l>, Client), CliError> {

@@ -13,6 +13,9 @@ pub enum CliError {
     /// A migration command failed (boxed: it is large, and errors are the cold path).
     #[error(transparent)]
     Migrate(Box<MigrateError>),
+    /// Building or comparing schemas failed (`drift`, `diff`).
+    #[error(transparent)]
+    Schema(#[from] crate::schema::SchemaError),
     /// The directory is invalid.
     #[error(transparent)]
     Directory(#[from] InvalidDirectory),

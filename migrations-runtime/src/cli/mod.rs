@@ -11,6 +11,7 @@ mod local;
 mod render;
 mod resolve;
 mod scaffold;
+mod schema;
 mod session;
 
 use std::process::ExitCode;
@@ -56,6 +57,8 @@ pub async fn run(
         Command::Resolve { rev, how, from } => {
             c::resolve(source, global, &rev, how.resolution(from)).await
         }
+        Command::Drift { sql } => schema::drift(source, global, sql).await,
+        Command::Diff { from, to } => schema::diff(source, global, &from, &to).await,
         Command::Lint => lint::run(source, global.format),
         Command::Revision { message } => c::revision(source, &message),
     }

@@ -100,7 +100,8 @@ impl GlobalArgs {
             .with_timeouts(Timeouts {
                 lock: Some(self.lock_timeout),
                 statement: self.statement_timeout,
-            });
+            })
+            .ignoring_tables(self.ignore_tables.iter().map(String::as_str));
         Ok(match self.connect_options()? {
             Some(options) => migrator.with_connect_options(options),
             None => migrator,

@@ -1,151 +1,72 @@
 //! Schema snapshots, and the round-trip check every migration author wants: each revision's
 //! down script must undo its up script exactly, and the up script must run again afterwards.
 
-use std::collections::BTreeSet;
-use std::fmt;
+use std::collections::BTreeMap;
 
 use migrations_core::Migrations;
+use migrations_schema::{Catalog, Name, ReadError, ReadOptions};
 use tokio_postgres::Client;
 
 use super::{TestDatabase, TestingError};
 use crate::Migrator;
 
-/// Everything migrations change in a database, one line per object: schemas, tables and other
-/// relations (partition bounds, sequence parameters), columns with type, nullability and
-/// default, constraints (of tables and domains), indexes, functions (by body digest), views,
-/// triggers, types (enum labels, domain base, nullability and default), extensions, the access
-/// privileges of schemas, relations, functions and types, and each table's row count. Objects
-/// that belong to an extension are represented by the extension alone. The default history table
+/// Everything migrations change in a database: its [`Catalog`] (every object kind the schema
+/// model covers, owners and grants included) and each table's row count. Objects that belong to
+/// an extension are represented by the extension alone; the default history table
 /// (`public.schema_revisions`) and its progress and audit tables are left out.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
-    lines: BTreeSet<String>,
-}
-
-/// User schemas, for the queries below.
-const USER: &str = "n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'";
-
-/// One line per object; `$1` lists the tracking tables to leave out. Objects are named by schema
-/// and name, not by oid or column number, which a down-then-up legitimately changes. `USER`
-/// and `NOT_EXTENSION(x)` are filled in by `queries`.
-const CATALOG: &[&str] = &[
-    "SELECT 'schema ' || n.nspname || coalesce(' acl ' || n.nspacl::text, '') FROM pg_namespace n WHERE USER",
-    "SELECT 'extension ' || extname FROM pg_extension",
-    "SELECT 'relation ' || n.nspname || '.' || c.relname || ' kind ' || c.relkind::text
-            || coalesce(' partition ' || pg_get_expr(c.relpartbound, c.oid), '') || coalesce(' acl ' || c.relacl::text, '')
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE USER AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c') AND c.oid <> ALL (TRACKING)
-       AND NOT_EXTENSION(c.oid)",
-    "SELECT 'sequence ' || n.nspname || '.' || c.relname || ' ' || format_type(s.seqtypid, NULL) || ' start ' || s.seqstart
-            || ' increment ' || s.seqincrement || ' min ' || s.seqmin || ' max ' || s.seqmax || ' cache ' || s.seqcache
-            || CASE WHEN s.seqcycle THEN ' cycle' ELSE '' END
-     FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE USER AND NOT_EXTENSION(c.oid)",
-    "SELECT 'column ' || n.nspname || '.' || c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
-            || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END
-            || coalesce(' default ' || pg_get_expr(d.adbin, d.adrelid), '')
-     FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-     WHERE USER AND a.attnum > 0 AND NOT a.attisdropped
-       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'c') AND c.oid <> ALL (TRACKING) AND NOT_EXTENSION(c.oid)",
-    "SELECT 'constraint ' || CASE WHEN k.conrelid <> 0 THEN k.conrelid::regclass::text ELSE 'domain ' || k.contypid::regtype::text END
-            || '.' || k.conname || ' ' || pg_get_constraintdef(k.oid)
-     FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
-     WHERE USER AND k.conrelid <> ALL (TRACKING) AND NOT_EXTENSION(k.oid)",
-    "SELECT 'index ' || pg_get_indexdef(i.indexrelid)
-     FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE USER AND i.indrelid <> ALL (TRACKING) AND NOT_EXTENSION(c.oid)",
-    "SELECT 'function ' || p.oid::regprocedure::text || ' kind ' || p.prokind::text
-            || CASE WHEN p.prokind IN ('f', 'p')
-                    THEN ' body sha256 ' || encode(sha256(convert_to(pg_get_functiondef(p.oid), 'UTF8')), 'hex') ELSE '' END
-            || coalesce(' acl ' || p.proacl::text, '')
-     FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-     WHERE USER AND NOT_EXTENSION(p.oid)",
-    "SELECT 'view ' || n.nspname || '.' || c.relname || ' definition sha256 '
-            || encode(sha256(convert_to(pg_get_viewdef(c.oid), 'UTF8')), 'hex')
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('v', 'm') AND USER AND NOT_EXTENSION(c.oid)",
-    "SELECT 'trigger ' || pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal AND NOT_EXTENSION(t.oid)",
-    "SELECT 'type ' || t.oid::regtype::text || ' kind ' || t.typtype::text
-            || coalesce(' over ' || format_type(t.typbasetype, t.typtypmod), '')
-            || CASE WHEN t.typnotnull THEN ' not null' ELSE '' END || coalesce(' default ' || t.typdefault, '')
-            || coalesce(' labels ' || (SELECT string_agg(e.enumlabel, ', ' ORDER BY e.enumsortorder)
-                                       FROM pg_enum e WHERE e.enumtypid = t.oid), '')
-            || coalesce(' acl ' || t.typacl::text, '')
-     FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
-     WHERE USER AND t.typtype IN ('e', 'd', 'r', 'm') AND NOT_EXTENSION(t.oid)",
-];
-
-/// The tables whose rows are counted, quoted for a query, with their names for the line.
-const TABLES: &str = "SELECT format('%I.%I', n.nspname, c.relname), n.nspname || '.' || c.relname
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND USER AND c.oid <> ALL (TRACKING) AND NOT_EXTENSION(c.oid)";
-
-/// `query` with its placeholders filled in.
-fn expand(query: &str) -> String {
-    // TRACKING: the oids of the tracking tables named in `$1` that exist.
-    let tracking = "ARRAY(SELECT to_regclass(t)::oid FROM unnest($1::text[]) t WHERE to_regclass(t) IS NOT NULL)";
-    let mut query = query.replace("USER", USER).replace("TRACKING", tracking);
-    // NOT_EXTENSION(x): x is not a member of an extension.
-    while let Some(at) = query.find("NOT_EXTENSION(") {
-        let end = at + query[at..].find(')').unwrap_or(query.len() - at);
-        let object = query[at + "NOT_EXTENSION(".len()..end].to_owned();
-        let test = format!(
-            "NOT EXISTS (SELECT 1 FROM pg_depend dep WHERE dep.objid = {object} AND dep.deptype = 'e')"
-        );
-        query.replace_range(at..=end, &test);
-    }
-    query
+    catalog: Catalog,
+    rows: BTreeMap<Name, i64>,
 }
 
 impl Snapshot {
     /// Reads the snapshot of the database `client` is connected to.
-    pub async fn take(client: &Client) -> Result<Self, tokio_postgres::Error> {
-        let history = crate::history::HistoryTable::default();
-        let tracking: Vec<String> = [history.clone(), history.progress(), history.audit()]
-            .iter()
-            .map(|t| t.qualified())
-            .collect();
-        let mut lines = BTreeSet::new();
-        for query in CATALOG {
-            let query = expand(query);
-            let params: &[&(dyn tokio_postgres::types::ToSql + Sync)] = match query.contains("$1") {
-                true => &[&tracking],
-                false => &[],
-            };
-            for row in client.query(&query, params).await? {
-                lines.insert(row.get::<_, String>(0));
+    pub async fn take(client: &Client) -> Result<Self, ReadError> {
+        let options = ReadOptions {
+            exclude: crate::HistoryTable::default().tracking(),
+            privileges: true,
+            ..ReadOptions::default()
+        };
+        let catalog = Catalog::read_in(client, &options).await?;
+        let mut rows = BTreeMap::new();
+        for name in catalog.tables.keys() {
+            let count = format!("SELECT count(*) FROM {name}");
+            let counted = client.query_one(&count, &[]).await;
+            let counted = counted.map_err(|source| ReadError::Query {
+                what: "counting rows",
+                source,
+            })?;
+            rows.insert(name.clone(), counted.get(0));
+        }
+        Ok(Self { catalog, rows })
+    }
+
+    /// The schema.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Each table's row count.
+    pub fn rows(&self) -> &BTreeMap<Name, i64> {
+        &self.rows
+    }
+
+    /// How `actual` differs from `self`, one line per object (`table public.t: missing ...`,
+    /// `column ...: expected ..., found ...`) and per row count.
+    pub fn diff(&self, actual: &Snapshot) -> Vec<String> {
+        let schema = migrations_schema::diff(&actual.catalog, &self.catalog);
+        let mut lines: Vec<String> = schema.differences().map(ToString::to_string).collect();
+        for (table, expected) in &self.rows {
+            let found = actual.rows.get(table);
+            if found != Some(expected) {
+                let found = found.map_or("no table".to_owned(), ToString::to_string);
+                lines.push(format!(
+                    "rows of {table}: expected {expected}, found {found}"
+                ));
             }
         }
-        // Counted one table at a time from here, rather than in SQL, which would need libxml.
-        for table in client.query(&expand(TABLES), &[&tracking]).await? {
-            let (quoted, name): (String, String) = (table.get(0), table.get(1));
-            let count = format!("SELECT count(*) FROM {quoted}");
-            let rows: i64 = client.query_one(&count, &[]).await?.get(0);
-            lines.insert(format!("rows {name}: {rows}"));
-        }
-        Ok(Self { lines })
-    }
-
-    /// The lines, sorted.
-    pub fn lines(&self) -> impl Iterator<Item = &str> {
-        self.lines.iter().map(String::as_str)
-    }
-
-    /// What `actual` lacks (`missing …`) and has in excess (`unexpected …`) against `self`.
-    pub fn diff(&self, actual: &Snapshot) -> Vec<String> {
-        let missing = self.lines.difference(&actual.lines);
-        let extra = actual.lines.difference(&self.lines);
-        let missing = missing.map(|line| format!("missing {line}"));
-        missing
-            .chain(extra.map(|line| format!("unexpected {line}")))
-            .collect()
-    }
-}
-
-impl fmt::Debug for Snapshot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(&self.lines).finish()
+        lines
     }
 }
 
@@ -161,8 +82,8 @@ pub enum RoundTripError {
     Snapshot {
         /// What had just run.
         step: String,
-        /// The server's error.
-        source: tokio_postgres::Error,
+        /// The reader's error.
+        source: ReadError,
     },
     /// A script failed to run.
     #[error("{step} failed")]

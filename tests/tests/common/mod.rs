@@ -89,7 +89,7 @@ pub(crate) async fn snapshot(client: &Client) -> String {
     let catalog = migrations_runtime::testing::Snapshot::take(client)
         .await
         .expect("catalog snapshot");
-    let mut out: String = catalog.lines().map(|line| format!("{line}\n")).collect();
+    let mut out = format!("{catalog:#?}\n");
     let history = [
         "SELECT 'history column ' || column_name || ':' || data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = 'schema_revisions' ORDER BY 1",
         "SELECT version || ' ' || name || ' ' || encode(checksum, 'hex') || ' ' || method FROM schema_revisions ORDER BY version",

@@ -1,0 +1,85 @@
+//! `drift` and `diff`: schemas compared, printed for people or as JSON.
+
+use std::process::ExitCode;
+
+use serde_json::json;
+
+use super::commands::open;
+use super::{CliError, Format, GlobalArgs, Source};
+use crate::schema::SchemaSource;
+
+/// `drift [--sql]`: exit 1 when the database differs from what its revisions produce.
+pub(super) async fn drift(
+    source: &Source<'_>,
+    global: &GlobalArgs,
+    sql: bool,
+) -> Result<ExitCode, CliError> {
+    let loaded = source.load()?;
+    let (migrator, mut client) = open(&loaded, global).await?;
+    let drift = migrator.drift(&mut client).await?;
+    let at = drift
+        .at
+        .as_ref()
+        .map_or_else(|| "base".to_owned(), ToString::to_string);
+    let code = if drift.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
+    if global.format == Format::Json {
+        println!("{}", json!({ "clean": drift.is_clean(), "drift": drift }));
+        return Ok(code);
+    }
+    if drift.is_clean() {
+        println!(
+            "ok: the database matches its revisions at {at} ({})",
+            drift.method
+        );
+        return Ok(code);
+    }
+    let count = drift.diff.differences().count();
+    println!(
+        "drift: the database differs from its revisions at {at} in {count} object(s) ({}):",
+        drift.method
+    );
+    for difference in drift.diff.differences() {
+        println!("  - {difference}");
+    }
+    if sql {
+        println!(
+            "\n-- SQL that makes the database match its revisions (review it before running):"
+        );
+        print!("{}", drift.diff.script());
+    } else {
+        println!("(--sql prints the SQL that would make it match)");
+    }
+    Ok(code)
+}
+
+/// `diff --from SRC --to SRC`: the SQL, nothing when equal.
+pub(super) async fn diff(
+    source: &Source<'_>,
+    global: &GlobalArgs,
+    from: &SchemaSource,
+    to: &SchemaSource,
+) -> Result<ExitCode, CliError> {
+    let loaded = source.load()?;
+    let (migrator, mut client) = open(&loaded, global).await?;
+    let (a, b) = (
+        migrator.schema_of(&mut client, from).await?,
+        migrator.schema_of(&mut client, to).await?,
+    );
+    let diff = migrations_schema::diff(&a.catalog, &b.catalog);
+    if global.format == Format::Json {
+        let value = json!({ "from": from.to_string(), "to": to.to_string(), "method": a.method, "diff": diff });
+        println!("{value}");
+    } else if !diff.is_empty() {
+        println!(
+            "-- from {from} to {to}: {} difference(s) ({})",
+            diff.differences().count(),
+            a.method
+        );
+        print!("{}", diff.script());
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,93 @@
+//! Errors of building and comparing schemas. Nothing in the compared database was changed when
+//! one is returned: the builds run in a scratch database or in a savepoint rolled back.
+
+use thiserror::Error;
+
+use crate::connect::ConnectError;
+use crate::MigrateError;
+
+/// Building an expected schema or comparing one failed.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SchemaError {
+    /// Reading a catalog failed.
+    #[error("reading the schema of {which} failed")]
+    Read {
+        /// Which side: `the database`, `the scratch database`, ...
+        which: &'static str,
+        /// The reader's error.
+        #[source]
+        source: migrations_schema::ReadError,
+    },
+    /// Reading the history failed.
+    #[error("reading the history failed")]
+    History(#[source] Box<MigrateError>),
+    /// The applied revisions are not the first revisions of the binary, in order, so no build of
+    /// the binary's revisions reproduces them.
+    #[error("the database has applied {applied} but not {missing}, which comes before it: the expected schema is built from the first revisions in order; apply {missing} (`upgrade`) or stamp the history first")]
+    Gap {
+        /// A revision applied after the gap.
+        applied: String,
+        /// The first revision missing before it.
+        missing: String,
+    },
+    /// The history has revisions this binary does not know.
+    #[error("the database has revision {versions} that this binary does not know, so what it should look like is unknown: run this with the binary that applied it")]
+    Unknown {
+        /// The versions.
+        versions: String,
+    },
+    /// No way to build the expected schema is open to this role.
+    #[error("cannot build the schema of the revisions to compare with: {reason}")]
+    CannotBuild {
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// Running the revisions (or the declared schema) in the scratch place failed.
+    #[error("building {what} failed")]
+    Build {
+        /// What was built: `the revisions up to 002_x`, `schema.sql`.
+        what: String,
+        /// The error.
+        #[source]
+        source: Box<MigrateError>,
+    },
+    /// A script of the revisions (in a private schema) or of a declared schema failed.
+    #[error("building {what} failed")]
+    Run {
+        /// What was built: `revision 002_x`, `schema.sql`.
+        what: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// A declared schema file could not be read.
+    #[error("cannot read the declared schema `{path}`: {reason}")]
+    Declared {
+        /// The file or directory.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Creating, connecting to or dropping the scratch database failed.
+    #[error("{action} failed")]
+    Scratch {
+        /// What was being done.
+        action: String,
+        /// The server's error.
+        #[source]
+        source: tokio_postgres::Error,
+    },
+    /// The target does not name a revision.
+    #[error(transparent)]
+    Target(#[from] crate::error::TargetError),
+    /// Connecting to the scratch database failed.
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+}
+
+impl From<MigrateError> for SchemaError {
+    fn from(e: MigrateError) -> Self {
+        SchemaError::History(Box::new(e))
+    }
+}
