@@ -235,14 +235,20 @@ async fn the_binary_takes_over_an_alembic_database() {
     // What the revisions produce, `alembic_version` (kept for the old deployment) aside.
     let (out, err, code) = run(&db, &["db", "drift"], "");
     assert_eq!(code, 0, "no drift after the takeover: {out}{err}");
-    assert!(out.contains("ok: the database matches its revisions"), "{out}");
+    assert!(
+        out.contains("ok: the database matches its revisions"),
+        "{out}"
+    );
     client
         .batch_execute("ALTER TABLE call_sessions ADD COLUMN stray text")
         .await
         .expect("drift by hand");
     let (out, _, code) = run(&db, &["db", "drift"], "");
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("column public.call_sessions.stray: unexpected"), "{out}");
+    assert!(
+        out.contains("column public.call_sessions.stray: unexpected"),
+        "{out}"
+    );
 }
 
 /// Regression: the simulator accepted the migration options and ignored them when it migrated

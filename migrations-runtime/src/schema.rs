@@ -18,19 +18,25 @@
 //! ```
 
 use std::fmt;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-use migrations_schema::{diff, Catalog, Diff, Name, ReadOptions};
+use migrations_schema::{Catalog, Name, ReadOptions};
 use tokio_postgres::Client;
 
-use crate::{IntoTarget, Migrator, RevisionId};
+use crate::{IntoTarget, Migrator};
 
 mod build;
+mod drift;
 mod error;
+mod generate;
+mod settle;
+mod source;
 
 use build::in_private_schema;
+pub use drift::Drift;
 pub use error::SchemaError;
+pub use generate::{Generated, GeneratedRevision};
+pub(crate) use source::declared_scripts;
+pub use source::SchemaSource;
 
 /// Where an expected schema was built.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -102,108 +108,6 @@ pub struct Expected {
     pub method: Method,
 }
 
-/// A live database compared with what its recorded revision produces.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Drift {
-    /// The revision the history records, `None` at base.
-    #[serde(serialize_with = "label")]
-    pub at: Option<RevisionId>,
-    /// How the expected schema was built.
-    pub method: Method,
-    /// From the database (found) to the revisions' schema (expected): its SQL would remove the
-    /// drift.
-    pub diff: Diff,
-}
-
-fn label<S: serde::Serializer>(at: &Option<RevisionId>, s: S) -> Result<S::Ok, S::Error> {
-    match at {
-        Some(id) => s.collect_str(id),
-        None => s.serialize_str("base"),
-    }
-}
-
-impl Drift {
-    /// No difference.
-    pub fn is_clean(&self) -> bool {
-        self.diff.is_empty()
-    }
-}
-
-/// A schema to compare, as `diff --from/--to` name it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SchemaSource {
-    /// `migrations`: the revisions at head; `migrations@REV`: at a target.
-    Migrations(Option<String>),
-    /// `database`: the connected database as it is.
-    Database,
-    /// `schema:PATH`: a declared schema, one `.sql` file or a directory of them (run in name
-    /// order).
-    Declared(PathBuf),
-}
-
-impl FromStr for SchemaSource {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "migrations" => Ok(SchemaSource::Migrations(None)),
-            "database" => Ok(SchemaSource::Database),
-            _ => {
-                if let Some(rev) = s.strip_prefix("migrations@").filter(|r| !r.is_empty()) {
-                    Ok(SchemaSource::Migrations(Some(rev.to_owned())))
-                } else if let Some(path) = s.strip_prefix("schema:").filter(|p| !p.is_empty()) {
-                    Ok(SchemaSource::Declared(PathBuf::from(path)))
-                } else {
-                    Err(format!(
-                        "`{s}` is no schema source: use `migrations`, `migrations@REV`, `database` or `schema:PATH`"
-                    ))
-                }
-            }
-        }
-    }
-}
-
-impl fmt::Display for SchemaSource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SchemaSource::Migrations(None) => f.write_str("migrations"),
-            SchemaSource::Migrations(Some(rev)) => write!(f, "migrations@{rev}"),
-            SchemaSource::Database => f.write_str("database"),
-            SchemaSource::Declared(path) => write!(f, "schema:{}", path.display()),
-        }
-    }
-}
-
-/// The `.sql` scripts of a declared schema, named by path.
-pub(crate) fn declared_scripts(path: &Path) -> Result<Vec<(String, String)>, SchemaError> {
-    let fail = |reason: String| SchemaError::Declared {
-        path: path.display().to_string(),
-        reason,
-    };
-    let files = if path.is_dir() {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-            .map_err(|e| fail(e.to_string()))?
-            .filter_map(|entry| entry.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "sql"))
-            .collect();
-        files.sort();
-        if files.is_empty() {
-            return Err(fail("the directory has no .sql file".to_owned()));
-        }
-        files
-    } else {
-        vec![path.to_owned()]
-    };
-    files
-        .into_iter()
-        .map(|file| {
-            let sql = std::fs::read_to_string(&file)
-                .map_err(|e| fail(format!("{}: {e}", file.display())))?;
-            Ok((file.display().to_string(), sql))
-        })
-        .collect()
-}
-
 impl Migrator<'_> {
     /// What catalogs are read with: every user schema, without this runner's history table and
     /// its companions, nor the tables it was told to ignore.
@@ -266,86 +170,6 @@ impl Migrator<'_> {
             }
         };
         Ok(Expected { catalog, method })
-    }
-
-    /// Compares the connected database with the schema its recorded revisions produce. Reads
-    /// only: no lock, no history table created, nothing changed in the database (the expected
-    /// schema is built in a scratch database or a rolled-back private schema).
-    pub async fn drift(&self, client: &mut Client) -> Result<Drift, SchemaError> {
-        let state = self.state(&*client).await?;
-        if !state.unknown.is_empty() {
-            let versions: Vec<&str> = state.unknown.iter().map(|u| u.version.as_str()).collect();
-            let versions = versions.join(", ");
-            return Err(SchemaError::Unknown { versions });
-        }
-        let level = state.current_level();
-        let revisions = self.migrations().as_slice();
-        if let Some(missing) = state.rows[..level].iter().position(Option::is_none) {
-            return Err(SchemaError::Gap {
-                applied: revisions[level - 1].label(),
-                missing: revisions[missing].label(),
-            });
-        }
-        let expected = self
-            .build(
-                client,
-                &Recipe::Revisions {
-                    migrator: self,
-                    level,
-                },
-            )
-            .await?;
-        let found = self.read(client, &expected.method).await?;
-        Ok(Drift {
-            at: level.checked_sub(1).map(|i| RevisionId::of(&revisions[i])),
-            method: expected.method,
-            diff: diff(&found, &expected.catalog),
-        })
-    }
-
-    /// Compares `public` in the caller's transaction with what the revisions up to `target`
-    /// produce, built in a private schema inside a savepoint of `tx` and rolled back (see
-    /// [`Method::PrivateSchema`]): for a check made under the migration lock, such as a takeover,
-    /// before anything is recorded. `ignore` names tables the comparison leaves out besides the
-    /// history's. `tx` is left as it was.
-    pub async fn drift_in(
-        &self,
-        tx: &tokio_postgres::Transaction<'_>,
-        target: impl IntoTarget,
-        ignore: &[Name],
-    ) -> Result<Diff, SchemaError> {
-        let target = target.into_target()?;
-        // Looked up first: reading a missing history would abort the caller's transaction.
-        let current = match self
-            .table()
-            .exists(tx)
-            .await
-            .map_err(crate::MigrateError::from)?
-        {
-            true => self.state(tx).await?.current_level(),
-            false => 0,
-        };
-        let level = target.level(self.migrations(), current)?;
-        let mut read = self.read_options();
-        read.exclude.extend_from_slice(ignore);
-        let expected = in_private_schema(
-            tx,
-            &Recipe::Revisions {
-                migrator: self,
-                level,
-            },
-            &read,
-        )
-        .await?;
-        read.schemas = vec!["public".to_owned()];
-        let mut found = Catalog::read_in(tx, &read)
-            .await
-            .map_err(|source| SchemaError::Read {
-                which: "the database",
-                source,
-            })?;
-        found.schemas.clear();
-        Ok(diff(&found, &expected))
     }
 
     /// The connected database's catalog, read to compare with a build made by `method`.

@@ -51,16 +51,33 @@ fn revisions() -> tempfile::TempDir {
     ])
 }
 
-/// Databases on the test server whose name says they are scratch builds.
-async fn scratch_databases(client: &tokio_postgres::Client) -> i64 {
+/// Databases on the test server that process `pid` created as scratch builds (their names
+/// carry it), so that tests running beside it do not count.
+async fn scratch_databases(client: &tokio_postgres::Client, pid: u32) -> i64 {
+    let pattern = format!("migrations\\_scratch\\_{pid}\\_%");
     client
         .query_one(
-            "SELECT count(*) FROM pg_database WHERE datname LIKE 'migrations_scratch_%'",
-            &[],
+            "SELECT count(*) FROM pg_database WHERE datname LIKE $1",
+            &[&pattern],
         )
         .await
         .expect("count")
         .get(0)
+}
+
+/// Runs `migrate` and returns its process id with its exit code.
+fn migrate_pid(dir: &Path, url: &str, args: &[&str]) -> (u32, i32) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_migrate"))
+        .arg("--dir")
+        .arg(dir)
+        .args(args)
+        .env("DATABASE_URL", url)
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("migrate starts");
+    let pid = child.id();
+    let status = child.wait().expect("migrate ends");
+    (pid, status.code().unwrap_or(-1))
 }
 
 #[tokio::test]
@@ -117,10 +134,23 @@ async fn drift_names_each_difference_and_its_sql_removes_them() {
     assert_eq!(value["clean"], true);
     assert_eq!(value["drift"]["at"], "002_open");
     assert_eq!(value["drift"]["method"]["method"], "scratch_database");
+    let (pid, code) = migrate_pid(dir.path(), url, &["drift"]);
+    assert_eq!(code, 0);
     assert_eq!(
-        scratch_databases(&client).await,
+        scratch_databases(&client, pid).await,
         0,
         "scratch databases are dropped"
+    );
+    client
+        .batch_execute("ALTER TABLE calls ADD COLUMN stray int")
+        .await
+        .expect("drift again");
+    let (pid, code) = migrate_pid(dir.path(), url, &["drift"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        scratch_databases(&client, pid).await,
+        0,
+        "also when it finds drift (and settles)"
     );
 }
 

@@ -161,7 +161,9 @@ impl fmt::Display for Change {
     /// `column public.calls.note: expected text not null, found character varying(255)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}: ", self.kind.words(), self.object)?;
-        match (&self.expected, &self.found) {
+        let expected = self.expected.as_deref().map(one_line);
+        let found = self.found.as_deref().map(one_line);
+        match (&expected, &found) {
             (Some(expected), None) => write!(f, "missing (expected {expected})")?,
             (None, Some(found)) => write!(f, "unexpected (found {found})")?,
             (Some(expected), Some(found)) => write!(f, "expected {expected}, found {found}")?,
@@ -175,6 +177,17 @@ impl fmt::Display for Change {
             }
         }
         Ok(())
+    }
+}
+
+/// `text` on one line, whitespace runs collapsed, cut after 160 characters: a view's query or a
+/// routine's body stays readable in a list (the fields keep the whole text).
+fn one_line(text: &str) -> String {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let line = words.join(" ");
+    match line.char_indices().nth(160) {
+        Some((at, _)) => format!("{}…", &line[..at]),
+        None => line,
     }
 }
 

@@ -32,9 +32,11 @@ mod error;
 mod model;
 mod read;
 mod rename;
+mod stage;
 
 pub use change::{Action, Change, Diff, Hazard, ObjectKind};
 pub use diff::diff;
 pub use error::ReadError;
 pub use model::*;
 pub use read::ReadOptions;
+pub use stage::{concurrent_index_changes, stages, Purpose, Stage};

@@ -162,11 +162,15 @@ pub enum Command {
         #[arg(long)]
         purge: bool,
     },
-    /// Exit non-zero if anything is pending, edited or unknown.
+    /// Exit non-zero if anything is pending, edited or unknown; with --schema, if the revisions
+    /// at head differ from a declared schema (the history is not looked at then).
     Check {
         /// Also list ignored files, notes and warnings about the migrations.
         #[arg(short, long)]
         verbose: bool,
+        /// A declared schema (.sql file or directory) the revisions at head must match.
+        #[arg(long, value_name = "PATH")]
+        schema: Option<PathBuf>,
     },
     /// Re-record the checksums of applied revisions edited on purpose (comment, whitespace),
     /// for the revisions named only, with an audit row each.
@@ -216,9 +220,26 @@ pub enum Command {
     },
     /// List syntax errors and safety-lint findings, as the build reports them (needs `--dir`).
     Lint,
-    /// Create the next revision's directory with up.sql and down.sql templates.
+    /// Create the next revision's directory with up.sql and down.sql templates; with
+    /// --autogenerate, with the SQL that takes head to the declared schema, proven in a scratch
+    /// database first (needs a server where the role may create databases).
     Revision {
         /// What the revision does; becomes its slug.
+        #[arg(short, long)]
+        message: String,
+        /// Write the SQL from the revisions at head to the declared schema (exit 1 and write
+        /// nothing when they already match).
+        #[arg(long)]
+        autogenerate: bool,
+        /// The declared schema, a .sql file or a directory of them (default: `schema.sql` or
+        /// `schema/` beside the migrations directory).
+        #[arg(long, value_name = "PATH", requires = "autogenerate")]
+        schema: Option<PathBuf>,
+    },
+    /// Write a revision that builds the connected database's schema from nothing, for a
+    /// database that predates the tool (then `stamp` it there), proven in a scratch database.
+    Baseline {
+        /// What the revision is; becomes its slug.
         #[arg(short, long)]
         message: String,
     },

@@ -44,6 +44,18 @@ pub enum CliError {
     /// `revision` without a directory.
     #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
     NoDirectory,
+    /// No declared schema where `revision --autogenerate` looks by default.
+    #[error("no declared schema: looked for {looked}; write one, or pass --schema PATH")]
+    NoSchema {
+        /// The paths looked at.
+        looked: String,
+    },
+    /// A generated revision fails the build's checks: removed again.
+    #[error("the generated revision fails the checks a build makes, so it was removed again (please report this):\n  - {}", errors.join("\n  - "))]
+    Generated {
+        /// The errors.
+        errors: Vec<String>,
+    },
     /// Writing a new revision failed.
     #[error("cannot create `{path}`")]
     Write {

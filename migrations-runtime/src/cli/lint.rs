@@ -66,6 +66,41 @@ pub(super) fn run(source: &Source<'_>, format: Format) -> Result<ExitCode, CliEr
     })
 }
 
+/// The syntax errors and lint findings of the revisions whose file names start with one of
+/// `stems` (just written by `revision --autogenerate` or `baseline`): `(errors, warnings)`.
+pub(super) fn of_new(
+    dir: &std::path::Path,
+    allow_up_only: bool,
+    stems: &[String],
+) -> Result<(Vec<String>, Vec<String>), CliError> {
+    let display = dir.display().to_string();
+    let report = scan(dir, &display, ScanOptions { allow_up_only });
+    let mut entries: Vec<Entry> = report
+        .syntax_errors
+        .iter()
+        .map(|e| Entry {
+            level: "error",
+            rule: "syntax".into(),
+            path: e.path.clone(),
+            line: e.line,
+            message: e.to_string(),
+        })
+        .collect();
+    if let Ok(migrations) = report.into_migrations() {
+        entries = findings(dir, &display, migrations.as_slice(), entries)?;
+    }
+    let ours = |e: &&Entry| stems.iter().any(|stem| e.path.contains(stem.as_str()));
+    let pick = |level: &str| {
+        entries
+            .iter()
+            .filter(ours)
+            .filter(|e| e.level == level)
+            .map(|e| e.message.clone())
+            .collect::<Vec<_>>()
+    };
+    Ok((pick("error"), pick("warning")))
+}
+
 fn findings(
     dir: &std::path::Path,
     display: &str,

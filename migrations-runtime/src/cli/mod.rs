@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod error;
+mod generate;
 mod lint;
 mod local;
 mod render;
@@ -48,7 +49,13 @@ pub async fn run(
         Command::Heads => c::heads(source, global).await,
         Command::Show { rev } => c::show(source, global, &rev).await,
         Command::Stamp { rev, purge } => c::stamp(source, global, &rev, purge).await,
-        Command::Check { verbose } => c::check(source, global, verbose).await,
+        Command::Check {
+            schema: Some(path), ..
+        } => generate::check(source, global, &path).await,
+        Command::Check {
+            verbose,
+            schema: None,
+        } => c::check(source, global, verbose).await,
         Command::Repair {
             revisions,
             dry_run,
@@ -60,6 +67,14 @@ pub async fn run(
         Command::Drift { sql } => schema::drift(source, global, sql).await,
         Command::Diff { from, to } => schema::diff(source, global, &from, &to).await,
         Command::Lint => lint::run(source, global.format),
-        Command::Revision { message } => c::revision(source, &message),
+        Command::Revision {
+            message,
+            autogenerate: false,
+            ..
+        } => c::revision(source, &message),
+        Command::Revision {
+            message, schema, ..
+        } => generate::autogenerate(source, global, &message, schema.as_deref()).await,
+        Command::Baseline { message } => generate::baseline(source, global, &message).await,
     }
 }

@@ -10,6 +10,22 @@ use super::CliError;
 
 /// Creates `<dir>/<next version>_<slug>/{up,down}.sql` and prints the path.
 pub(super) fn create(dir: &Path, message: &str) -> Result<PathBuf, CliError> {
+    create_with(
+        dir,
+        message,
+        &template(message, "up"),
+        &template(message, "down"),
+    )
+}
+
+/// Creates the next revision with the given scripts, in the directory's layout, and prints
+/// its path.
+pub(super) fn create_with(
+    dir: &Path,
+    message: &str,
+    up: &str,
+    down: &str,
+) -> Result<PathBuf, CliError> {
     let slug = slugify(message);
     let report = scan(
         dir,
@@ -33,8 +49,8 @@ pub(super) fn create(dir: &Path, message: &str) -> Result<PathBuf, CliError> {
     };
     let created = if report.layout == Some(Layout::Flat) {
         let base = dir.join(format!("{version}_{slug}"));
-        write(base.with_extension("up.sql"), template(message, "up"))?;
-        write(base.with_extension("down.sql"), template(message, "down"))?;
+        write(base.with_extension("up.sql"), up.to_owned())?;
+        write(base.with_extension("down.sql"), down.to_owned())?;
         base
     } else {
         let path = dir.join(format!("{version}_{slug}"));
@@ -42,8 +58,8 @@ pub(super) fn create(dir: &Path, message: &str) -> Result<PathBuf, CliError> {
             path: path.display().to_string(),
             source,
         })?;
-        write(path.join("up.sql"), template(message, "up"))?;
-        write(path.join("down.sql"), template(message, "down"))?;
+        write(path.join("up.sql"), up.to_owned())?;
+        write(path.join("down.sql"), down.to_owned())?;
         path
     };
     println!("created {}", created.display());

@@ -30,6 +30,11 @@ pub(super) async fn drift(
         println!("{}", json!({ "clean": drift.is_clean(), "drift": drift }));
         return Ok(code);
     }
+    for respelled in &drift.respelled {
+        println!(
+            "note: spelled differently, same meaning (PostgreSQL's own deparsing): {respelled}"
+        );
+    }
     if drift.is_clean() {
         println!(
             "ok: the database matches its revisions at {at} ({})",

@@ -43,80 +43,147 @@ pub(super) async fn choose(
     })
 }
 
-/// Builds `recipe` in a scratch database next to `client`'s and reads it with `read`.
+/// A database created next to the caller's for building schemas, dropped by [`Scratch::drop`]
+/// (with `FORCE`, so a connection left behind does not keep it).
+pub(crate) struct Scratch {
+    name: String,
+    options: ConnectOptions,
+    client: Client,
+}
+
+impl Scratch {
+    /// Creates an empty scratch database on `admin`'s server and connects to it.
+    pub(crate) async fn create(
+        admin: &Client,
+        options: &ConnectOptions,
+    ) -> Result<Scratch, SchemaError> {
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = format!(
+            "migrations_scratch_{}_{:x}",
+            std::process::id(),
+            stamp & 0xffff_ffff_ffff
+        );
+        admin
+            .batch_execute(&format!("CREATE DATABASE {}", quote::ident(&name)))
+            .await
+            .map_err(|source| SchemaError::Scratch {
+                action: format!("creating the scratch database {name}"),
+                source,
+            })?;
+        let options = options.with_dbname(&name);
+        match options.connect().await {
+            Ok(client) => Ok(Scratch {
+                name,
+                options,
+                client,
+            }),
+            Err(e) => {
+                drop_database(admin, &name).await.ok();
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Runs `recipe` in it.
+    pub(crate) async fn build(&mut self, recipe: &Recipe<'_>) -> Result<(), SchemaError> {
+        match recipe {
+            Recipe::Revisions { migrator, level } => {
+                if let Some(last) = migrator.migrations().as_slice()[..*level].last() {
+                    let runner = (*migrator)
+                        .clone()
+                        .with_connect_options(self.options.clone());
+                    runner
+                        .upgrade(&mut self.client, last.version())
+                        .await
+                        .map_err(|source| SchemaError::Build {
+                            what: format!("the revisions up to {}", last.label()),
+                            source: Box::new(source),
+                        })?;
+                }
+            }
+            Recipe::Sql { scripts } => {
+                for (what, sql) in scripts {
+                    self.run(what, false, [sql.as_str()]).await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `statements` in one transaction, or each on its own.
+    pub(crate) async fn run<'s>(
+        &mut self,
+        what: &str,
+        transactional: bool,
+        statements: impl IntoIterator<Item = &'s str>,
+    ) -> Result<(), SchemaError> {
+        let fail = |source| SchemaError::Run {
+            what: what.to_owned(),
+            source,
+        };
+        if transactional {
+            let tx = self.client.transaction().await.map_err(fail)?;
+            for statement in statements {
+                tx.batch_execute(statement).await.map_err(fail)?;
+            }
+            tx.commit().await.map_err(fail)
+        } else {
+            for statement in statements {
+                self.client.batch_execute(statement).await.map_err(fail)?;
+            }
+            Ok(())
+        }
+    }
+
+    /// Reads its catalog.
+    pub(crate) async fn read(&mut self, read: &ReadOptions) -> Result<Catalog, SchemaError> {
+        Catalog::read(&mut self.client, read)
+            .await
+            .map_err(|source| SchemaError::Read {
+                which: "the scratch database",
+                source,
+            })
+    }
+
+    /// Closes the connection and drops the database.
+    pub(crate) async fn drop(self, admin: &Client) -> Result<(), SchemaError> {
+        let Scratch { name, client, .. } = self;
+        drop(client);
+        drop_database(admin, &name).await
+    }
+}
+
+async fn drop_database(admin: &Client, name: &str) -> Result<(), SchemaError> {
+    admin
+        .batch_execute(&format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            quote::ident(name)
+        ))
+        .await
+        .map_err(|source| SchemaError::Scratch {
+            action: format!("dropping the scratch database {name}"),
+            source,
+        })
+}
+
+/// Builds `recipe` in a scratch database next to `client`'s, reads it with `read`, drops it.
 pub(super) async fn in_scratch(
     client: &Client,
     options: &ConnectOptions,
     recipe: &Recipe<'_>,
     read: &ReadOptions,
 ) -> Result<Catalog, SchemaError> {
-    let stamp = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let name = format!(
-        "migrations_scratch_{}_{:x}",
-        std::process::id(),
-        stamp & 0xffff_ffff_ffff
-    );
-    let scratch = |action: &str| {
-        let action = format!("{action} the scratch database {name}");
-        move |source| SchemaError::Scratch { action, source }
+    let mut scratch = Scratch::create(client, options).await?;
+    let built = match scratch.build(recipe).await {
+        Ok(()) => scratch.read(read).await,
+        Err(e) => Err(e),
     };
-    client
-        .batch_execute(&format!("CREATE DATABASE {}", quote::ident(&name)))
-        .await
-        .map_err(scratch("creating"))?;
-    let built = build_and_read(options.with_dbname(&name), recipe, read).await;
-    // Dropped whatever happened; FORCE ends a connection the build may have left behind.
-    let dropped = client
-        .batch_execute(&format!(
-            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-            quote::ident(&name)
-        ))
-        .await
-        .map_err(scratch("dropping"));
+    let dropped = scratch.drop(client).await;
     let catalog = built?;
     dropped?;
     Ok(catalog)
-}
-
-async fn build_and_read(
-    options: ConnectOptions,
-    recipe: &Recipe<'_>,
-    read: &ReadOptions,
-) -> Result<Catalog, SchemaError> {
-    let mut client = options.connect().await?;
-    match recipe {
-        Recipe::Revisions { migrator, level } => {
-            if let Some(last) = migrator.migrations().as_slice()[..*level].last() {
-                let runner = (*migrator).clone().with_connect_options(options.clone());
-                runner
-                    .upgrade(&mut client, last.version())
-                    .await
-                    .map_err(|source| SchemaError::Build {
-                        what: format!("the revisions up to {}", last.label()),
-                        source: Box::new(source),
-                    })?;
-            }
-        }
-        Recipe::Sql { scripts } => {
-            for (what, sql) in scripts {
-                client
-                    .batch_execute(sql)
-                    .await
-                    .map_err(|source| SchemaError::Run {
-                        what: what.clone(),
-                        source,
-                    })?;
-            }
-        }
-    }
-    Catalog::read(&mut client, read)
-        .await
-        .map_err(|source| SchemaError::Read {
-            which: "the scratch database",
-            source,
-        })
 }
 
 /// Builds `recipe` in the private schema inside a savepoint of `tx`, reads it as if it were

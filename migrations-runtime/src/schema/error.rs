@@ -61,6 +61,14 @@ pub enum SchemaError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// A generated revision did not do what it should in the scratch database: nothing written.
+    #[error("the generated revisions were not written: after {step} in a scratch database, the schema still differs:\n  - {}\nthis is a bug in the diff; please report it, and write this revision by hand", differences.join("\n  - "))]
+    Unproven {
+        /// Which scripts, compared with what.
+        step: String,
+        /// What differs.
+        differences: Vec<String>,
+    },
     /// A declared schema file could not be read.
     #[error("cannot read the declared schema `{path}`: {reason}")]
     Declared {
