@@ -190,11 +190,13 @@ impl HistoryTable {
     }
 
     /// The schema, unquoted.
+    #[cfg(feature = "schema")]
     pub(crate) fn schema(&self) -> &str {
         &self.schema
     }
 
     /// The table's name, unquoted.
+    #[cfg(feature = "schema")]
     pub(crate) fn name(&self) -> &str {
         &self.table
     }
