@@ -99,6 +99,7 @@ pub enum Hazard {
 /// those that depend on them (see the variants' order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Phase {
+    Rename,
     DropPolicy,
     DropTrigger,
     DropDependent,

@@ -1,8 +1,9 @@
 //! Comparing two catalogs: the changes that turn `from` into `to`, each with its SQL, in an
 //! order PostgreSQL accepts. The reverse is `diff(to, from)`.
 //!
-//! Renames cannot be seen in catalogs: a renamed column looks like one dropped and one added,
-//! and is diffed that way.
+//! Renames of tables and columns cannot be seen in catalogs: a renamed column looks like one
+//! dropped and one added, and is diffed that way. An index or constraint whose definition is
+//! unchanged under a new name is renamed (see `renames`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -16,6 +17,7 @@ mod constraints;
 mod enums;
 mod parts;
 mod rebuild;
+mod renames;
 mod schemas;
 mod sequences;
 mod tables;
@@ -32,6 +34,7 @@ pub fn diff(from: &Catalog, to: &Catalog) -> Diff {
     let drop_order = topological(&rebuild::graph(from));
     let mut from = from.clone();
     let mut out = Vec::new();
+    renames::same_definition(&mut from, to, &mut out);
     let rebuilt = rebuild::rebuild(&mut from, to, &drop_order, &mut out);
     schemas::schemas(&from, to, &mut out);
     schemas::extensions(&from, to, &mut out);

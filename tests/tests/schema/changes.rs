@@ -141,3 +141,26 @@ async fn equal_schemas_have_no_difference() {
     );
     assert!(d.is_empty(), "{}", crate::support::list(&d));
 }
+
+#[tokio::test]
+async fn an_index_or_constraint_under_a_new_name_is_renamed_not_rebuilt() {
+    let from = "CREATE TABLE t (id int CONSTRAINT t_pk PRIMARY KEY, email text CONSTRAINT uq_t_email UNIQUE);
+                CREATE INDEX ix_t_email ON t (lower(email));
+                INSERT INTO t VALUES (1, 'a@b.c');";
+    let to = "CREATE TABLE t (id int PRIMARY KEY, email text UNIQUE);
+              CREATE INDEX t_lower_email_idx ON t (lower(email));";
+    let script = round_trip(from, to).await;
+    assert!(
+        script.contains("ALTER INDEX public.ix_t_email RENAME TO t_lower_email_idx"),
+        "{script}"
+    );
+    assert!(
+        script.contains("ALTER TABLE public.t RENAME CONSTRAINT t_pk TO t_pkey"),
+        "{script}"
+    );
+    assert!(
+        script.contains("ALTER TABLE public.t RENAME CONSTRAINT uq_t_email TO t_email_key"),
+        "{script}"
+    );
+    assert!(!script.contains("DROP"), "nothing is rebuilt: {script}");
+}
