@@ -5,13 +5,24 @@
 //! left behind); if they match, those revisions are recorded as applied without running them,
 //! and migrating carries on from there.
 //!
+//! A database the real Python setup built (SQLAlchemy's types, names and defaults) differs from
+//! ours in many small ways, so it is refused on boot with the differences and the command to
+//! run: [`plan`] (`simulator db takeover --plan`) shows the reconciliation, [`apply`]
+//! (`--apply`) runs it together with the stamps in one transaction under the lock (see
+//! `reconcile`).
+//!
 //! `alembic_version` is left in place and no longer updated: the old Python deployment can still
 //! read which revision it knew, and the table can be dropped once that deployment is retired.
+
+mod reconcile;
+mod rows;
+
+pub use reconcile::{Blocker, Choices, Fill, Reconciliation};
 
 use thiserror::Error;
 use tokio_postgres::{Client, Transaction};
 
-use migrations_runtime::migrations_schema::Name;
+use migrations_runtime::migrations_schema::{Catalog, Name};
 use migrations_runtime::schema::SchemaError;
 use migrations_runtime::status::Method;
 
@@ -34,7 +45,7 @@ pub enum TakeoverError {
         known: String,
     },
     /// The schema is not what our revisions produce.
-    #[error("the database says Alembic revision {revision}, but its schema differs from what revisions up to {revision} produce; nothing was recorded. Differences:\n  - {}", differences.join("\n  - "))]
+    #[error("the database says Alembic revision {revision}, but its schema differs from what revisions up to {revision} produce; nothing was recorded. Differences:\n  - {}\nrun `simulator db takeover --plan` to see the SQL that reconciles it keeping every row, and `simulator db takeover --apply` to run it", differences.join("\n  - "))]
     SchemaMismatch {
         /// The Alembic revision.
         revision: String,
@@ -50,6 +61,22 @@ pub enum TakeoverError {
         /// Why.
         #[source]
         source: SchemaError,
+    },
+    /// The reconciliation has steps that need the rows fixed or a decision first.
+    #[error("the takeover at revision {revision} cannot run as planned; nothing was changed:\n  - {}\nsee `simulator db takeover --plan`", blockers.join("\n  - "))]
+    Blocked {
+        /// The Alembic revision.
+        revision: String,
+        /// One line per blocker, with its choices.
+        blockers: Vec<String>,
+    },
+    /// After the reconciliation the schema still differs (a bug): rolled back.
+    #[error("the reconciliation of revision {revision} left differences, so it was rolled back (please report this):\n  - {}", differences.join("\n  - "))]
+    Unreconciled {
+        /// The Alembic revision.
+        revision: String,
+        /// What still differs.
+        differences: Vec<String>,
     },
     /// A query failed.
     #[error("{action} failed")]
@@ -106,25 +133,17 @@ pub async fn take_over(
         .locked(client, |migrator, tx| {
             Box::pin(async move {
                 // Another replica may have taken it over while we waited for the lock.
-                if migrator
-                    .table()
-                    .exists(tx)
-                    .await
-                    .map_err(MigrateError::from)?
-                {
+                let Some(revision) = still_alembic(tx, migrator).await? else {
                     return Ok(Takeover::NotNeeded);
-                }
-                let revision = alembic_revision(tx, migrator).await?;
-                let alembic = [Name::new("public", "alembic_version")];
-                let drift = migrator
-                    .drift_in(tx, revision.as_str(), &alembic)
+                };
+                let differences: Vec<String> = compare(tx, migrator, &revision)
                     .await
-                    .map_err(|source| TakeoverError::CannotVerify {
-                        revision: revision.clone(),
-                        source,
-                    })?;
-                let differences: Vec<String> =
-                    drift.differences().map(ToString::to_string).collect();
+                    .map(|(found, expected)| {
+                        migrations_runtime::migrations_schema::diff(&found, &expected)
+                    })?
+                    .differences()
+                    .map(ToString::to_string)
+                    .collect();
                 if !differences.is_empty() {
                     return Err(TakeoverError::SchemaMismatch {
                         revision,
@@ -133,6 +152,108 @@ pub async fn take_over(
                 }
                 record(tx, migrator, &revision).await?;
                 Ok(Takeover::Recorded { revision })
+            })
+        })
+        .await
+}
+
+/// The tables the comparison leaves out: `alembic_version`, which the takeover keeps.
+fn alembic_table() -> [Name; 1] {
+    [Name::new("public", "alembic_version")]
+}
+
+/// Whether `tx` still sees an Alembic database without a history of ours, and its revision.
+async fn still_alembic(
+    tx: &Transaction<'_>,
+    migrator: &Migrator<'_>,
+) -> Result<Option<String>, TakeoverError> {
+    let alembic: bool = tx
+        .query_one("SELECT to_regclass('alembic_version') IS NOT NULL", &[])
+        .await
+        .map_err(query("looking for alembic_version"))?
+        .get(0);
+    if !alembic
+        || migrator
+            .table()
+            .exists(tx)
+            .await
+            .map_err(MigrateError::from)?
+    {
+        return Ok(None);
+    }
+    alembic_revision(tx, migrator).await.map(Some)
+}
+
+/// The database as it is and as our revisions up to `revision` build it.
+async fn compare(
+    tx: &Transaction<'_>,
+    migrator: &Migrator<'_>,
+    revision: &str,
+) -> Result<(Catalog, Catalog), TakeoverError> {
+    migrator
+        .catalogs_in(tx, revision, &alembic_table())
+        .await
+        .map_err(|source| TakeoverError::CannotVerify {
+            revision: revision.to_owned(),
+            source,
+        })
+}
+
+/// The reconciliation `--apply` would run, with the rows behind each step looked at; `None`
+/// when the database is not an Alembic one (or is ours already). Changes nothing: it runs in a
+/// transaction that is rolled back, and takes no lock.
+pub async fn plan(
+    client: &mut Client,
+    migrator: &Migrator<'_>,
+    choices: &Choices,
+) -> Result<Option<Reconciliation>, TakeoverError> {
+    let tx = client
+        .transaction()
+        .await
+        .map_err(query("starting the plan"))?;
+    let Some(revision) = still_alembic(&tx, migrator).await? else {
+        return Ok(None);
+    };
+    let (found, expected) = compare(&tx, migrator, &revision).await?;
+    let plan = reconcile::reconcile(&tx, &revision, &found, &expected, choices).await?;
+    tx.rollback().await.map_err(query("ending the plan"))?;
+    Ok(Some(plan))
+}
+
+/// Runs the reconciliation and the stamps in one transaction under the migration lock: planned
+/// again there, refused if anything blocks it, checked afterwards (the schema must then be what
+/// our revisions produce, or everything is rolled back). Migrating on is the caller's next step.
+pub async fn apply(
+    client: &mut Client,
+    migrator: &Migrator<'_>,
+    choices: &Choices,
+) -> Result<Option<Reconciliation>, TakeoverError> {
+    migrator
+        .locked(client, |migrator, tx| {
+            Box::pin(async move {
+                let Some(revision) = still_alembic(tx, migrator).await? else {
+                    return Ok(None);
+                };
+                let (found, expected) = compare(tx, migrator, &revision).await?;
+                let plan = reconcile::reconcile(tx, &revision, &found, &expected, choices).await?;
+                if !plan.blockers.is_empty() {
+                    let blockers = plan.blockers.iter().map(ToString::to_string).collect();
+                    return Err(TakeoverError::Blocked { revision, blockers });
+                }
+                tx.batch_execute(&plan.sql())
+                    .await
+                    .map_err(query("running the reconciliation"))?;
+                let (now, expected) = compare(tx, migrator, &revision).await?;
+                let left = migrations_runtime::migrations_schema::diff(&now, &expected);
+                if !left.is_empty() {
+                    let differences = left.differences().map(ToString::to_string).collect();
+                    return Err(TakeoverError::Unreconciled {
+                        revision,
+                        differences,
+                    });
+                }
+                record(tx, migrator, &revision).await?;
+                Ok(Some(plan))
             })
         })
         .await

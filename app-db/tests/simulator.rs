@@ -290,3 +290,51 @@ async fn the_migration_options_hold_on_boot() {
 }
 
 const DEFAULT_SCENARIO_NAME: &str = "Domestic Violence Call";
+
+/// A database the real Python setup built (SQLAlchemy's DDL, `tests/fixtures/alembic`): boot
+/// refuses it naming the command; `db takeover --plan` shows the reconciliation, `--apply` runs
+/// it and migrates on; `db drift` is then clean and the rows are all there.
+#[tokio::test]
+async fn the_binary_reconciles_a_database_built_by_sqlalchemy() {
+    let db = database().await;
+    let client = db.connect().await.expect("connect");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/alembic");
+    let schema =
+        std::fs::read_to_string(format!("{fixtures}/sqlalchemy_002.sql")).expect("fixture");
+    client
+        .batch_execute(&schema)
+        .await
+        .expect("the SQLAlchemy schema");
+    client
+        .batch_execute(app_db::MIGRATIONS.get("002").expect("002").up().sql())
+        .await
+        .expect("the seed");
+    let rows = std::fs::read_to_string(format!("{fixtures}/sqlalchemy_rows.sql")).expect("fixture");
+    client.batch_execute(&rows).await.expect("rows");
+    let (out, err, code) = run(&db, &["db", "upgrade", "head"], "");
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("simulator db takeover --plan"), "{err}");
+    let (out, err, code) = run(&db, &["db", "takeover", "--plan"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("takeover of the Alembic database at revision 002"),
+        "{out}"
+    );
+    assert!(
+        out.contains("public.training_scenarios.is_active: 5 row(s) set to true"),
+        "{out}"
+    );
+    let (out, err, code) = run(&db, &["db", "takeover", "--apply"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("database at 003_scenario_history (head)"),
+        "{out}"
+    );
+    let (out, err, code) = run(&db, &["db", "drift"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(count(&db, "call_transcripts").await, 2);
+    assert_eq!(count(&db, "training_scenarios").await, 5);
+    let (out, _, code) = run(&db, &["db", "takeover", "--plan"], "");
+    assert_eq!(code, 0);
+    assert!(out.contains("nothing to take over"), "{out}");
+}

@@ -167,6 +167,10 @@ impl fmt::Display for Change {
         match (&expected, &found) {
             (Some(expected), None) => write!(f, "missing (expected {expected})")?,
             (None, Some(found)) => write!(f, "unexpected (found {found})")?,
+            // Equal descriptions: what differs is an attribute they leave out (privileges).
+            (Some(expected), Some(found)) if expected == found => {
+                write!(f, "differs in owner or privileges ({found})")?
+            }
             (Some(expected), Some(found)) => write!(f, "expected {expected}, found {found}")?,
             (None, None) => write!(f, "differs")?,
         }

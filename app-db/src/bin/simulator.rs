@@ -74,6 +74,25 @@ enum DbCommand {
     },
     /// Re-apply the training scenario seed (idempotent).
     Seed,
+    /// Take over a database the Python setup built its own way: `--plan` shows each difference
+    /// from what our revisions produce and the SQL that reconciles it keeping every row (exit 1
+    /// when a step needs a decision); `--apply` runs it with the stamps in one transaction under
+    /// the migration lock, then migrates to head.
+    Takeover {
+        /// Show the reconciliation; change nothing.
+        #[arg(long, conflicts_with = "apply", required_unless_present = "apply")]
+        plan: bool,
+        /// Run it.
+        #[arg(long)]
+        apply: bool,
+        /// Fill a column's NULLs with an SQL expression before it becomes NOT NULL
+        /// (`table.column=EXPRESSION`); repeatable.
+        #[arg(long, value_name = "TABLE.COLUMN=EXPR", value_parser = takeover::Choices::parse_fill)]
+        fill: Vec<(String, String, String)>,
+        /// Drop what the Python setup has and our revisions do not (columns, tables, types).
+        #[arg(long)]
+        allow_destructive: bool,
+    },
 }
 
 #[tokio::main]
@@ -178,6 +197,46 @@ async fn take_over(client: &mut tokio_postgres::Client, migrator: &Migrator<'_>)
     Ok(())
 }
 
+/// `db takeover --plan`: exit 1 when a step needs a decision.
+fn show_plan(plan: Option<takeover::Reconciliation>) -> Result<ExitCode> {
+    let Some(plan) = plan else {
+        println!("nothing to take over: not an Alembic-managed database, or ours already");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let count = plan.diff.differences().count();
+    println!("takeover of the Alembic database at revision {}: {count} difference(s) from what our revisions produce", plan.revision);
+    for difference in plan.diff.differences() {
+        println!("  - {difference}");
+    }
+    if !plan.fills.is_empty() {
+        println!("NULLs filled before the column becomes NOT NULL:");
+        for fill in &plan.fills {
+            println!(
+                "  - {}.{}: {} row(s) set to {}",
+                fill.table, fill.column, fill.rows, fill.value
+            );
+        }
+    }
+    for note in &plan.notes {
+        println!("note: {note}");
+    }
+    if !plan.blockers.is_empty() {
+        println!("blocked (nothing will run until these are settled):");
+        for blocker in &plan.blockers {
+            println!("  - {blocker}");
+        }
+    }
+    println!(
+        "\n-- the SQL `simulator db takeover --apply` runs in one transaction with the stamps:"
+    );
+    print!("{}", plan.sql());
+    Ok(if plan.blockers.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
 async fn find_scenario(client: &tokio_postgres::Client, wanted: &str) -> Result<TrainingScenario> {
     let found = match wanted.parse::<uuid::Uuid>() {
         Ok(id) => Some(store::get_scenario(client, id).await?),
@@ -249,6 +308,39 @@ async fn db(
             let outcome = admin::reset(&mut client, migrator, migrator.table(), yes).await?;
             println!(
                 "reset: database recreated at {} (head), {} revision(s) applied",
+                outcome.current_label(),
+                outcome.steps.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        DbCommand::Takeover {
+            plan,
+            fill,
+            allow_destructive,
+            ..
+        } => {
+            let choices = takeover::Choices {
+                fill,
+                allow_destructive,
+            };
+            let mut client = options.connect().await?;
+            if plan {
+                return show_plan(takeover::plan(&mut client, migrator, &choices).await?);
+            }
+            let Some(done) = takeover::apply(&mut client, migrator, &choices).await? else {
+                println!("nothing to take over: not an Alembic-managed database, or ours already");
+                return Ok(ExitCode::SUCCESS);
+            };
+            println!(
+                "took over revision {}: {} difference(s) reconciled, {} NULL fill(s), revisions up to {} recorded as applied",
+                done.revision,
+                done.diff.differences().count(),
+                done.fills.len(),
+                done.revision
+            );
+            let outcome = migrator.upgrade(&mut client, "head").await?;
+            println!(
+                "database at {} (head), {} revision(s) applied",
                 outcome.current_label(),
                 outcome.steps.len()
             );

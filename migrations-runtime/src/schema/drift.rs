@@ -91,6 +91,19 @@ impl Migrator<'_> {
         target: impl IntoTarget,
         ignore: &[Name],
     ) -> Result<Diff, SchemaError> {
+        let (found, expected) = self.catalogs_in(tx, target, ignore).await?;
+        Ok(diff(&found, &expected))
+    }
+
+    /// What [`Migrator::drift_in`] compares: `public` as it is in `tx`, and as the revisions up
+    /// to `target` build it. For callers that look at the rows behind a difference (a NOT NULL
+    /// over NULLs, a unique key over duplicates) before deciding what to do.
+    pub async fn catalogs_in(
+        &self,
+        tx: &tokio_postgres::Transaction<'_>,
+        target: impl IntoTarget,
+        ignore: &[Name],
+    ) -> Result<(Catalog, Catalog), SchemaError> {
         let target = target.into_target()?;
         // Looked up first: reading a missing history would abort the caller's transaction.
         let current = match self
@@ -122,6 +135,6 @@ impl Migrator<'_> {
                 source,
             })?;
         found.schemas.clear();
-        Ok(diff(&found, &expected))
+        Ok((found, expected))
     }
 }

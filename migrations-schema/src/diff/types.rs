@@ -156,7 +156,13 @@ pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
             Some((&a.comment, &a.access)),
             (&b.comment, &b.access),
         );
-        out.push(change.sql_all(sql));
+        let mut change = change.sql_all(sql);
+        if a.kind == b.kind {
+            // Only the comment or the privileges differ: say which.
+            change.found = Some(super::access::describe_comment(&a.comment));
+            change.expected = Some(super::access::describe_comment(&b.comment));
+        }
+        out.push(change);
     }
 }
 

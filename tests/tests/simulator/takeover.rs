@@ -196,3 +196,185 @@ async fn a_taken_over_database_has_no_drift_at_head() {
         "the test role may create databases"
     );
 }
+
+/// What the real Python setup left at revision 002 (`tests/fixtures/alembic`): SQLAlchemy's DDL,
+/// the seed's five scenarios written by its data migration, and rows its application wrote.
+async fn sqlalchemy_database() -> (app_db::testing::TestDatabase, tokio_postgres::Client) {
+    let (db, client) = common::fresh().await;
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/alembic");
+    for file in ["sqlalchemy_002.sql"] {
+        let sql = std::fs::read_to_string(format!("{fixtures}/{file}")).expect("fixture");
+        client
+            .batch_execute(&sql)
+            .await
+            .expect("the SQLAlchemy schema");
+    }
+    let seed = MIGRATIONS.get("002").expect("002").up().sql();
+    client
+        .batch_execute(seed)
+        .await
+        .expect("the seed, as Alembic's 002 ran it");
+    let rows = std::fs::read_to_string(format!("{fixtures}/sqlalchemy_rows.sql")).expect("fixture");
+    client
+        .batch_execute(&rows)
+        .await
+        .expect("the application's rows");
+    (db, client)
+}
+
+async fn counts(client: &tokio_postgres::Client) -> Vec<i64> {
+    let mut counts = Vec::new();
+    for table in [
+        "training_scenarios",
+        "call_sessions",
+        "call_transcripts",
+        "extracted_entities",
+        "performance_metrics",
+    ] {
+        let row = client
+            .query_one(&format!("SELECT count(*) FROM {table}"), &[])
+            .await
+            .expect("count");
+        counts.push(row.get(0));
+    }
+    counts
+}
+
+#[tokio::test]
+async fn a_database_built_by_sqlalchemy_is_refused_with_the_command_that_reconciles_it() {
+    let (db, mut client) = sqlalchemy_database().await;
+    let before = common::snapshot(&client).await;
+    let err = take_over(&mut client, &migrator(&db))
+        .await
+        .expect_err("refused");
+    let text = err.to_string();
+    assert!(text.contains("column public.training_scenarios.name: expected text not null, found character varying(255) not null"), "{text}");
+    assert!(text.contains("simulator db takeover --plan"), "{text}");
+    assert_eq!(common::snapshot(&client).await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn the_sqlalchemy_database_is_reconciled_keeping_every_row() {
+    use app_db::takeover::{apply, plan, Choices};
+    let (db, mut client) = sqlalchemy_database().await;
+    let m = migrator(&db).ignoring_tables([app_db::takeover::ALEMBIC_TABLE]);
+    let rows = counts(&client).await;
+    let before = common::snapshot(&client).await;
+    let planned = plan(&mut client, &m, &Choices::default())
+        .await
+        .expect("plan")
+        .expect("an Alembic database");
+    assert_eq!(
+        common::snapshot(&client).await,
+        before,
+        "the plan changes nothing"
+    );
+    assert!(planned.blockers.is_empty(), "{:#?}", planned.blockers);
+    let fills: Vec<(String, String, i64)> = planned
+        .fills
+        .iter()
+        .map(|f| (f.table.name.clone(), f.column.clone(), f.rows))
+        .collect();
+    for expected in [
+        ("training_scenarios", "is_active", 5),
+        ("call_sessions", "status", 1),
+        ("call_sessions", "metadata", 1),
+        ("extracted_entities", "metadata", 1),
+    ] {
+        let expected = (expected.0.to_owned(), expected.1.to_owned(), expected.2);
+        assert!(fills.contains(&expected), "fill {expected:?} in {fills:?}");
+    }
+    let sql = planned.sql();
+    for statement in [
+        "UPDATE public.training_scenarios SET is_active = true WHERE is_active IS NULL;",
+        "DROP INDEX public.ix_call_sessions_scenario_id;",
+        "ALTER TABLE public.call_transcripts ALTER COLUMN timestamp_ms TYPE bigint;",
+        "ALTER TABLE public.training_scenarios ALTER COLUMN id SET DEFAULT gen_random_uuid();",
+    ] {
+        assert!(sql.contains(statement), "`{statement}` in:\n{sql}");
+    }
+    let applied = apply(&mut client, &m, &Choices::default())
+        .await
+        .expect("apply")
+        .expect("taken over");
+    assert_eq!(applied.revision, "002");
+    m.upgrade(&mut client, "head").await.expect("migrates on");
+    assert_eq!(counts(&client).await, rows, "every row kept");
+    let text: String = client
+        .query_one(
+            "SELECT text FROM call_transcripts WHERE timestamp_ms = 0",
+            &[],
+        )
+        .await
+        .expect("kept")
+        .get(0);
+    assert_eq!(text, "He has a knife, I am in the bathroom");
+    let drift = m.drift(&mut client).await.expect("drift");
+    let left: Vec<String> = drift.diff.differences().map(|d| d.to_string()).collect();
+    assert!(left.is_empty(), "drift after the takeover: {left:#?}");
+}
+
+#[tokio::test]
+async fn rows_a_new_constraint_would_reject_block_the_takeover() {
+    use app_db::takeover::{apply, plan, Choices};
+    let (db, mut client) = sqlalchemy_database().await;
+    client
+        .batch_execute(
+            "UPDATE call_transcripts SET confidence_score = 1.5 WHERE timestamp_ms = 0;
+             UPDATE training_scenarios SET description = NULL WHERE name = 'Burglary in Progress';",
+        )
+        .await
+        .expect("rows our constraints reject");
+    let m = migrator(&db);
+    let planned = plan(&mut client, &m, &Choices::default())
+        .await
+        .expect("plan")
+        .expect("alembic");
+    let blockers: Vec<String> = planned.blockers.iter().map(ToString::to_string).collect();
+    assert!(
+        blockers.iter().any(|b| b.starts_with("constraint call_transcripts_confidence_score_range on public.call_transcripts: 1 row(s) violate it")),
+        "{blockers:#?}"
+    );
+    assert!(
+        blockers.iter().any(|b| b
+            .contains("column public.training_scenarios.description: 1 row(s) hold NULL")
+            && b.contains("--fill training_scenarios.description=")),
+        "{blockers:#?}"
+    );
+    let before = common::snapshot(&client).await;
+    let err = apply(&mut client, &m, &Choices::default())
+        .await
+        .expect_err("blocked");
+    assert!(
+        err.to_string()
+            .contains("cannot run as planned; nothing was changed"),
+        "{err}"
+    );
+    assert_eq!(common::snapshot(&client).await, before, "nothing changed");
+
+    // Fixing the row and choosing a value for the NULLs lets it run.
+    client
+        .batch_execute("UPDATE call_transcripts SET confidence_score = 1 WHERE timestamp_ms = 0")
+        .await
+        .expect("fix");
+    let choices = Choices {
+        fill: vec![app_db::takeover::Choices::parse_fill(
+            "training_scenarios.description='(no description)'",
+        )
+        .expect("parses")],
+        allow_destructive: false,
+    };
+    apply(&mut client, &m, &choices)
+        .await
+        .expect("apply")
+        .expect("taken over");
+    let description: String = client
+        .query_one(
+            "SELECT description FROM training_scenarios WHERE name = 'Burglary in Progress'",
+            &[],
+        )
+        .await
+        .expect("row")
+        .get(0);
+    assert_eq!(description, "(no description)");
+}
