@@ -220,3 +220,88 @@ async fn a_baseline_reproduces_a_database_that_predates_the_tool() {
     let (out, err, code) = migrate(&dir, fresh.url(), &["drift"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+#[tokio::test]
+async fn a_declared_rename_is_written_both_ways_and_keeps_the_values() {
+    let root = tempfile::tempdir().expect("tempdir");
+    let dir = root.path().join("migrations");
+    write(
+        &dir,
+        &[
+            (
+                "001_t/up.sql",
+                "CREATE TABLE t (id int PRIMARY KEY, note text);",
+            ),
+            ("001_t/down.sql", "DROP TABLE t;"),
+        ],
+    );
+    write(
+        root.path(),
+        &[(
+            "schema.sql",
+            "CREATE TABLE t (id int PRIMARY KEY, summary text);",
+        )],
+    );
+    let db = database().await;
+    let url = db.url();
+    let (_, err, code) = migrate(
+        &dir,
+        url,
+        &[
+            "revision",
+            "-m",
+            "bad",
+            "--autogenerate",
+            "--rename",
+            "t.nope=t.summary",
+        ],
+    );
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("table public.t has no column nope to rename"),
+        "{err}"
+    );
+    let args = [
+        "revision",
+        "-m",
+        "summary",
+        "--autogenerate",
+        "--rename",
+        "t.note=t.summary",
+    ];
+    let (out, err, code) = migrate(&dir, url, &args);
+    assert_eq!(code, 0, "{out}{err}");
+    let up = std::fs::read_to_string(dir.join("002_summary/up.sql")).expect("up");
+    let down = std::fs::read_to_string(dir.join("002_summary/down.sql")).expect("down");
+    assert!(
+        up.contains("ALTER TABLE public.t RENAME COLUMN note TO summary;"),
+        "{up}"
+    );
+    assert!(
+        down.contains("ALTER TABLE public.t RENAME COLUMN summary TO note;"),
+        "{down}"
+    );
+    let (_, err, code) = migrate(&dir, url, &["upgrade", "001"]);
+    assert_eq!(code, 0, "{err}");
+    let client = db.connect().await.expect("connect");
+    client
+        .batch_execute("INSERT INTO t VALUES (1, 'kept')")
+        .await
+        .expect("row");
+    let (_, err, code) = migrate(&dir, url, &["upgrade"]);
+    assert_eq!(code, 0, "{err}");
+    let kept: String = client
+        .query_one("SELECT summary FROM t", &[])
+        .await
+        .expect("row")
+        .get(0);
+    assert_eq!(kept, "kept");
+    let (_, err, code) = migrate(&dir, url, &["downgrade", "001"]);
+    assert_eq!(code, 0, "{err}");
+    let kept: String = client
+        .query_one("SELECT note FROM t", &[])
+        .await
+        .expect("row")
+        .get(0);
+    assert_eq!(kept, "kept");
+}

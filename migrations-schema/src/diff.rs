@@ -31,9 +31,19 @@ mod types;
 /// assert!(diff(&empty, &empty).is_empty());
 /// ```
 pub fn diff(from: &Catalog, to: &Catalog) -> Diff {
+    diff_renamed(from, to, &[]).expect("with no declared rename there is nothing to resolve")
+}
+
+/// [`diff`] after the declared renames (see [`crate::diff_with_renames`]).
+pub(crate) fn diff_renamed(
+    from: &Catalog,
+    to: &Catalog,
+    declared: &[crate::Rename],
+) -> Result<Diff, crate::RenameError> {
     let drop_order = topological(&rebuild::graph(from));
     let mut from = from.clone();
     let mut out = Vec::new();
+    crate::hints::apply(&mut from, to, declared, &mut out)?;
     renames::same_definition(&mut from, to, &mut out);
     let rebuilt = rebuild::rebuild(&mut from, to, &drop_order, &mut out);
     schemas::schemas(&from, to, &mut out);
@@ -48,7 +58,7 @@ pub fn diff(from: &Catalog, to: &Catalog) -> Diff {
     code::routines(&from, to, &rebuilt, &drop_order, &mut out);
     code::views(&from, to, &rebuilt, &drop_order, &mut out);
     out.sort_by_key(|c| (c.phase, c.rank));
-    Diff { changes: out }
+    Ok(Diff { changes: out })
 }
 
 /// Entries of `from` only, of `to` only, and of both, each in key order.

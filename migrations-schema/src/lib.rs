@@ -29,6 +29,7 @@
 mod change;
 mod diff;
 mod error;
+mod hints;
 mod model;
 mod read;
 mod rename;
@@ -37,6 +38,7 @@ mod stage;
 pub use change::{Action, Change, Diff, Hazard, ObjectKind};
 pub use diff::diff;
 pub use error::ReadError;
+pub use hints::{diff_with_renames, Rename, RenameError};
 pub use model::*;
 pub use read::ReadOptions;
 pub use stage::{concurrent_index_changes, stages, Purpose, Stage};

@@ -217,6 +217,11 @@ pub enum Command {
         /// The schema to reach.
         #[arg(long, default_value = "migrations", value_name = "SRC")]
         to: crate::schema::SchemaSource,
+        /// A table or column renamed between the two (`table=new_table`,
+        /// `table.column=table.new_column`): renamed, keeping its values, instead of dropped and
+        /// added. A catalog cannot tell; repeat for more.
+        #[arg(long = "rename", value_name = "OLD=NEW")]
+        renames: Vec<migrations_schema::Rename>,
     },
     /// List syntax errors and safety-lint findings, as the build reports them (needs `--dir`).
     Lint,
@@ -235,6 +240,11 @@ pub enum Command {
         /// `schema/` beside the migrations directory).
         #[arg(long, value_name = "PATH", requires = "autogenerate")]
         schema: Option<PathBuf>,
+        /// A table or column renamed in the declared schema (`table=new_table`,
+        /// `table.column=table.new_column`): renamed, keeping its values, instead of dropped and
+        /// added; repeat for more.
+        #[arg(long = "rename", value_name = "OLD=NEW", requires = "autogenerate")]
+        renames: Vec<migrations_schema::Rename>,
     },
     /// Write a revision that builds the connected database's schema from nothing, for a
     /// database that predates the tool (then `stamp` it there), proven in a scratch database.

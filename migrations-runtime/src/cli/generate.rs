@@ -38,6 +38,7 @@ pub(super) async fn autogenerate(
     global: &GlobalArgs,
     message: &str,
     schema: Option<&Path>,
+    renames: &[migrations_schema::Rename],
 ) -> Result<ExitCode, CliError> {
     let (dir, allow_up_only) = directory(source)?;
     let declared = match schema {
@@ -46,7 +47,10 @@ pub(super) async fn autogenerate(
     };
     let loaded = source.load()?;
     let (migrator, mut client) = open(&loaded, global).await?;
-    let Some(generated) = migrator.autogenerate(&mut client, &declared).await? else {
+    let Some(generated) = migrator
+        .autogenerate(&mut client, &declared, renames)
+        .await?
+    else {
         eprintln!(
             "nothing to generate: the revisions at head already match {}; no file written",
             declared.display()

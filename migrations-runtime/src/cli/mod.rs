@@ -65,7 +65,9 @@ pub async fn run(
             c::resolve(source, global, &rev, how.resolution(from)).await
         }
         Command::Drift { sql } => schema::drift(source, global, sql).await,
-        Command::Diff { from, to } => schema::diff(source, global, &from, &to).await,
+        Command::Diff { from, to, renames } => {
+            schema::diff(source, global, &from, &to, &renames).await
+        }
         Command::Lint => lint::run(source, global.format),
         Command::Revision {
             message,
@@ -73,8 +75,11 @@ pub async fn run(
             ..
         } => c::revision(source, &message),
         Command::Revision {
-            message, schema, ..
-        } => generate::autogenerate(source, global, &message, schema.as_deref()).await,
+            message,
+            schema,
+            renames,
+            ..
+        } => generate::autogenerate(source, global, &message, schema.as_deref(), &renames).await,
         Command::Baseline { message } => generate::baseline(source, global, &message).await,
     }
 }

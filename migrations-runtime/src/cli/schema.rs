@@ -67,6 +67,7 @@ pub(super) async fn diff(
     global: &GlobalArgs,
     from: &SchemaSource,
     to: &SchemaSource,
+    renames: &[migrations_schema::Rename],
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
     let (migrator, mut client) = open(&loaded, global).await?;
@@ -74,7 +75,8 @@ pub(super) async fn diff(
         migrator.schema_of(&mut client, from).await?,
         migrator.schema_of(&mut client, to).await?,
     );
-    let diff = migrations_schema::diff(&a.catalog, &b.catalog);
+    let diff = migrations_schema::diff_with_renames(&a.catalog, &b.catalog, renames)
+        .map_err(crate::schema::SchemaError::from)?;
     if global.format == Format::Json {
         let value = json!({ "from": from.to_string(), "to": to.to_string(), "method": a.method, "diff": diff });
         println!("{value}");

@@ -86,6 +86,9 @@ pub enum SchemaError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// A declared rename does not name what the schemas hold.
+    #[error(transparent)]
+    Rename(#[from] migrations_schema::RenameError),
     /// The target does not name a revision.
     #[error(transparent)]
     Target(#[from] crate::error::TargetError),

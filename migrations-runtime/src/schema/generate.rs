@@ -6,7 +6,9 @@
 
 use std::path::Path;
 
-use migrations_schema::{concurrent_index_changes, diff, stages, Diff, Purpose};
+use migrations_schema::{
+    concurrent_index_changes, diff, diff_with_renames, stages, Diff, Purpose, Rename,
+};
 use tokio_postgres::Client;
 
 use super::build::Scratch;
@@ -69,10 +71,14 @@ impl Migrator<'_> {
     /// transaction) and proven in a scratch database next to `client`'s: the ups applied in
     /// turn reach the declared schema, the downs in reverse return to head. `client`'s database
     /// is not changed.
+    ///
+    /// `renames` are the tables and columns the person says were renamed (a catalog cannot
+    /// tell): renamed in the up script, renamed back in the down, keeping their values.
     pub async fn autogenerate(
         &self,
         client: &mut Client,
         declared: &Path,
+        renames: &[Rename],
     ) -> Result<Option<Generated>, SchemaError> {
         let options = scratch_options(self, client).await?;
         let read = self.read_options();
@@ -88,7 +94,7 @@ impl Migrator<'_> {
                 })
                 .await?;
             let head = scratch.read(&read).await?;
-            let up = diff(&head, &target);
+            let up = diff_with_renames(&head, &target, renames)?;
             if up.is_empty() {
                 return Ok(None);
             }
@@ -117,10 +123,15 @@ impl Migrator<'_> {
             let mut revisions = Vec::new();
             let mut downs = Vec::new();
             for (k, stage) in stages.iter().enumerate() {
-                let back = diff(&states[k + 1], &states[k]);
                 let back = match stage.purpose {
-                    Purpose::Online => concurrent_index_changes(&states[k], &back),
-                    _ => back,
+                    Purpose::Online => {
+                        concurrent_index_changes(&states[k], &diff(&states[k + 1], &states[k]))
+                    }
+                    Purpose::Schema => {
+                        let reversed: Vec<Rename> = renames.iter().map(Rename::reversed).collect();
+                        diff_with_renames(&states[k + 1], &states[k], &reversed)?
+                    }
+                    Purpose::Labels => diff(&states[k + 1], &states[k]),
                 };
                 revisions.push(GeneratedRevision {
                     purpose: stage.purpose,

@@ -164,3 +164,57 @@ async fn an_index_or_constraint_under_a_new_name_is_renamed_not_rebuilt() {
     );
     assert!(!script.contains("DROP"), "nothing is rebuilt: {script}");
 }
+
+#[tokio::test]
+async fn declared_renames_keep_the_values_and_bad_ones_name_what_is_missing() {
+    use crate::support::{apply, built, list, read};
+    use migrations_schema::{diff, diff_with_renames, Rename};
+    let from = "CREATE TABLE calls (id int PRIMARY KEY, note text, CONSTRAINT note_short CHECK (length(note) < 100));
+                CREATE INDEX calls_note ON calls (note);
+                INSERT INTO calls VALUES (1, 'kept');";
+    let to = "CREATE TABLE call_log (id int PRIMARY KEY, summary text, CONSTRAINT note_short CHECK (length(summary) < 100));
+              CREATE INDEX calls_note ON call_log (summary);";
+    let (_a, mut a) = built(from).await;
+    let (_b, mut b) = built(to).await;
+    let (source, target) = (read(&mut a).await, read(&mut b).await);
+    let plain = diff(&source, &target).script();
+    assert!(
+        plain.contains("DROP TABLE public.calls"),
+        "without hints a rename is a drop: {plain}"
+    );
+    let renames: Vec<Rename> = ["calls=call_log", "call_log.note=call_log.summary"]
+        .iter()
+        .map(|r| r.parse().expect("parses"))
+        .collect();
+    let renamed = diff_with_renames(&source, &target, &renames).expect("resolves");
+    let script = renamed.script();
+    assert!(
+        script.contains("ALTER TABLE public.calls RENAME TO call_log"),
+        "{script}"
+    );
+    assert!(
+        script.contains("ALTER TABLE public.call_log RENAME COLUMN note TO summary"),
+        "{script}"
+    );
+    assert!(!script.contains("DROP"), "{script}");
+    apply(&mut a, &script).await;
+    let left = diff(&read(&mut a).await, &target);
+    assert!(left.is_empty(), "{}\n{script}", list(&left));
+    let kept: String = a
+        .query_one("SELECT summary FROM call_log", &[])
+        .await
+        .expect("row")
+        .get(0);
+    assert_eq!(kept, "kept");
+
+    let bad: Rename = "calls.nope=calls.summary".parse().expect("parses");
+    let err = diff_with_renames(&source, &target, &[bad])
+        .expect_err("unknown column")
+        .to_string();
+    assert!(
+        err.contains(
+            "rename `calls.nope=calls.summary`: table public.calls has no column nope to rename"
+        ),
+        "{err}"
+    );
+}
