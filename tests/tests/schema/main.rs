@@ -6,4 +6,5 @@ mod common;
 
 mod changes;
 mod kinds;
+mod review;
 mod support;
