@@ -28,7 +28,7 @@ pub fn name(name: &str) -> String {
     let plain = chars
         .next()
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '$');
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
     if plain && RESERVED.binary_search(&name).is_err() {
         name.to_owned()
     } else {
@@ -206,7 +206,9 @@ mod tests {
     #[test]
     fn names_are_bare_unless_postgres_would_misread_them() {
         assert_eq!(name("calls"), "calls");
-        assert_eq!(name("_x$1"), "_x$1");
+        assert_eq!(name("_x1"), "_x1");
+        // `quote_ident` and `format_type` quote a `$`, so the comparisons must too.
+        assert_eq!(name("st$x"), "\"st$x\"");
         assert_eq!(name("user"), "\"user\"");
         assert_eq!(name("Calls"), "\"Calls\"");
         assert_eq!(name("1st"), "\"1st\"");

@@ -54,7 +54,7 @@ pub(crate) fn diff_renamed(
     constraints::constraints(&from, to, &mut out);
     parts::indexes(&from, to, &rebuilt, &mut out);
     parts::triggers(&from, to, &rebuilt, &mut out);
-    parts::policies(&from, to, &mut out);
+    parts::policies(&from, to, &rebuilt, &mut out);
     code::routines(&from, to, &rebuilt, &drop_order, &mut out);
     code::views(&from, to, &rebuilt, &drop_order, &mut out);
     out.sort_by_key(|c| (c.phase, c.rank));

@@ -286,7 +286,10 @@ mod tests {
     fn renames_parse_or_say_how_to_write_them() {
         assert!("calls.note=calls.summary".parse::<Rename>().is_ok());
         assert!("calls=call_log".parse::<Rename>().is_ok());
-        let err = "calls.note".parse::<Rename>().expect_err("no `=`").to_string();
+        let err = "calls.note"
+            .parse::<Rename>()
+            .expect_err("no `=`")
+            .to_string();
         assert!(
             err.contains("write `table=new_table` or `table.column=table.new_column`"),
             "{err}"

@@ -21,10 +21,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! What a catalog cannot tell: renames (a renamed column reads as one dropped and one added),
-//! the data in tables, and objects this model does not cover (range types, aggregates,
-//! operators, casts, foreign tables, publications, event triggers, table inheritance outside
-//! partitioning); those are neither read nor compared.
+//! What a catalog cannot tell: renames of tables and columns (a renamed column reads as one
+//! dropped and one added, unless declared: [`diff_with_renames`]), the data in tables, and what
+//! this model does not cover (range types, collations, operators, casts, foreign tables,
+//! publications, event triggers, table inheritance outside partitioning, identity sequences'
+//! options, partitions' own defaults, column privileges, comments on view columns); those are
+//! neither read nor compared.
 
 mod change;
 mod diff;

@@ -113,6 +113,10 @@ pub struct Catalog {
     pub triggers: BTreeMap<(Name, String), Trigger>,
     /// Row-level security policies, by table and name.
     pub policies: BTreeMap<(Name, String), Policy>,
+    /// Whether owners and grants were read ([`crate::ReadOptions::privileges`]): a view dropped
+    /// and created again loses grants that were not.
+    #[serde(skip)]
+    pub privileges: bool,
 }
 
 /// A schema.

@@ -137,7 +137,10 @@ async fn read_all(
     .await?;
     let mut rows = results.into_iter();
     let mut next = || rows.next().unwrap_or_default();
-    let mut catalog = Catalog::default();
+    let mut catalog = Catalog {
+        privileges: options.privileges,
+        ..Catalog::default()
+    };
     let (schemas, extensions, types, checks) = (next(), next(), next(), next());
     let (sequences, tables, constraints, indexes) = (next(), next(), next(), next());
     let (views, routines, triggers, policies) = (next(), next(), next(), next());

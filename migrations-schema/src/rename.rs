@@ -91,6 +91,12 @@ impl Catalog {
                 .into_iter()
                 .map(|(k, mut t)| {
                     t.function = routine(t.function);
+                    // `pg_get_triggerdef` names the table qualified whatever the search_path.
+                    let (on_from, on_to) = (
+                        format!(" ON {}.", migrations_core::quote::name(from)),
+                        format!(" ON {}.", migrations_core::quote::name(to)),
+                    );
+                    t.definition = t.definition.replacen(&on_from, &on_to, 1);
                     (keyed(k), t)
                 })
                 .collect::<BTreeMap<_, _>>(),
@@ -99,6 +105,7 @@ impl Catalog {
                 .into_iter()
                 .map(|(k, p)| (keyed(k), p))
                 .collect(),
+            privileges: self.privileges,
         }
     }
 }

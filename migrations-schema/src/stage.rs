@@ -117,8 +117,27 @@ fn existing_index<'c>(from: &'c Catalog, to: &'c Catalog, change: &Change) -> Op
         .indexes
         .iter()
         .find(|(name, _)| name.to_string() == change.object)?;
+    // A partitioned table cannot build an index CONCURRENTLY (PostgreSQL builds it on each
+    // partition in one go); a unique index a new foreign key needs must exist before that key.
+    let partitioned = from
+        .tables
+        .get(&index.table)
+        .is_some_and(|t| t.partition_by.is_some());
     let exists = from.tables.contains_key(&index.table) || from.views.contains_key(&index.table);
-    exists.then_some(index)
+    let needed = index.unique && referenced_by_new_key(from, to, &index.table);
+    (exists && !partitioned && !needed).then_some(index)
+}
+
+/// Whether a foreign key the diff adds references `table` (whose unique index it then needs).
+fn referenced_by_new_key(from: &Catalog, to: &Catalog, table: &Name) -> bool {
+    let spelled = [table.to_string(), quote::name(&table.name)];
+    to.constraints.iter().any(|(key, c)| {
+        c.kind == ConstraintKind::ForeignKey
+            && !from.constraints.contains_key(key)
+            && spelled
+                .iter()
+                .any(|s| c.definition.contains(&format!(" REFERENCES {s}(")))
+    })
 }
 
 /// `CREATE [UNIQUE] INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY`.
@@ -149,11 +168,17 @@ fn checked_later(from: &Catalog, to: &Catalog, change: &Change) -> Option<(Name,
         .constraints
         .iter()
         .find(|((table, name), _)| format!("{} on {table}", quote::name(name)) == change.object)?;
+    // A partitioned table takes no NOT VALID foreign key.
+    let partitioned = from
+        .tables
+        .get(table)
+        .is_some_and(|t| t.partition_by.is_some());
     let later = matches!(
         constraint.kind,
         ConstraintKind::ForeignKey | ConstraintKind::Check
     ) && constraint.validated
-        && from.tables.contains_key(table);
+        && from.tables.contains_key(table)
+        && !(partitioned && constraint.kind == ConstraintKind::ForeignKey);
     later.then(|| (table.clone(), name.clone()))
 }
 

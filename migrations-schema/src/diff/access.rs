@@ -38,11 +38,17 @@ fn privileges(on: &str, from: Option<&Access>, to: &Access) -> Vec<String> {
     }
     let defaults = default_grants(on);
     let before = from.map_or(&defaults, |a| &a.grants);
-    // `GRANT ... ON TABLE` serves views too.
-    let target = ["MATERIALIZED VIEW ", "VIEW "]
+    // `GRANT ... ON TABLE` serves views too, `ON FUNCTION` aggregates.
+    let target = match ["MATERIALIZED VIEW ", "VIEW "]
         .iter()
-        .find_map(|word| on.strip_prefix(word))
-        .map_or(on.to_owned(), |name| format!("TABLE {name}"));
+        .find_map(|w| on.strip_prefix(w))
+    {
+        Some(name) => format!("TABLE {name}"),
+        None => match on.strip_prefix("AGGREGATE ") {
+            Some(name) => format!("FUNCTION {name}"),
+            None => on.to_owned(),
+        },
+    };
     for gone in before.difference(&to.grants) {
         let grantee = role(&gone.grantee);
         sql.push(format!(
@@ -76,7 +82,7 @@ fn role(name: &str) -> String {
 /// What PostgreSQL grants on a new object besides its owner's rights (`acldefault`).
 fn default_grants(on: &str) -> BTreeSet<Grant> {
     let privilege = match on.split(' ').next() {
-        Some("FUNCTION" | "PROCEDURE") => "EXECUTE",
+        Some("FUNCTION" | "PROCEDURE" | "AGGREGATE") => "EXECUTE",
         Some("TYPE" | "DOMAIN") => "USAGE",
         _ => return BTreeSet::new(),
     };

@@ -84,6 +84,16 @@ pub(super) fn views(
         .sql_all(create_view(name, v))
         .rank(rank(&creates, name));
         out.push(match rebuilt.views.get(name) {
+            // Grants that were not read cannot be given again: say so, as a difference.
+            Some(old) if old == v && !from.privileges => {
+                let why = "rebuilt for a change under it; its grants were not read, so give them again (or compare with privileges)";
+                let mut change = change
+                    .found("the view as it is")
+                    .expected("the same view, dropped and created again")
+                    .hazard(Hazard::Destructive(why.to_owned()));
+                change.action = Action::Alter;
+                change
+            }
             Some(old) if old == v => change.continuation(),
             Some(old) => {
                 let mut change = change.found(old.definition.trim().to_owned());

@@ -82,27 +82,48 @@ fn converts_without_using(from: &str, to: &str) -> bool {
     family(to) == 2 || (family(from) != 0 && family(from) == family(to))
 }
 
-/// Whether `to` may not hold every value of `from`.
-fn narrows(from: &str, to: &str) -> bool {
-    let rank = |t: &str| match t {
-        "smallint" => Some(1),
-        "integer" => Some(2),
-        "bigint" => Some(3),
-        "text" => Some(10),
-        _ => None,
-    };
-    let length = |t: &str| {
-        t.strip_prefix("character varying(")
+/// Whether every value of `from` converts to `to` unchanged: otherwise values may be rounded
+/// (`numeric(10,4)` to `numeric(10,2)`, `double precision` to `integer`), cut (`timestamptz` to
+/// `date`, a shorter `varchar`) or refused.
+fn lossless(from: &str, to: &str) -> bool {
+    let length = |t: &str, prefix: &str| {
+        t.strip_prefix(prefix)
             .and_then(|rest| rest.strip_suffix(')'))
             .and_then(|n| n.parse::<u32>().ok())
     };
-    match (rank(from), rank(to), length(from), length(to)) {
-        (Some(a), Some(b), _, _) => b < a,
-        (Some(10), None, _, Some(_)) => true,
-        (_, _, Some(a), Some(b)) => b < a,
-        (None, Some(10), Some(_), None) => false,
-        _ => !converts_without_using(from, to),
+    let numeric = |t: &str| -> Option<(u32, u32)> {
+        let inner = t.strip_prefix("numeric(")?.strip_suffix(')')?;
+        let (p, s) = inner.split_once(',').unwrap_or((inner, "0"));
+        Some((p.trim().parse().ok()?, s.trim().parse().ok()?))
+    };
+    if from == to || to == "text" {
+        return true;
     }
+    if let (Some(a), Some(b)) = (
+        length(from, "character varying(").or(length(from, "character(")),
+        length(to, "character varying("),
+    ) {
+        return b >= a;
+    }
+    if let (Some((p1, s1)), Some((p2, s2))) = (numeric(from), numeric(to)) {
+        return s2 >= s1 && p2 - s2 >= p1 - s1;
+    }
+    matches!(
+        (from, to),
+        (
+            "smallint",
+            "integer" | "bigint" | "numeric" | "real" | "double precision"
+        ) | ("integer", "bigint" | "numeric" | "double precision")
+            | ("bigint", "numeric")
+            | ("real", "double precision")
+            | (
+                "date",
+                "timestamp without time zone" | "timestamp with time zone"
+            )
+            | ("timestamp without time zone", "timestamp with time zone")
+            | ("character varying", "text")
+    ) || (from.starts_with("character varying") && to == "character varying")
+        || (from.starts_with("numeric(") && to == "numeric")
 }
 
 pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Change {
@@ -120,11 +141,17 @@ pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Ch
         if b.generated.is_none() {
             change = change.sql(format!("{at} DROP EXPRESSION"));
         } else {
-            // An expression cannot be changed in place; the values are computed again.
+            // An expression cannot be changed in place; the values are computed again, and a
+            // plain column's own values are lost.
             let name = quote::name(&b.name);
-            return change
+            let change = change
                 .sql(format!("ALTER TABLE {table} DROP COLUMN {name}"))
                 .sql(format!("ALTER TABLE {table} ADD COLUMN {}", column_sql(b)));
+            let why = match a.generated {
+                None => "the column's values are replaced by the computed ones",
+                Some(_) => "the column is dropped and added again: indexes, constraints and views on it go with it",
+            };
+            return change.hazard(Hazard::Destructive(why.to_owned()));
         }
     }
     if a.data_type != b.data_type || a.collation != b.collation {
@@ -140,8 +167,11 @@ pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Ch
             false => format!(" USING {}::{}", quote::name(&b.name), b.data_type),
         };
         change = change.sql(format!("{at} TYPE {}{collate}{using}", b.data_type));
-        if narrows(&a.data_type, &b.data_type) {
-            let why = format!("existing values must fit {}", b.data_type);
+        if !lossless(&a.data_type, &b.data_type) {
+            let why = format!(
+                "existing values must convert to {}: some may be rounded, cut or refused",
+                b.data_type
+            );
             change = change.hazard(Hazard::MayFail(why));
         }
     }

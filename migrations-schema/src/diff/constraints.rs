@@ -77,8 +77,52 @@ pub(super) fn constraints(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
         let on = format!("CONSTRAINT {} ON {table}", quote::name(name));
         out.push(change.sql_all(attributes(&on, None, (&c.comment, &Access::default()))));
     }
+    // Keys dropped or redefined on a kept table take the foreign keys referencing them along
+    // (PostgreSQL refuses to drop the index under them): those are dropped first and added back.
+    let rekeyed: Vec<&Name> = from
+        .constraints
+        .iter()
+        .filter(|((table, _), c)| {
+            matches!(c.kind, ConstraintKind::PrimaryKey | ConstraintKind::Unique) && kept(to, table)
+        })
+        .filter(|(key, c)| {
+            to.constraints
+                .get(*key)
+                .is_none_or(|d| d.definition != c.definition)
+        })
+        .map(|((table, _), _)| table)
+        .collect();
+    let references = |c: &Constraint| {
+        rekeyed.iter().any(|t| {
+            let bare = quote::name(&t.name);
+            let spelled = [
+                t.to_string(),
+                if t.schema == "public" {
+                    bare
+                } else {
+                    t.to_string()
+                },
+            ];
+            spelled
+                .iter()
+                .any(|s| c.definition.contains(&format!(" REFERENCES {s}(")))
+        })
+    };
     for ((table, name), a, b) in both {
         if a == b {
+            if a.kind == ConstraintKind::ForeignKey && references(a) {
+                out.push(drop_constraint(table, name, a, Action::Alter).continuation());
+                out.push(
+                    Change::new(
+                        ObjectKind::Constraint,
+                        object(table, name),
+                        Action::Alter,
+                        Phase::ForeignKey,
+                    )
+                    .continuation()
+                    .sql(constraint_sql(table, name, b)),
+                );
+            }
             continue;
         }
         let on = format!("CONSTRAINT {} ON {table}", quote::name(name));

@@ -14,7 +14,12 @@ pub(super) fn labels_only_added(old: &[String], new: &[String]) -> bool {
 
 /// The columns of `catalog` whose type is the enum `name` or an array of it.
 pub(super) fn enum_columns<'c>(catalog: &'c Catalog, name: &Name) -> Vec<(&'c Name, &'c Column)> {
-    let spellings = [quote::name(&name.name), name.to_string()];
+    // Catalogs are read under `search_path = public`, so only a type in `public` is spelled
+    // bare; a namesake in another schema is always qualified.
+    let mut spellings = vec![name.to_string()];
+    if name.schema == "public" {
+        spellings.push(quote::name(&name.name));
+    }
     let mut columns = Vec::new();
     for (table, t) in &catalog.tables {
         for c in t.columns.iter().filter(|c| !c.inherited) {

@@ -216,7 +216,7 @@ fn policy_sql(table: &Name, name: &str, p: &Policy) -> String {
     sql
 }
 
-pub(super) fn policies(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
+pub(super) fn policies(from: &Catalog, to: &Catalog, removed: &Catalog, out: &mut Vec<Change>) {
     let Split { gone, new, both } = split(&from.policies, &to.policies);
     let object = |table: &Name, name: &str| format!("{} on {table}", quote::name(name));
     let drop = |table: &Name, name: &str| format!("DROP POLICY {} ON {table}", quote::name(name));
@@ -234,17 +234,17 @@ pub(super) fn policies(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
     }
     for ((table, name), p) in new {
         let on = format!("POLICY {} ON {table}", quote::name(name));
-        out.push(
-            Change::new(
-                ObjectKind::Policy,
-                object(table, name),
-                Action::Create,
-                Phase::Policy,
-            )
-            .expected(policy_sql(table, name, p))
-            .sql(policy_sql(table, name, p))
-            .sql_all(attributes(&on, None, (&p.comment, &Access::default()))),
-        );
+        let change = Change::new(
+            ObjectKind::Policy,
+            object(table, name),
+            Action::Create,
+            Phase::Policy,
+        )
+        .expected(policy_sql(table, name, p))
+        .sql(policy_sql(table, name, p))
+        .sql_all(attributes(&on, None, (&p.comment, &Access::default())));
+        let key = (table.clone(), name.clone());
+        out.push(rebuilt(change, removed.policies.get(&key), p));
     }
     for ((table, name), a, b) in both {
         if a == b {

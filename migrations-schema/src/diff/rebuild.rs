@@ -44,6 +44,9 @@ pub(super) fn rebuild(
     out: &mut Vec<Change>,
 ) -> Catalog {
     let mut disturbed: BTreeSet<Dependency> = BTreeSet::new();
+    // Tables kept with a column retyped: PostgreSQL refuses to retype a column a trigger
+    // (`UPDATE OF`) or a policy names, so those are dropped first and created again after.
+    let mut retyped: BTreeSet<Name> = BTreeSet::new();
     for (name, a) in &from.tables {
         let changed = match to.tables.get(name) {
             None => true,
@@ -54,6 +57,9 @@ pub(super) fn rebuild(
         };
         if changed {
             disturbed.insert(Dependency::Relation(name.clone()));
+            if to.tables.contains_key(name) {
+                retyped.insert(name.clone());
+            }
         }
     }
     for (name, a) in &from.types {
@@ -108,7 +114,7 @@ pub(super) fn rebuild(
             views.insert(name);
         }
     }
-    let removed = remove(from, &views, &routines);
+    let removed = remove(from, &views, &routines, &retyped);
     for (name, v) in &removed.views {
         let rank = order
             .get(&Dependency::Relation(name.clone()))
@@ -136,12 +142,31 @@ pub(super) fn rebuild(
         );
         out.push(change.continuation().sql(sql));
     }
+    for (table, name) in removed.policies.keys() {
+        let sql = format!(
+            "DROP POLICY {} ON {table}",
+            migrations_core::quote::name(name)
+        );
+        let change = Change::new(
+            ObjectKind::Policy,
+            String::new(),
+            Action::Drop,
+            Phase::DropPolicy,
+        );
+        out.push(change.continuation().sql(sql));
+    }
     removed
 }
 
 /// Takes the given views and routines out of `from`, with the indexes and triggers on those
-/// views and the triggers calling those routines, and returns them as a catalog.
-fn remove(from: &mut Catalog, views: &BTreeSet<Name>, routines: &BTreeSet<RoutineId>) -> Catalog {
+/// views, the triggers calling those routines, and the triggers and policies of the `retyped`
+/// tables, and returns them as a catalog.
+fn remove(
+    from: &mut Catalog,
+    views: &BTreeSet<Name>,
+    routines: &BTreeSet<RoutineId>,
+    retyped: &BTreeSet<Name>,
+) -> Catalog {
     let mut removed = Catalog::default();
     for name in views {
         if let Some(v) = from.views.remove(name) {
@@ -167,12 +192,25 @@ fn remove(from: &mut Catalog, views: &BTreeSet<Name>, routines: &BTreeSet<Routin
     let triggers: Vec<(Name, String)> = from
         .triggers
         .iter()
-        .filter(|((table, _), t)| views.contains(table) || routines.contains(&t.function))
+        .filter(|((table, _), t)| {
+            views.contains(table) || retyped.contains(table) || routines.contains(&t.function)
+        })
         .map(|(k, _)| k.clone())
         .collect();
     for key in triggers {
         if let Some(t) = from.triggers.remove(&key) {
             removed.triggers.insert(key, t);
+        }
+    }
+    let policies: Vec<(Name, String)> = from
+        .policies
+        .keys()
+        .filter(|(table, _)| retyped.contains(table))
+        .cloned()
+        .collect();
+    for key in policies {
+        if let Some(p) = from.policies.remove(&key) {
+            removed.policies.insert(key, p);
         }
     }
     removed

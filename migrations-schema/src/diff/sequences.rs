@@ -47,7 +47,13 @@ pub(super) fn sequences(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
                 .and_then(|t| t.column(column))
                 .is_none()
         });
-        let change = Change::new(kind, name.to_string(), Action::Drop, Phase::DropSequence)
+        // A sequence whose column stays (a `serial` turned identity) goes once the column's
+        // default no longer uses it.
+        let phase = match s.owned_by {
+            Some(_) => Phase::Ownership,
+            None => Phase::DropSequence,
+        };
+        let change = Change::new(kind, name.to_string(), Action::Drop, phase)
             .found(describe_sequence(s))
             .hazard(Hazard::Destructive(
                 "drops the sequence and its current value".to_owned(),
@@ -83,6 +89,20 @@ pub(super) fn sequences(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
         let mut change = Change::new(kind, name.to_string(), Action::Alter, Phase::Ownership)
             .found(describe_sequence(a))
             .expected(describe_sequence(b));
+        let owner_goes = a.owned_by.as_ref().is_some_and(|(table, column)| {
+            to.tables
+                .get(table)
+                .and_then(|t| t.column(column))
+                .is_none()
+        });
+        if owner_goes {
+            // Released first: dropping the owning column would drop the sequence with it.
+            out.push(
+                Change::new(kind, name.to_string(), Action::Alter, Phase::Rename)
+                    .continuation()
+                    .sql(format!("ALTER SEQUENCE {name} OWNED BY NONE")),
+            );
+        }
         if sequence_options(a) != sequence_options(b) {
             change = change.sql(format!("ALTER SEQUENCE {name} {}", sequence_options(b)));
         }

@@ -46,7 +46,12 @@ fn create_table(name: &Name, t: &Table) -> Vec<String> {
     let unlogged = if t.unlogged { "UNLOGGED " } else { "" };
     let mut sql = vec![match &t.partition_of {
         Some((parent, bound)) => {
-            format!("CREATE {unlogged}TABLE {name} PARTITION OF {parent} {bound}")
+            // A partition may itself be partitioned (a sub-partition tree).
+            let partition = t
+                .partition_by
+                .as_ref()
+                .map_or(String::new(), |k| format!(" PARTITION BY {k}"));
+            format!("CREATE {unlogged}TABLE {name} PARTITION OF {parent} {bound}{partition}")
         }
         None => {
             let columns: Vec<String> = t

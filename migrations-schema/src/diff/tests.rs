@@ -101,7 +101,10 @@ fn foreign_keys_come_after_every_table_and_views_after_what_they_use() {
 
 #[test]
 fn a_view_over_a_retyped_column_is_rebuilt_without_being_a_difference() {
-    let mut from = Catalog::default();
+    let mut from = Catalog {
+        privileges: true,
+        ..Catalog::default()
+    };
     from.tables.insert(
         public("t"),
         table(vec![column("x", "character varying(5)")]),

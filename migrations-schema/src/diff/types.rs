@@ -24,12 +24,44 @@ fn on(name: &Name, t: &Type) -> String {
 }
 
 /// Enums before domains (which may be over them) before composites (which may use both).
-fn rank(t: &Type) -> usize {
-    match t.kind {
-        TypeKind::Enum(_) => 0,
-        TypeKind::Domain(_) => 1,
-        TypeKind::Composite(_) => 2,
+/// How deep a type sits in the types it is built of (a domain over a domain, a composite with
+/// a composite attribute): created in that order, dropped the other way.
+fn rank(catalog: &Catalog, t: &Type) -> usize {
+    fn depth(catalog: &Catalog, t: &Type, budget: usize) -> usize {
+        let used: Vec<&str> = match &t.kind {
+            TypeKind::Enum(_) => return 0,
+            TypeKind::Domain(d) => vec![d.base.as_str()],
+            TypeKind::Composite(attributes) => {
+                attributes.iter().map(|a| a.data_type.as_str()).collect()
+            }
+        };
+        let inner = used
+            .iter()
+            .filter_map(|spelled| lookup(catalog, spelled.trim_end_matches("[]")))
+            .map(|u| {
+                if budget == 0 {
+                    0
+                } else {
+                    depth(catalog, u, budget - 1)
+                }
+            })
+            .max()
+            .unwrap_or(0);
+        inner + 1
     }
+    depth(catalog, t, 32)
+}
+
+/// The user type a `format_type` spelling names (read under `search_path = public`).
+fn lookup<'c>(catalog: &'c Catalog, spelled: &str) -> Option<&'c Type> {
+    catalog
+        .types
+        .iter()
+        .find(|(name, _)| {
+            name.to_string() == spelled
+                || (name.schema == "public" && quote::name(&name.name) == spelled)
+        })
+        .map(|(_, t)| t)
 }
 
 fn describe(t: &Type) -> String {
@@ -113,7 +145,7 @@ pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
                 .found(describe(t))
                 .hazard(Hazard::Destructive(why))
                 .sql(format!("DROP {word} {name}"))
-                .rank(2 - rank(t)),
+                .rank(64 - rank(from, t)),
         );
     }
     for (name, t) in new {
@@ -121,7 +153,7 @@ pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
             Change::new(kind_of(t), name.to_string(), Action::Create, Phase::Type)
                 .expected(describe(t))
                 .sql_all(create(name, t))
-                .rank(rank(t)),
+                .rank(rank(to, t)),
         );
     }
     for (name, a, b) in both {
@@ -131,7 +163,7 @@ pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
         let change = Change::new(kind_of(b), name.to_string(), Action::Alter, Phase::Type)
             .found(describe(a))
             .expected(describe(b))
-            .rank(rank(b));
+            .rank(rank(to, b));
         let change = match (&a.kind, &b.kind) {
             (TypeKind::Enum(old), TypeKind::Enum(new)) if old != new => {
                 super::enums::enum_change(from, to, name, old, new, change)
