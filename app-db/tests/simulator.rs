@@ -338,3 +338,61 @@ async fn the_binary_reconciles_a_database_built_by_sqlalchemy() {
     assert_eq!(code, 0);
     assert!(out.contains("nothing to take over"), "{out}");
 }
+
+/// Scenario documents the Python setup wrote in its own shape: listed, played as far as they go
+/// with a note naming every field that did not fit, or refused naming what is missing; never a
+/// panic.
+#[tokio::test]
+async fn scenarios_in_another_shape_are_played_as_far_as_they_go() {
+    let db = database().await;
+    assert_eq!(run(&db, &["db", "upgrade"], "").2, 0);
+    let client = db.connect().await.expect("connect");
+    client
+        .batch_execute(
+            r#"INSERT INTO training_scenarios (name, description, caller_profile, scenario_script, difficulty_level) VALUES
+               ('Kitchen Fire', 'written by the Python setup',
+                '{"name": "Sam", "age": "40", "emotional_state": "anxious", "phone": "555-0100"}',
+                '{"initial_conditions": "Smoke in a kitchen", "key_entities": ["smoke", "Elm Street"],
+                  "dialogue": [{"speaker": "caller", "text": "There is smoke everywhere on Elm Street"},
+                               {"role": "operator", "text": "no speaker key"},
+                               {"speaker": "operator", "text": "What is the address of the fire?"}],
+                  "notes": "v1"}',
+                'easy'),
+               ('Steps Only', 'no dialogue at all', '{}', '{"steps": ["answer", "dispatch"]}', 'easy');"#,
+        )
+        .await
+        .expect("scenarios in another shape");
+    let (out, err, code) = run(&db, &["scenarios"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Kitchen Fire") && out.contains("(not in the scenario format"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Domestic Violence Call"),
+        "the seeded ones are listed too: {out}"
+    );
+
+    let (out, err, code) = run(&db, &["--scenario", "Kitchen Fire"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    for gap in [
+        "scenario_script.initial_conditions is text, not an object: used as its summary",
+        "scenario_script.key_questions is missing",
+        "scenario_script.dialogue[1].speaker `` is neither caller nor operator: line left out",
+        "caller_profile.phone is not part of the format (ignored)",
+    ] {
+        assert!(err.contains(gap), "`{gap}` in:\n{err}");
+    }
+    assert!(out.contains("TRAINING CALL REPORT — Kitchen Fire"), "{out}");
+
+    let (out, err, code) = run(&db, &["--scenario", "Steps Only"], "");
+    assert_ne!(code, 0, "{out}");
+    assert!(
+        err.contains(
+            "scenario `Steps Only` cannot be played: its script has no dialogue line to play"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("scenario_script.dialogue is missing"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -152,6 +152,11 @@ pub struct TrainingScenario {
     pub difficulty_level: DifficultyLevel,
     /// Offered to trainees.
     pub is_active: bool,
+    /// Where the documents do not follow `docs/scenario-format.md` (written by the Python
+    /// setup, or by hand): each field missing, of another type or unknown, e.g.
+    /// `scenario_script.dialogue is missing`. Empty for a well-formed scenario; what is missing
+    /// was read as empty.
+    pub gaps: Vec<String>,
 }
 
 /// A row of `call_sessions`.

@@ -25,17 +25,6 @@ pub enum DataError {
         #[source]
         source: tokio_postgres::Error,
     },
-    /// A scenario's JSON does not follow `docs/scenario-format.md`.
-    #[error("scenario `{name}` has an invalid {field} (see docs/scenario-format.md)")]
-    InvalidScenario {
-        /// The scenario.
-        name: String,
-        /// `caller_profile` or `scenario_script`.
-        field: &'static str,
-        /// What is wrong.
-        #[source]
-        source: serde_json::Error,
-    },
     /// No such row.
     #[error("no {what} with id {id}")]
     NotFound {
@@ -55,30 +44,45 @@ const SCENARIO_COLUMNS: &str =
 
 fn scenario(row: &Row) -> Result<TrainingScenario, DataError> {
     let name: String = row.get("name");
+    let mut gaps = Vec::new();
+    let caller_profile = document(
+        row,
+        "caller_profile",
+        &mut gaps,
+        super::lenient::caller_profile,
+    );
+    let scenario_script = document(
+        row,
+        "scenario_script",
+        &mut gaps,
+        super::lenient::scenario_script,
+    );
     Ok(TrainingScenario {
         id: row.get("id"),
         description: row.get("description"),
-        caller_profile: document(row, &name, "caller_profile")?,
-        scenario_script: document(row, &name, "scenario_script")?,
+        caller_profile,
+        scenario_script,
         difficulty_level: row.get("difficulty_level"),
         is_active: row.get("is_active"),
         name,
+        gaps,
     })
 }
 
-/// A JSONB column parsed into its typed form, naming the scenario and field when it does not fit.
+/// A JSONB column parsed into its typed form: strictly when it follows the format, otherwise
+/// leniently, with what did not fit added to `gaps` (never an error: a scenario the Python setup
+/// wrote in its own shape is still listed and played as far as it goes).
 fn document<T: serde::de::DeserializeOwned>(
     row: &Row,
-    name: &str,
     field: &'static str,
-) -> Result<T, DataError> {
-    serde_json::from_value(row.get::<_, Value>(field)).map_err(|source| {
-        DataError::InvalidScenario {
-            name: name.to_owned(),
-            field,
-            source,
-        }
-    })
+    gaps: &mut Vec<String>,
+    lenient: fn(&Value, &mut Vec<String>) -> T,
+) -> T {
+    let value: Value = row.get(field);
+    match serde_json::from_value(value.clone()) {
+        Ok(typed) => typed,
+        Err(_) => lenient(&value, gaps),
+    }
 }
 
 /// Scenarios by difficulty then name; only active ones unless `include_inactive`.

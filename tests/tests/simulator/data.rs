@@ -14,6 +14,14 @@ async fn connect(db: &TestDatabase) -> tokio_postgres::Client {
 async fn the_five_seeded_scenarios_parse(db: TestDatabase) {
     let client = connect(&db).await;
     let scenarios = store::list_scenarios(&client, false).await.expect("list");
+    for s in &scenarios {
+        assert!(
+            s.gaps.is_empty(),
+            "the seed follows docs/scenario-format.md exactly: {} {:?}",
+            s.name,
+            s.gaps
+        );
+    }
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
     for expected in [
         "Domestic Violence Call",
