@@ -69,6 +69,9 @@ pub(super) fn rebuild(
             if !labels_only_added(old, new) {
                 for (table, _) in enum_columns(from, name) {
                     disturbed.insert(Dependency::Relation(table.clone()));
+                    if to.tables.contains_key(table) {
+                        retyped.insert(table.clone());
+                    }
                 }
             }
         }
