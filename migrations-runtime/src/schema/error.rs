@@ -69,6 +69,12 @@ pub enum SchemaError {
         /// What differs.
         differences: Vec<String>,
     },
+    /// Some changes cannot be generated (the diff says why for each): nothing written.
+    #[error("nothing was written: these changes cannot be generated, write them by hand (or in steps the diff can take):\n  - {}", changes.join("\n  - "))]
+    Manual {
+        /// One line per change, with its reason.
+        changes: Vec<String>,
+    },
     /// A declared schema file could not be read.
     #[error("cannot read the declared schema `{path}`: {reason}")]
     Declared {

@@ -98,6 +98,10 @@ impl Migrator<'_> {
             if up.is_empty() {
                 return Ok(None);
             }
+            let manual: Vec<String> = up.manual().map(ToString::to_string).collect();
+            if !manual.is_empty() {
+                return Err(SchemaError::Manual { changes: manual });
+            }
             let stages = stages(&head, &target, &up);
             let mut states = vec![head];
             for stage in &stages {

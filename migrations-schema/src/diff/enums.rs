@@ -13,7 +13,10 @@ pub(super) fn labels_only_added(old: &[String], new: &[String]) -> bool {
 }
 
 /// The columns of `catalog` whose type is the enum `name` or an array of it.
-pub(super) fn enum_columns<'c>(catalog: &'c Catalog, name: &Name) -> Vec<(&'c Name, &'c Column)> {
+pub(super) fn columns_of_type<'c>(
+    catalog: &'c Catalog,
+    name: &Name,
+) -> Vec<(&'c Name, &'c Column)> {
     // Catalogs are read under `search_path = public`, so only a type in `public` is spelled
     // bare; a namesake in another schema is always qualified.
     let mut spellings = vec![name.to_string()];
@@ -59,7 +62,7 @@ pub(super) fn enum_change(
         return change.sql_all(sql).hazard(Hazard::MayFail(why));
     }
     // Columns dropped by this diff are gone by now (drops run first).
-    let kept: Vec<(&Name, &Column)> = enum_columns(from, name)
+    let kept: Vec<(&Name, &Column)> = columns_of_type(from, name)
         .into_iter()
         .filter(|(table, c)| {
             to.tables

@@ -172,7 +172,19 @@ pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
                 domain(name, old, new, change)
             }
             (TypeKind::Composite(old), TypeKind::Composite(new)) if old != new => {
-                composite(name, old, new, change)
+                let used: Vec<String> = super::enums::columns_of_type(from, name)
+                    .iter()
+                    .map(|(table, c)| format!("{table}.{}", quote::name(&c.name)))
+                    .collect();
+                if used.is_empty() {
+                    composite(name, old, new, change)
+                } else {
+                    let why = format!(
+                        "PostgreSQL cannot alter a composite type while columns use it ({}): add a new type, move the columns to it, then drop this one",
+                        used.join(", ")
+                    );
+                    change.hazard(Hazard::Manual(why))
+                }
             }
             (x, y) if std::mem::discriminant(x) != std::mem::discriminant(y) => {
                 let why = format!(
