@@ -202,6 +202,8 @@ pub(super) fn routines(
             .sql_all(attributes(&on, None, (&r.comment, &r.access)))
             .rank(rank);
         out.push(match rebuilt.routines.get(id) {
+            // Rebuilt, unchanged, for what it uses: part of that change.
+            Some(old) if old == r => change.continuation(),
             Some(old) => {
                 let mut change = change.found(describe_routine(old));
                 change.action = Action::Alter;

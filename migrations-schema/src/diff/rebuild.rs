@@ -109,12 +109,28 @@ pub(super) fn rebuild(
             })
             .map(|(n, _)| n.clone())
             .collect();
-        if more.is_empty() {
+        // Routines whose signature or SQL-standard body uses what is rebuilt or retyped
+        // (`RETURNS SETOF v`, `BEGIN ATOMIC SELECT ... FROM t`) are rebuilt with it.
+        let more_routines: Vec<RoutineId> = from
+            .routines
+            .iter()
+            .filter(|(id, r)| {
+                !routines.contains(*id)
+                    && to.routines.contains_key(*id)
+                    && r.depends_on.iter().any(|d| disturbed.contains(d))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        if more.is_empty() && more_routines.is_empty() {
             break;
         }
         for name in more {
             disturbed.insert(Dependency::Relation(name.clone()));
             views.insert(name);
+        }
+        for id in more_routines {
+            disturbed.insert(Dependency::Routine(id.clone()));
+            routines.insert(id);
         }
     }
     around_recreated_routines(from, to, &routines, out);
