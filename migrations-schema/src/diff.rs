@@ -11,6 +11,7 @@ use crate::change::Diff;
 use crate::model::*;
 
 mod access;
+mod around;
 mod code;
 mod columns;
 mod constraints;

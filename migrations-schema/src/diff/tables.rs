@@ -189,12 +189,82 @@ fn table(name: &Name, a: &Table, b: &Table, out: &mut Vec<Change>) {
                 )),
         );
     }
+    // Generated columns computed from a retyped column: PostgreSQL refuses the retype under
+    // them, so they are dropped first and added again after (their values are computed again).
+    let retyped: Vec<&str> = after
+        .iter()
+        .filter(|c| {
+            a.column(&c.name)
+                .is_some_and(|old| (&old.data_type, &old.collation) != (&c.data_type, &c.collation))
+        })
+        .map(|c| c.name.as_str())
+        .collect();
+    let recomputed: Vec<&Column> = after
+        .iter()
+        .filter(|c| {
+            let same = a
+                .column(&c.name)
+                .is_some_and(|old| old.generated == c.generated);
+            same && c
+                .generated
+                .as_deref()
+                .is_some_and(|e| retyped.iter().any(|r| mentions(e, r)))
+        })
+        .collect();
+    for c in &recomputed {
+        let object = format!("{name}.{}", quote::name(&c.name));
+        let drop = format!("ALTER TABLE {name} DROP COLUMN {}", quote::name(&c.name));
+        out.push(
+            Change::new(
+                ObjectKind::Column,
+                object.clone(),
+                Action::Alter,
+                Phase::DropColumn,
+            )
+            .continuation()
+            .sql(drop),
+        );
+        let add = format!("ALTER TABLE {name} ADD COLUMN {}", column_sql(c));
+        out.push(
+            Change::new(ObjectKind::Column, object, Action::Alter, Phase::AlterTable)
+                .continuation()
+                .rank(1)
+                .sql(add),
+        );
+    }
     for c in &after {
         let object = format!("{name}.{}", quote::name(&c.name));
         match a.column(&c.name) {
             None => out.push(add_column(name, object, c)),
-            Some(old) if old != c => out.push(column(name, object, old, c)),
+            // Dropped and added again above, as `to` has it.
+            Some(_) if recomputed.iter().any(|r| r.name == c.name) => {}
+            Some(old) if old != c => {
+                let mut change = column(name, object, old, c);
+                let over: Vec<String> = recomputed
+                    .iter()
+                    .filter(|r| r.generated.as_deref().is_some_and(|e| mentions(e, &c.name)))
+                    .map(|r| quote::name(&r.name))
+                    .collect();
+                if !over.is_empty() && change.hazard.is_none() {
+                    let why = format!("generated column {} is dropped and added again around it: indexes and views on it are not kept", over.join(", "));
+                    change.hazard = Some(Hazard::MayFail(why));
+                }
+                out.push(change)
+            }
             Some(_) => {}
         }
     }
+}
+
+/// Whether an expression names column `column` (as a whole identifier).
+fn mentions(expression: &str, column: &str) -> bool {
+    let spelled = quote::name(column);
+    expression.match_indices(&spelled).any(|(at, _)| {
+        let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+        !expression[..at].chars().next_back().is_some_and(word)
+            && !expression[at + spelled.len()..]
+                .chars()
+                .next()
+                .is_some_and(word)
+    })
 }
