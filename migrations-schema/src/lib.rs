@@ -25,8 +25,7 @@
 //! dropped and one added, unless declared: [`diff_with_renames`]), the data in tables, and what
 //! this model does not cover (range types, collations, operators, casts, foreign tables,
 //! publications, event triggers, table inheritance outside partitioning, identity sequences'
-//! options, partitions' own defaults, column privileges, comments on view columns); those are
-//! neither read nor compared.
+//! options, partitions' own defaults, column privileges); those are neither read nor compared.
 
 mod change;
 mod diff;

@@ -340,6 +340,8 @@ pub struct View {
     pub comment: Option<String>,
     /// Owner and grants.
     pub access: Access,
+    /// `COMMENT ON COLUMN`, by column.
+    pub column_comments: BTreeMap<String, String>,
 }
 
 /// The kinds of routine.

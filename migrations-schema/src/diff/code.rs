@@ -1,6 +1,8 @@
 //! Views and routines: objects defined by a query or a body, created in dependency order, and
 //! rebuilt (dropped first, created again last) when something they use changes under them.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::access::attributes;
 use super::rebuild::graph;
 use super::{split, topological, Order, Split};
@@ -45,7 +47,30 @@ fn create_view(name: &Name, v: &View) -> Vec<String> {
     )];
     let on = format!("{} {name}", view_word(v));
     sql.extend(attributes(&on, None, (&v.comment, &v.access)));
+    sql.extend(column_comments(name, &BTreeMap::new(), &v.column_comments));
     sql
+}
+
+/// `COMMENT ON COLUMN` for a view's columns, from `before` to `after`.
+fn column_comments(
+    name: &Name,
+    before: &BTreeMap<String, String>,
+    after: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let columns: BTreeSet<&String> = before.keys().chain(after.keys()).collect();
+    columns
+        .into_iter()
+        .filter(|c| before.get(*c) != after.get(*c))
+        .map(|c| {
+            let text = after
+                .get(c)
+                .map_or("NULL".to_owned(), |t| migrations_core::quote::literal(t));
+            format!(
+                "COMMENT ON COLUMN {name}.{} IS {text}",
+                migrations_core::quote::name(c)
+            )
+        })
+        .collect()
 }
 
 pub(super) fn views(
@@ -105,7 +130,12 @@ pub(super) fn views(
     }
     for (name, a, b) in both {
         let on = format!("{} {name}", view_word(b));
-        let sql = attributes(&on, Some((&a.comment, &a.access)), (&b.comment, &b.access));
+        let mut sql = attributes(&on, Some((&a.comment, &a.access)), (&b.comment, &b.access));
+        sql.extend(column_comments(
+            name,
+            &a.column_comments,
+            &b.column_comments,
+        ));
         if !sql.is_empty() {
             let change = Change::new(
                 view_kind(b),

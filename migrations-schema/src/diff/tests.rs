@@ -41,6 +41,7 @@ fn view(definition: &str, uses: &[&str]) -> View {
             .collect(),
         comment: None,
         access: Access::default(),
+        column_comments: BTreeMap::new(),
     }
 }
 

@@ -174,7 +174,10 @@ SELECT n.nspname, c.relname, c.relkind = 'm', pg_get_viewdef(c.oid),
         JOIN pg_proc p ON p.oid = d.refobjid AND d.refclassid = 'pg_proc'::regclass
         JOIN pg_namespace pn ON pn.oid = p.pronamespace
         WHERE r.ev_class = c.oid),
-       obj_description(c.oid, 'pg_class'), ACCESS(c.relowner, c.relacl, r)
+       obj_description(c.oid, 'pg_class'), ACCESS(c.relowner, c.relacl, r),
+       (SELECT coalesce(json_object_agg(a.attname, col_description(c.oid, a.attnum)), '{}')
+        FROM pg_attribute a
+        WHERE a.attrelid = c.oid AND a.attnum > 0 AND col_description(c.oid, a.attnum) IS NOT NULL)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE c.relkind IN ('v', 'm') AND USER AND NOT_EXTENSION(c.oid)
   AND n.nspname || '.' || c.relname <> ALL ($2::text[])";

@@ -145,6 +145,7 @@ pub(super) fn view(row: &Row, options: &ReadOptions) -> Result<View, ReadError> 
         depends_on,
         comment: row.get(7),
         access: access(row, 8, options),
+        column_comments: json(row, 10, "view column comments")?,
     })
 }
 

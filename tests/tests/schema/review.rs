@@ -520,7 +520,6 @@ async fn a_default_set_on_a_partition_is_not_compared() {
 }
 
 #[tokio::test]
-#[ignore = "known gap (issue 14): comments on view columns are not read"]
 async fn comments_on_view_columns_are_not_read() {
     let v = "CREATE TABLE t (x int); CREATE VIEW v AS SELECT x FROM t;";
     round_trip(v, &format!("{v} COMMENT ON COLUMN v.x IS 'the x';")).await;
