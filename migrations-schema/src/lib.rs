@@ -24,8 +24,8 @@
 //! What a catalog cannot tell: renames of tables and columns (a renamed column reads as one
 //! dropped and one added, unless declared: [`diff_with_renames`]), the data in tables, and what
 //! this model does not cover (range types, collations, operators, casts, foreign tables,
-//! publications, event triggers, table inheritance outside partitioning, identity sequences'
-//! options, partitions' own defaults, column privileges); those are neither read nor compared.
+//! publications, event triggers, table inheritance outside partitioning, partitions' own
+//! defaults, column privileges); those are neither read nor compared.
 
 mod change;
 mod diff;

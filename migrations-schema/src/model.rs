@@ -254,6 +254,10 @@ pub struct Column {
     pub default: Option<String>,
     /// `GENERATED ... AS IDENTITY`.
     pub identity: Option<Identity>,
+    /// The identity's sequence options, as `CREATE SEQUENCE` writes them
+    /// (`START WITH 1 INCREMENT BY 1 MINVALUE 1 MAXVALUE ... CACHE 1 NO CYCLE`).
+    #[serde(default)]
+    pub identity_options: Option<String>,
     /// `GENERATED ALWAYS AS (expression) STORED`.
     pub generated: Option<String>,
     /// Comes from the parent of a partition rather than the partition itself.

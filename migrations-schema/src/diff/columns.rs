@@ -20,6 +20,9 @@ pub(super) fn column_sql(c: &Column) -> String {
     }
     if let Some(identity) = c.identity {
         text.push_str(&format!(" GENERATED {} AS IDENTITY", identity.keyword()));
+        if let Some(options) = &c.identity_options {
+            text.push_str(&format!(" ({options})"));
+        }
     }
     if c.not_null {
         text.push_str(" NOT NULL");
@@ -184,13 +187,24 @@ pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Ch
             if !a.not_null {
                 change = change.sql(format!("{at} SET NOT NULL"));
             }
+            let options = b
+                .identity_options
+                .as_ref()
+                .map_or(String::new(), |o| format!(" ({o})"));
             change = change.sql(format!(
-                "{at} ADD GENERATED {} AS IDENTITY",
+                "{at} ADD GENERATED {} AS IDENTITY{options}",
                 identity.keyword()
             ));
         }
-        (Some(x), Some(y)) if x != y => {
-            change = change.sql(format!("{at} SET GENERATED {}", y.keyword()))
+        (Some(x), Some(y)) => {
+            if x != y {
+                change = change.sql(format!("{at} SET GENERATED {}", y.keyword()));
+            }
+            if let (Some(old), Some(new)) = (&a.identity_options, &b.identity_options) {
+                if old != new {
+                    change = change.sql(format!("{at} {}", set_options(new)));
+                }
+            }
         }
         _ => {}
     }
@@ -224,4 +238,34 @@ pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Ch
         }
     }
     change
+}
+
+/// `SET START WITH 1 SET INCREMENT BY 1 ...` from the options `CREATE SEQUENCE` writes.
+fn set_options(options: &str) -> String {
+    let words: Vec<&str> = options.split_whitespace().collect();
+    let mut clauses = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let (clause, used) = match words[i] {
+            "START" | "INCREMENT" if i + 2 < words.len() => (words[i..i + 3].join(" "), 3),
+            "NO" if i + 1 < words.len() => (words[i..i + 2].join(" "), 2),
+            "CYCLE" => ("CYCLE".to_owned(), 1),
+            _ if i + 1 < words.len() => (words[i..i + 2].join(" "), 2),
+            _ => (words[i].to_owned(), 1),
+        };
+        clauses.push(format!("SET {clause}"));
+        i += used;
+    }
+    clauses.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn identity_options_become_set_clauses() {
+        assert_eq!(
+            super::set_options("START WITH 100 INCREMENT BY 10 MINVALUE 1 MAXVALUE 9 CACHE 1 NO CYCLE"),
+            "SET START WITH 100 SET INCREMENT BY 10 SET MINVALUE 1 SET MAXVALUE 9 SET CACHE 1 SET NO CYCLE"
+        );
+    }
 }

@@ -11,6 +11,7 @@ fn column(name: &str, data_type: &str) -> Column {
         not_null: false,
         default: None,
         identity: None,
+        identity_options: None,
         generated: None,
         inherited: false,
         comment: None,
