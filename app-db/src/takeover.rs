@@ -20,7 +20,7 @@ mod rows;
 pub use reconcile::{Blocker, Choices, Fill, Reconciliation};
 
 use thiserror::Error;
-use tokio_postgres::{Client, Transaction};
+use tokio_postgres::{Client, GenericClient, Transaction};
 
 use migrations_runtime::migrations_schema::{Catalog, Name};
 use migrations_runtime::schema::SchemaError;
@@ -115,18 +115,7 @@ pub async fn take_over(
     client: &mut Client,
     migrator: &Migrator<'_>,
 ) -> Result<Takeover, TakeoverError> {
-    let alembic: bool = client
-        .query_one("SELECT to_regclass('alembic_version') IS NOT NULL", &[])
-        .await
-        .map_err(query("looking for alembic_version"))?
-        .get(0);
-    if !alembic
-        || migrator
-            .table()
-            .exists(&*client)
-            .await
-            .map_err(MigrateError::from)?
-    {
+    if !is_alembic(&*client, migrator).await? {
         return Ok(Takeover::NotNeeded);
     }
     migrator
@@ -162,26 +151,33 @@ fn alembic_table() -> [Name; 1] {
     [Name::new("public", "alembic_version")]
 }
 
+/// Whether `client` sees an Alembic database (`alembic_version`) without a history of ours.
+async fn is_alembic(
+    client: &impl GenericClient,
+    migrator: &Migrator<'_>,
+) -> Result<bool, TakeoverError> {
+    let alembic: bool = client
+        .query_one("SELECT to_regclass('alembic_version') IS NOT NULL", &[])
+        .await
+        .map_err(query("looking for alembic_version"))?
+        .get(0);
+    Ok(alembic
+        && !migrator
+            .table()
+            .exists(client)
+            .await
+            .map_err(MigrateError::from)?)
+}
+
 /// Whether `tx` still sees an Alembic database without a history of ours, and its revision.
 async fn still_alembic(
     tx: &Transaction<'_>,
     migrator: &Migrator<'_>,
 ) -> Result<Option<String>, TakeoverError> {
-    let alembic: bool = tx
-        .query_one("SELECT to_regclass('alembic_version') IS NOT NULL", &[])
-        .await
-        .map_err(query("looking for alembic_version"))?
-        .get(0);
-    if !alembic
-        || migrator
-            .table()
-            .exists(tx)
-            .await
-            .map_err(MigrateError::from)?
-    {
-        return Ok(None);
+    match is_alembic(tx, migrator).await? {
+        true => alembic_revision(tx, migrator).await.map(Some),
+        false => Ok(None),
     }
-    alembic_revision(tx, migrator).await.map(Some)
 }
 
 /// The database as it is and as our revisions up to `revision` build it.

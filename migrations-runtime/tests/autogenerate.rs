@@ -4,33 +4,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::database;
-
-fn migrate(dir: &Path, url: &str, args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_migrate"))
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env("DATABASE_URL", url)
-        .output()
-        .expect("migrate runs");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-fn write(root: &Path, files: &[(&str, &str)]) {
-    for (path, body) in files {
-        let full = root.join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, body).expect("write");
-    }
-}
+use common::{database, migrate, write};
 
 const BASE: &str = "CREATE TYPE state AS ENUM ('open', 'closed');
 CREATE TABLE callers (id bigint PRIMARY KEY, name varchar(100));

@@ -5,37 +5,19 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 
-use common::database;
+use common::{database, migrate, write};
 
-fn migrate(dir: &Path, url: &str, args: &[&str]) -> (String, String, i32) {
-    let out: Output = Command::new(env!("CARGO_BIN_EXE_migrate"))
-        .arg("--dir")
-        .arg(dir)
-        .args(args)
-        .env("DATABASE_URL", url)
-        .output()
-        .expect("migrate runs");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
-
-fn write(files: &[(&str, &str)]) -> tempfile::TempDir {
+/// A temporary directory holding `files`.
+fn files(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
-    for (path, body) in files {
-        let full = dir.path().join(path);
-        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
-        std::fs::write(full, body).expect("write");
-    }
+    write(dir.path(), files);
     dir
 }
 
 fn revisions() -> tempfile::TempDir {
-    write(&[
+    files(&[
         (
             "001_calls/up.sql",
             "CREATE TYPE state AS ENUM ('open', 'closed');
@@ -207,7 +189,7 @@ async fn a_role_without_createdb_gets_a_private_schema_or_a_reason() {
         .get(0);
     assert_eq!(schemas, 0, "the private schema is rolled back");
 
-    let concurrent = write(&[
+    let concurrent = files(&[
         ("001_a/up.sql", "CREATE TABLE a (x int);"),
         ("001_a/down.sql", "DROP TABLE a;"),
         (
@@ -279,7 +261,7 @@ async fn diff_prints_the_sql_between_any_two_sources() {
     );
     assert_eq!(out, "", "equal schemas print nothing");
 
-    let declared = write(&[(
+    let declared = files(&[(
         "schema.sql",
         "CREATE TYPE state AS ENUM ('open', 'held', 'closed');
          CREATE TABLE calls (id bigint PRIMARY KEY, note text NOT NULL DEFAULT '', state state NOT NULL DEFAULT 'open', summary text);

@@ -39,17 +39,7 @@ pub(super) fn run(source: &Source<'_>, format: Format) -> Result<ExitCode, CliEr
         allow_up_only: *allow_up_only,
     };
     let report = scan(path, &display, options);
-    let syntax: Vec<Entry> = report
-        .syntax_errors
-        .iter()
-        .map(|e| Entry {
-            level: "error",
-            rule: "syntax".into(),
-            path: e.path.clone(),
-            line: e.line,
-            message: e.to_string(),
-        })
-        .collect();
+    let syntax = syntax_entries(&report);
     let migrations = report
         .into_migrations()
         .map_err(|problems| InvalidDirectory {
@@ -75,17 +65,7 @@ pub(super) fn of_new(
 ) -> Result<(Vec<String>, Vec<String>), CliError> {
     let display = dir.display().to_string();
     let report = scan(dir, &display, ScanOptions { allow_up_only });
-    let mut entries: Vec<Entry> = report
-        .syntax_errors
-        .iter()
-        .map(|e| Entry {
-            level: "error",
-            rule: "syntax".into(),
-            path: e.path.clone(),
-            line: e.line,
-            message: e.to_string(),
-        })
-        .collect();
+    let mut entries = syntax_entries(&report);
     if let Ok(migrations) = report.into_migrations() {
         entries = findings(dir, &display, migrations.as_slice(), entries)?;
     }
@@ -99,6 +79,21 @@ pub(super) fn of_new(
             .collect::<Vec<_>>()
     };
     Ok((pick("error"), pick("warning")))
+}
+
+/// The scan's syntax errors, as entries.
+fn syntax_entries(report: &migrations_core::ScanReport) -> Vec<Entry> {
+    report
+        .syntax_errors
+        .iter()
+        .map(|e| Entry {
+            level: "error",
+            rule: "syntax".into(),
+            path: e.path.clone(),
+            line: e.line,
+            message: e.to_string(),
+        })
+        .collect()
 }
 
 fn findings(
