@@ -25,7 +25,7 @@
 //! dropped and one added, unless declared: [`diff_with_renames`]), the data in tables, and what
 //! this model does not cover (range types, collations, operators, casts, foreign tables,
 //! publications, event triggers, table inheritance outside partitioning, partitions' own
-//! defaults, column privileges); those are neither read nor compared.
+//! defaults); those are neither read nor compared.
 
 mod change;
 mod diff;

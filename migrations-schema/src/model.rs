@@ -264,6 +264,9 @@ pub struct Column {
     pub inherited: bool,
     /// `COMMENT ON COLUMN`.
     pub comment: Option<String>,
+    /// Column privileges (`GRANT SELECT (col) ON ...`), when privileges are read.
+    #[serde(default)]
+    pub grants: BTreeSet<Grant>,
 }
 
 /// How an identity column generates its values.

@@ -1,6 +1,8 @@
 //! Columns: added, dropped, or altered in place (type with `USING` where no assignment cast
 //! exists, default, nullability, identity, generation, comment).
 
+use std::collections::BTreeSet;
+
 use migrations_core::quote;
 
 use super::access::{attributes, describe_comment};
@@ -64,6 +66,7 @@ pub(super) fn add_column(table: &Name, object: String, c: &Column) -> Change {
         let on = format!("COLUMN {object}");
         change = change.sql_all(attributes(&on, None, (&c.comment, &Access::default())));
     }
+    change = change.sql_all(column_grants(table, &c.name, &BTreeSet::new(), &c.grants));
     if c.not_null && c.default.is_none() && c.identity.is_none() && c.generated.is_none() {
         let why = "a NOT NULL column without a default cannot be added to a table with rows: add a default, or add it nullable, fill it, then set NOT NULL".to_owned();
         change = change.hazard(Hazard::MayFail(why));
@@ -237,7 +240,44 @@ pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Ch
             change.expected = Some(describe_comment(&b.comment));
         }
     }
-    change
+    change.sql_all(column_grants(table, &b.name, &a.grants, &b.grants))
+}
+
+/// `REVOKE` and `GRANT` of privileges on one column, from `before` to `after`.
+pub(super) fn column_grants(
+    table: &Name,
+    column: &str,
+    before: &BTreeSet<Grant>,
+    after: &BTreeSet<Grant>,
+) -> Vec<String> {
+    let role = |r: &str| {
+        if r == "PUBLIC" {
+            r.to_owned()
+        } else {
+            quote::name(r)
+        }
+    };
+    let column = quote::name(column);
+    let revokes = before.difference(after).map(|g| {
+        format!(
+            "REVOKE {} ({column}) ON TABLE {table} FROM {}",
+            g.privilege,
+            role(&g.grantee)
+        )
+    });
+    let grants = after.difference(before).map(|g| {
+        let option = if g.grantable {
+            " WITH GRANT OPTION"
+        } else {
+            ""
+        };
+        format!(
+            "GRANT {} ({column}) ON TABLE {table} TO {}{option}",
+            g.privilege,
+            role(&g.grantee)
+        )
+    });
+    revokes.chain(grants).collect()
 }
 
 /// `SET START WITH 1 SET INCREMENT BY 1 ...` from the options `CREATE SEQUENCE` writes.

@@ -81,6 +81,14 @@ fn create_table(name: &Name, t: &Table) -> Vec<String> {
         let on = format!("COLUMN {name}.{}", quote::name(&c.name));
         sql.extend(attributes(&on, None, (&c.comment, &Access::default())));
     }
+    for c in &t.columns {
+        sql.extend(super::columns::column_grants(
+            name,
+            &c.name,
+            &Default::default(),
+            &c.grants,
+        ));
+    }
     sql
 }
 

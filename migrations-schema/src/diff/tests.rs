@@ -15,6 +15,7 @@ fn column(name: &str, data_type: &str) -> Column {
         generated: None,
         inherited: false,
         comment: None,
+        grants: BTreeSet::new(),
     }
 }
 

@@ -130,7 +130,11 @@ SELECT n.nspname, c.relname, c.relpersistence = 'u',
                          AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') END,
                   'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                   'inherited', NOT a.attislocal,
-                  'comment', col_description(c.oid, a.attnum)) ORDER BY a.attnum), '[]')
+                  'comment', col_description(c.oid, a.attnum),
+                  'grants', (SELECT coalesce(json_agg(json_build_object(
+                                 'grantee', CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_get_userbyid(g.grantee) END,
+                                 'privilege', g.privilege_type, 'grantable', g.is_grantable)), '[]')
+                             FROM aclexplode(a.attacl) g)) ORDER BY a.attnum), '[]')
         FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid
         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped),

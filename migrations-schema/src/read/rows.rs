@@ -76,13 +76,17 @@ pub(super) fn table(row: &Row, options: &ReadOptions) -> Result<Table, ReadError
     let partition_of = row
         .get::<_, Option<String>>(4)
         .map(|schema| (Name::new(schema, row.get::<_, String>(5)), row.get(6)));
+    let mut columns: Vec<Column> = json(row, 9, "columns")?;
+    if !options.privileges {
+        columns.iter_mut().for_each(|c| c.grants.clear());
+    }
     Ok(Table {
         unlogged: row.get(2),
         partition_by: row.get(3),
         partition_of,
         row_security: row.get(7),
         force_row_security: row.get(8),
-        columns: json(row, 9, "columns")?,
+        columns,
         comment: row.get(10),
         access: access(row, 11, options),
     })

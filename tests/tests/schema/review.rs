@@ -536,7 +536,6 @@ async fn a_user_collation_used_by_a_column_is_not_created() {
 }
 
 #[tokio::test]
-#[ignore = "known gap (issue 14): column privileges (attacl) are not read"]
 async fn column_grants_are_not_read() {
     let (db, mut a) = built("CREATE TABLE t (x int, y int);").await;
     let role = format!("colreader_{}", db.name());
