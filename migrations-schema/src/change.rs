@@ -13,6 +13,8 @@ pub enum ObjectKind {
     Schema,
     /// An extension.
     Extension,
+    /// A collation.
+    Collation,
     /// An enum type.
     Enum,
     /// A domain.
@@ -51,6 +53,7 @@ impl ObjectKind {
         match self {
             ObjectKind::Schema => "schema",
             ObjectKind::Extension => "extension",
+            ObjectKind::Collation => "collation",
             ObjectKind::Enum => "enum type",
             ObjectKind::Domain => "domain",
             ObjectKind::CompositeType => "composite type",

@@ -49,6 +49,7 @@ pub(crate) fn diff_renamed(
     let rebuilt = rebuild::rebuild(&mut from, to, &drop_order, &mut out);
     schemas::schemas(&from, to, &mut out);
     schemas::extensions(&from, to, &mut out);
+    schemas::collations(&from, to, &mut out);
     types::types(&from, to, &mut out);
     sequences::sequences(&from, to, &mut out);
     tables::tables(&from, to, &mut out);

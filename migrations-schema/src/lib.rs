@@ -23,7 +23,7 @@
 //!
 //! What a catalog cannot tell: renames of tables and columns (a renamed column reads as one
 //! dropped and one added, unless declared: [`diff_with_renames`]), the data in tables, and what
-//! this model does not cover (range types, collations, operators, casts, foreign tables,
+//! this model does not cover (range types, operators, casts, foreign tables,
 //! publications, event triggers, table inheritance outside partitioning, partitions' own
 //! defaults); those are neither read nor compared.
 

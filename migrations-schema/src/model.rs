@@ -95,6 +95,8 @@ pub struct Catalog {
     pub schemas: BTreeMap<String, Schema>,
     /// Extensions, by name.
     pub extensions: BTreeMap<String, Extension>,
+    /// Collations.
+    pub collations: BTreeMap<Name, Collation>,
     /// Enum, domain and composite types.
     pub types: BTreeMap<Name, Type>,
     /// Sequences, except those behind identity columns (they belong to the column).
@@ -136,6 +138,23 @@ pub struct Extension {
     /// Its version: shown, never compared (two servers may ship different builds).
     #[serde(skip)]
     pub version: String,
+}
+
+/// A collation (`CREATE COLLATION`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Collation {
+    /// `libc` or `icu`.
+    pub provider: String,
+    /// The ICU locale (`icu`).
+    pub locale: Option<String>,
+    /// `LC_COLLATE` (`libc`).
+    pub lc_collate: Option<String>,
+    /// `LC_CTYPE` (`libc`).
+    pub lc_ctype: Option<String>,
+    /// Whether equal means byte-equal.
+    pub deterministic: bool,
+    /// `COMMENT ON COLLATION`.
+    pub comment: Option<String>,
 }
 
 /// A user-defined type.

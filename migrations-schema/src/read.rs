@@ -1,4 +1,4 @@
-//! Reading a [`Catalog`] from a live database: eleven catalog queries sent together (tokio-postgres
+//! Reading a [`Catalog`] from a live database: thirteen catalog queries sent together (tokio-postgres
 //! pipelines them, so the read costs about one round trip), inside one snapshot, under a fixed
 //! `search_path` so that the server deparses every definition the same way whoever reads it.
 
@@ -104,7 +104,7 @@ async fn read_all(
         .map(|n| format!("{}.{}", n.schema, n.name))
         .collect();
     use queries::*;
-    let kinds: [(&'static str, &str, bool); 11] = [
+    let kinds: [(&'static str, &str, bool); 12] = [
         ("schemas", SCHEMAS, false),
         ("extensions", EXTENSIONS, false),
         ("types", TYPES, false),
@@ -116,11 +116,12 @@ async fn read_all(
         ("views", VIEWS, true),
         ("routines", ROUTINES, false),
         ("triggers", TRIGGERS, true),
+        ("policies", POLICIES, true),
     ];
-    let policies = [("policies", POLICIES, true)];
+    let collations = [("collations", COLLATIONS, false)];
     let texts: Vec<(&'static str, String, bool)> = kinds
         .iter()
-        .chain(&policies)
+        .chain(&collations)
         .map(|(what, sql, relations)| (*what, expand(sql), *relations))
         .collect();
     let exclude = &exclude;
@@ -144,6 +145,18 @@ async fn read_all(
     let (schemas, extensions, types, checks) = (next(), next(), next(), next());
     let (sequences, tables, constraints, indexes) = (next(), next(), next(), next());
     let (views, routines, triggers, policies) = (next(), next(), next(), next());
+    let collations = next();
+    for row in &collations {
+        let collation = Collation {
+            provider: row.get(2),
+            locale: row.get(3),
+            lc_collate: row.get(4),
+            lc_ctype: row.get(5),
+            deterministic: row.get(6),
+            comment: row.get(7),
+        };
+        catalog.collations.insert(name(row, 0), collation);
+    }
     for row in &schemas {
         let access = access(row, 2, options);
         let schema = Schema {

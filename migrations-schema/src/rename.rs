@@ -40,6 +40,11 @@ impl Catalog {
         Catalog {
             schemas,
             extensions,
+            collations: self
+                .collations
+                .into_iter()
+                .map(|(n, c)| (name(n), c))
+                .collect(),
             types: self.types.into_iter().map(|(n, t)| (name(n), t)).collect(),
             sequences: self
                 .sequences

@@ -1,4 +1,4 @@
-//! Schemas and extensions: the namespaces everything else is created in.
+//! Schemas, extensions and collations: what everything else is created in or with.
 
 use migrations_core::quote;
 
@@ -107,5 +107,78 @@ pub(super) fn extensions(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
                 )),
             );
         }
+    }
+}
+
+fn collation_sql(name: &Name, c: &Collation) -> String {
+    let mut options = vec![format!("provider = {}", c.provider)];
+    if let Some(locale) = &c.locale {
+        options.push(format!("locale = {}", quote::literal(locale)));
+    }
+    if c.provider == "libc" {
+        if let Some(collate) = &c.lc_collate {
+            options.push(format!("lc_collate = {}", quote::literal(collate)));
+        }
+        if let Some(ctype) = &c.lc_ctype {
+            options.push(format!("lc_ctype = {}", quote::literal(ctype)));
+        }
+    }
+    if !c.deterministic {
+        options.push("deterministic = false".to_owned());
+    }
+    format!("CREATE COLLATION {name} ({})", options.join(", "))
+}
+
+pub(super) fn collations(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
+    let Split { gone, new, both } = split(&from.collations, &to.collations);
+    let kind = ObjectKind::Collation;
+    for (name, c) in gone {
+        out.push(
+            Change::new(kind, name.to_string(), Action::Drop, Phase::DropType)
+                .found(collation_sql(name, c))
+                .rank(usize::MAX)
+                .sql(format!("DROP COLLATION {name}")),
+        );
+    }
+    for (name, c) in new {
+        let on = format!("COLLATION {name}");
+        out.push(
+            Change::new(
+                kind,
+                name.to_string(),
+                Action::Create,
+                Phase::CreateExtension,
+            )
+            .expected(collation_sql(name, c))
+            .rank(1)
+            .sql(collation_sql(name, c))
+            .sql_all(attributes(&on, None, (&c.comment, &Access::default()))),
+        );
+    }
+    for (name, a, b) in both {
+        if a == b {
+            continue;
+        }
+        let on = format!("COLLATION {name}");
+        let change = Change::new(
+            kind,
+            name.to_string(),
+            Action::Alter,
+            Phase::CreateExtension,
+        )
+        .found(collation_sql(name, a))
+        .expected(collation_sql(name, b))
+        .rank(1);
+        let change = if collation_sql(name, a) != collation_sql(name, b) {
+            let why = "a collation cannot be changed in place: create a new one, move the columns and indexes to it, and drop this one".to_owned();
+            change.hazard(Hazard::Manual(why))
+        } else {
+            change.sql_all(attributes(
+                &on,
+                Some((&a.comment, &Access::default())),
+                (&b.comment, &Access::default()),
+            ))
+        };
+        out.push(change);
     }
 }

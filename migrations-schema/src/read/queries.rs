@@ -67,6 +67,17 @@ SELECT e.extname, n.nspname, e.extversion
 FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
 WHERE cardinality($1::text[]) >= 0";
 
+/// Collations, read through `to_jsonb` so that the locale column's name (which PostgreSQL 17
+/// renamed) does not matter.
+pub(super) const COLLATIONS: &str = "
+SELECT n.nspname, co.collname,
+       CASE co.collprovider WHEN 'i' THEN 'icu' WHEN 'c' THEN 'libc' ELSE 'default' END,
+       coalesce(to_jsonb(co) ->> 'colliculocale', to_jsonb(co) ->> 'colllocale'),
+       co.collcollate, co.collctype, co.collisdeterministic,
+       obj_description(co.oid, 'pg_collation')
+FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace
+WHERE USER AND NOT_EXTENSION(co.oid)";
+
 /// Enum, domain and composite types.
 pub(super) const TYPES: &str = "
 SELECT n.nspname, t.typname, t.typtype::text,

@@ -525,7 +525,6 @@ async fn comments_on_view_columns_are_not_read() {
 }
 
 #[tokio::test]
-#[ignore = "known gap (issue 14): collations are not modelled"]
 async fn a_user_collation_used_by_a_column_is_not_created() {
     round_trip(
         "",
