@@ -65,24 +65,28 @@ impl Catalog {
     }
 
     /// Reads the catalog on the caller's connection, inside its transaction if it holds one (to
-    /// see its own uncommitted objects). The `search_path` is set for the read and restored
-    /// afterwards, also when the read fails.
+    /// see its own uncommitted objects). The `search_path` is set for the read, JIT compilation
+    /// turned off (the routines query is estimated over the JIT threshold and would spend tens
+    /// of milliseconds compiling a query that runs in a few), and both are restored afterwards,
+    /// also when the read fails.
     pub async fn read_in(
         client: &impl GenericClient,
         options: &ReadOptions,
     ) -> Result<Catalog, ReadError> {
-        let tx = client;
-        let set = "SELECT current_setting('search_path'), set_config('search_path', $1, false)";
-        let previous: String = tx
+        let set = "SELECT current_setting('search_path'), current_setting('jit'),
+                          set_config('search_path', $1, false), set_config('jit', 'off', false)";
+        let row = client
             .query_one(set, &[&options.search_path])
             .await
             .map_err(|source| ReadError::Query {
                 what: "setting the search_path",
                 source,
-            })?
-            .get(0);
-        let result = read_all(tx, options).await;
-        tx.execute("SELECT set_config('search_path', $1, false)", &[&previous])
+            })?;
+        let (path, jit): (String, String) = (row.get(0), row.get(1));
+        let result = read_all(client, options).await;
+        let restore = "SELECT set_config('search_path', $1, false), set_config('jit', $2, false)";
+        client
+            .execute(restore, &[&path, &jit])
             .await
             .map_err(|source| ReadError::Query {
                 what: "restoring the search_path",

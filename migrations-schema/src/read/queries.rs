@@ -106,16 +106,17 @@ WHERE USER AND NOT_EXTENSION(t.oid)";
 /// Sequences that no identity column owns.
 pub(super) const SEQUENCES: &str = "
 SELECT n.nspname, c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin,
-       s.seqmax, s.seqcache, s.seqcycle, o.nspname, o.relname, o.attname,
+       s.seqmax, s.seqcache, s.seqcycle, o_n.nspname, oc.relname, o.attname,
        obj_description(c.oid, 'pg_class'), ACCESS(c.relowner, c.relacl, s)
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-LEFT JOIN LATERAL (
-    SELECT tn.nspname, tc.relname, a.attname
-    FROM pg_depend d JOIN pg_class tc ON tc.oid = d.refobjid
-    JOIN pg_namespace tn ON tn.oid = tc.relnamespace
-    JOIN pg_attribute a ON a.attrelid = tc.oid AND a.attnum = d.refobjsubid
-    WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a'
-      AND d.refclassid = 'pg_class'::regclass) o ON true
+-- Plain joins driven by the sequence's oid, so that pg_depend is probed through its index even
+-- in a database whose catalogs were never analyzed (a fresh scratch database): a LATERAL here
+-- was planned there as a rescanned materialized join, 20 times slower.
+LEFT JOIN pg_depend od ON od.classid = 'pg_class'::regclass AND od.objid = c.oid AND od.objsubid = 0
+     AND od.deptype = 'a' AND od.refclassid = 'pg_class'::regclass
+LEFT JOIN pg_class oc ON oc.oid = od.refobjid
+LEFT JOIN pg_namespace o_n ON o_n.oid = oc.relnamespace
+LEFT JOIN pg_attribute o ON o.attrelid = oc.oid AND o.attnum = od.refobjsubid
 WHERE USER AND NOT_EXTENSION(c.oid)
   AND NOT EXISTS (SELECT 1 FROM pg_depend d
                   WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'i')";
