@@ -10,6 +10,10 @@
 //! diesel_migrations in one run (W1 apply, W2 no-op check, W4 round trips, W5 compile, memory,
 //! replicas); [`peers`] holds its results and renders their table, which `report` prints too.
 //!
+//! The `schema` bench measures W7, the schema engine: `Catalog::read` and `diff` on the
+//! 500-table schema of [`wide`], and the runtime's drift check; [`figures`] turns its samples
+//! into min, median and max against the goals.
+//!
 //! ```
 //! let revisions = appdb_benches::synthetic::generate(3);
 //! let dir = tempfile::tempdir().unwrap();
@@ -18,8 +22,10 @@
 //! assert_eq!(loaded.len(), 3);
 //! ```
 
+pub mod figures;
 pub mod layout;
 pub mod peers;
 pub mod results;
 pub mod synthetic;
 pub mod url;
+pub mod wide;
