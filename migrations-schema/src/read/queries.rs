@@ -138,8 +138,9 @@ SELECT n.nspname, c.relname, c.relpersistence = 'u',
                                      s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,
                                      CASE WHEN s.seqcycle THEN 'CYCLE' ELSE 'NO CYCLE' END)
                        FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid
-                       WHERE dep.classid = 'pg_class'::regclass AND dep.refobjid = c.oid
-                         AND dep.refobjsubid = a.attnum AND dep.deptype = 'i') END,
+                       WHERE dep.refclassid = 'pg_class'::regclass AND dep.refobjid = c.oid
+                         AND dep.refobjsubid = a.attnum AND dep.classid = 'pg_class'::regclass
+                         AND dep.deptype = 'i') END,
                   'generated', CASE WHEN a.attgenerated <> '' THEN pg_get_expr(d.adbin, d.adrelid) END,
                   'inherited', NOT a.attislocal,
                   'comment', col_description(c.oid, a.attnum),
