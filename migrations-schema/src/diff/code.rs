@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::access::attributes;
+use super::access::{attributes, describe_comment};
 use super::rebuild::graph;
 use super::{split, topological, Order, Split};
 use crate::change::{Action, Change, Hazard, ObjectKind, Phase};
@@ -143,12 +143,15 @@ pub(super) fn views(
                 Action::Alter,
                 Phase::Ownership,
             );
-            out.push(
-                change
-                    .found("other comment or privileges")
-                    .expected("these")
-                    .sql_all(sql),
-            );
+            // Only comments or privileges differ here (a changed query is rebuilt above).
+            let (found, expected) = match a.comment != b.comment {
+                true => (describe_comment(&a.comment), describe_comment(&b.comment)),
+                false => (
+                    "other column comments or privileges".to_owned(),
+                    "these".to_owned(),
+                ),
+            };
+            out.push(change.found(found).expected(expected).sql_all(sql));
         }
     }
 }
