@@ -228,6 +228,12 @@ impl Diff {
         self.changes.iter().filter(|c| !c.continuation)
     }
 
+    /// The differences, to settle a hazard the caller has checked (e.g. counted the rows a new
+    /// NOT NULL would meet and found none).
+    pub fn differences_mut(&mut self) -> impl Iterator<Item = &mut Change> {
+        self.changes.iter_mut().filter(|c| !c.continuation)
+    }
+
     /// Changes that destroy data.
     pub fn destructive(&self) -> impl Iterator<Item = &Change> {
         self.differences()

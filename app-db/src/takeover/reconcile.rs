@@ -86,6 +86,10 @@ pub struct Reconciliation {
     /// Checks that could not be made before applying (the apply's transaction rolls back if
     /// one fails).
     pub notes: Vec<String>,
+    /// Objects whose rows were counted (`column public.t.c`, `constraint c on public.t`).
+    pub(super) checked: Vec<String>,
+    /// Objects with a conversion or check that could not be made before applying.
+    pub(super) unchecked: Vec<String>,
 }
 
 impl Reconciliation {
@@ -121,6 +125,8 @@ pub(super) async fn reconcile(
         fills: Vec::new(),
         blockers: Vec::new(),
         notes: Vec::new(),
+        checked: Vec::new(),
+        unchecked: Vec::new(),
     };
     for (name, table) in &expected.tables {
         let Some(live) = found.tables.get(name) else {
@@ -162,6 +168,19 @@ pub(super) async fn reconcile(
                 _ => "change it by hand".to_owned(),
             },
         });
+    }
+    // A "may fail" the rows were counted for, and passed, is settled: the SQL's comments say
+    // only what is still open.
+    let blocked: Vec<&str> = plan.blockers.iter().map(|b| b.object.as_str()).collect();
+    let (checked, unchecked) = (plan.checked.clone(), plan.unchecked.clone());
+    for change in plan.diff.differences_mut() {
+        let object = format!("{} {}", change.kind.words(), change.object);
+        let settled = checked.contains(&object)
+            && !unchecked.contains(&object)
+            && !blocked.contains(&object.as_str());
+        if settled && matches!(change.hazard, Some(Hazard::MayFail(_))) {
+            change.hazard = None;
+        }
     }
     Ok(plan)
 }

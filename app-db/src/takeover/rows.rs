@@ -27,6 +27,7 @@ async fn count(
             tx.batch_execute("RELEASE SAVEPOINT takeover_count")
                 .await
                 .map_err(query("checking the rows"))?;
+            plan.checked.push(what.to_owned());
             Ok(Some(row.get(0)))
         }
         Err(e) => {
@@ -41,6 +42,7 @@ async fn count(
             plan.notes.push(format!(
                 "{what}: not checked before applying ({reason}); the apply rolls back if it fails"
             ));
+            plan.unchecked.push(what.to_owned());
             Ok(None)
         }
     }
@@ -108,6 +110,7 @@ pub(super) async fn columns(
             }
         } else if !widens(&old.data_type, target) {
             plan.notes.push(format!("{object}: {} to {target} is converted when applied; a value that does not convert rolls the whole takeover back", old.data_type));
+            plan.unchecked.push(object);
         }
     }
     Ok(())
