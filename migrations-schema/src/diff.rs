@@ -17,6 +17,7 @@ mod columns;
 mod constraints;
 mod enums;
 mod parts;
+mod persistence;
 mod rebuild;
 mod renames;
 mod schemas;

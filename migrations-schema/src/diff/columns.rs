@@ -147,17 +147,19 @@ pub(super) fn column(table: &Name, object: String, a: &Column, b: &Column) -> Ch
         if b.generated.is_none() {
             change = change.sql(format!("{at} DROP EXPRESSION"));
         } else {
-            // An expression cannot be changed in place; the values are computed again, and a
-            // plain column's own values are lost.
+            // An expression cannot be changed in place (before PostgreSQL 17).
             let name = quote::name(&b.name);
             let change = change
                 .sql(format!("ALTER TABLE {table} DROP COLUMN {name}"))
                 .sql(format!("ALTER TABLE {table} ADD COLUMN {}", column_sql(b)));
-            let why = match a.generated {
-                None => "the column's values are replaced by the computed ones",
-                Some(_) => "the column is dropped and added again: indexes, constraints and views on it go with it",
+            // A plain column's own values are lost; a generated one's are computed again, and
+            // its indexes and the views over it are rebuilt (see `rebuild`).
+            return match a.generated {
+                None => change.hazard(Hazard::Destructive(
+                    "the column's values are replaced by the computed ones".to_owned(),
+                )),
+                Some(_) => change,
             };
-            return change.hazard(Hazard::Destructive(why.to_owned()));
         }
     }
     if a.data_type != b.data_type || a.collation != b.collation {

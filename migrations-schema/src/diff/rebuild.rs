@@ -47,12 +47,26 @@ pub(super) fn rebuild(
     // Tables kept with a column retyped: PostgreSQL refuses to retype a column a trigger
     // (`UPDATE OF`) or a policy names, so those are dropped first and created again after.
     let mut retyped: BTreeSet<Name> = BTreeSet::new();
+    // Columns whose generation expression changes are dropped and added again (PostgreSQL 15
+    // cannot change one in place), taking their indexes along: those are created again after.
+    let mut regenerated: Vec<(Name, String)> = Vec::new();
     for (name, a) in &from.tables {
+        if let Some(b) = to.tables.get(name) {
+            for c in &a.columns {
+                if b.column(&c.name)
+                    .is_some_and(|d| d.generated.is_some() && d.generated != c.generated)
+                {
+                    regenerated.push((name.clone(), c.name.clone()));
+                }
+            }
+        }
         let changed = match to.tables.get(name) {
             None => true,
             Some(b) => a.columns.iter().any(|c| {
-                b.column(&c.name)
-                    .is_none_or(|d| (&c.data_type, &c.collation) != (&d.data_type, &d.collation))
+                b.column(&c.name).is_none_or(|d| {
+                    (&c.data_type, &c.collation, &c.generated)
+                        != (&d.data_type, &d.collation, &d.generated)
+                })
             }),
         };
         if changed {
@@ -134,7 +148,7 @@ pub(super) fn rebuild(
         }
     }
     super::around::recreated_routines(from, to, &routines, out);
-    let removed = remove(from, &views, &routines, &retyped);
+    let removed = remove(from, &views, &routines, &retyped, &regenerated);
     for (name, v) in &removed.views {
         let rank = order
             .get(&Dependency::Relation(name.clone()))
@@ -186,6 +200,7 @@ fn remove(
     views: &BTreeSet<Name>,
     routines: &BTreeSet<RoutineId>,
     retyped: &BTreeSet<Name>,
+    regenerated: &[(Name, String)],
 ) -> Catalog {
     let mut removed = Catalog::default();
     for name in views {
@@ -201,7 +216,12 @@ fn remove(
     let indexes: Vec<Name> = from
         .indexes
         .iter()
-        .filter(|(_, i)| views.contains(&i.table))
+        .filter(|(_, i)| {
+            views.contains(&i.table)
+                || regenerated
+                    .iter()
+                    .any(|(t, c)| *t == i.table && mentions(&i.definition, c))
+        })
         .map(|(n, _)| n.clone())
         .collect();
     for name in indexes {
@@ -234,4 +254,17 @@ fn remove(
         }
     }
     removed
+}
+
+/// Whether a definition names column `column` as a whole identifier.
+fn mentions(definition: &str, column: &str) -> bool {
+    let spelled = migrations_core::quote::name(column);
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    definition.match_indices(&spelled).any(|(at, _)| {
+        !definition[..at].chars().next_back().is_some_and(word)
+            && !definition[at + spelled.len()..]
+                .chars()
+                .next()
+                .is_some_and(word)
+    })
 }

@@ -139,8 +139,21 @@ pub(super) fn tables(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
             .rank(depth(to, name)),
         );
     }
+    let references = super::persistence::foreign_keys(to);
     for (name, a, b) in both {
         table(name, a, b, out);
+        if a.unlogged != b.unlogged
+            && a.partition_by == b.partition_by
+            && a.partition_of == b.partition_of
+        {
+            out.push(super::persistence::change(
+                name,
+                b.unlogged,
+                &references,
+                from,
+                to,
+            ));
+        }
     }
 }
 
@@ -156,9 +169,6 @@ fn table(name: &Name, a: &Table, b: &Table, out: &mut Vec<Change>) {
     if a.partition_by != b.partition_by || a.partition_of != b.partition_of {
         let why = "partitioning cannot be changed in place: create the new table, copy the rows, and swap the names".to_owned();
         change = change.hazard(Hazard::Manual(why));
-    } else if a.unlogged != b.unlogged {
-        let word = if b.unlogged { "UNLOGGED" } else { "LOGGED" };
-        change = change.sql(format!("ALTER TABLE {name} SET {word}"));
     }
     change = change.sql_all(row_security(name, Some(a), b));
     let on = format!("TABLE {name}");
