@@ -121,6 +121,7 @@ pub(crate) enum Phase {
     Type,
     Sequence,
     Routine,
+    LateType,
     CreateTable,
     AlterTable,
     Constraint,

@@ -8,7 +8,7 @@ use crate::model::*;
 
 /// Whether `text` calls the routine `id` (`f(` as `format_type`-style spelling gives it, under
 /// `search_path = public`).
-fn calls(text: &str, id: &RoutineId) -> bool {
+pub(super) fn calls(text: &str, id: &RoutineId) -> bool {
     let mut spellings = vec![id.name.to_string()];
     if id.name.schema == "public" {
         spellings.push(migrations_core::quote::name(&id.name.name));
@@ -110,4 +110,15 @@ pub(super) fn recreated_routines(
             .sql(add),
         );
     }
+}
+
+/// The routines of `catalog` created after the tables (they use a relation, or are aggregates):
+/// a default or check calling one must wait for it.
+pub(super) fn late_routines(catalog: &Catalog) -> Vec<&RoutineId> {
+    catalog
+        .routines
+        .iter()
+        .filter(|(_, r)| !r.depends_on.is_empty() || r.kind == RoutineKind::Aggregate)
+        .map(|(id, _)| id)
+        .collect()
 }

@@ -62,12 +62,23 @@ pub(super) fn constraints(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
             out.push(change.continuation());
         }
     }
+    let late = super::around::late_routines(to);
     for ((table, name), c) in new {
+        // A check calling a routine created after the tables waits for it.
+        let waits = c.kind == ConstraintKind::Check
+            && late
+                .iter()
+                .any(|id| super::around::calls(&c.definition, id));
+        let phase = if waits {
+            Phase::Trigger
+        } else {
+            constraint_phases(c).1
+        };
         let mut change = Change::new(
             ObjectKind::Constraint,
             object(table, name),
             Action::Create,
-            constraint_phases(c).1,
+            phase,
         )
         .expected(describe_constraint(c))
         .sql(constraint_sql(table, name, c));

@@ -111,6 +111,55 @@ fn row_security(name: &Name, from: Option<&Table>, to: &Table) -> Vec<String> {
 
 pub(super) fn tables(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
     let Split { gone, new, both } = split(&from.tables, &to.tables);
+    // Routines this diff drops: a dropped table's defaults and checks calling one are taken off
+    // first (the routines go before the tables).
+    let dropped: Vec<&RoutineId> = from
+        .routines
+        .keys()
+        .filter(|id| !to.routines.contains_key(*id))
+        .collect();
+    let calls_dropped = |text: &str| dropped.iter().any(|id| super::around::calls(text, id));
+    for (name, t) in gone.iter().filter(|_| !dropped.is_empty()) {
+        for c in t
+            .columns
+            .iter()
+            .filter(|c| c.default.as_deref().is_some_and(calls_dropped))
+        {
+            let sql = format!(
+                "ALTER TABLE {name} ALTER COLUMN {} DROP DEFAULT",
+                quote::name(&c.name)
+            );
+            out.push(
+                Change::new(
+                    ObjectKind::Column,
+                    String::new(),
+                    Action::Drop,
+                    Phase::DropTrigger,
+                )
+                .continuation()
+                .sql(sql),
+            );
+        }
+        let checks = from.constraints.iter().filter(|((table, _), k)| {
+            table == *name && k.kind == ConstraintKind::Check && calls_dropped(&k.definition)
+        });
+        for ((_, constraint), _) in checks {
+            let sql = format!(
+                "ALTER TABLE {name} DROP CONSTRAINT {}",
+                quote::name(constraint)
+            );
+            out.push(
+                Change::new(
+                    ObjectKind::Constraint,
+                    String::new(),
+                    Action::Drop,
+                    Phase::DropTrigger,
+                )
+                .continuation()
+                .sql(sql),
+            );
+        }
+    }
     for (name, t) in gone {
         let why = "drops the table and every row in it".to_owned();
         out.push(
@@ -126,7 +175,32 @@ pub(super) fn tables(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
             .rank(64 - depth(from, name)),
         );
     }
+    let late = super::around::late_routines(to);
     for (name, t) in new {
+        // A default calling a routine created after the tables is set once it exists.
+        let waits = |c: &Column| {
+            c.default
+                .as_deref()
+                .is_some_and(|d| late.iter().any(|id| super::around::calls(d, id)))
+        };
+        let mut created = t.clone();
+        for c in created.columns.iter_mut().filter(|c| waits(c)) {
+            let default = c.default.take().unwrap_or_default();
+            let sql = format!(
+                "ALTER TABLE {name} ALTER COLUMN {} SET DEFAULT {default}",
+                quote::name(&c.name)
+            );
+            out.push(
+                Change::new(
+                    ObjectKind::Column,
+                    String::new(),
+                    Action::Create,
+                    Phase::Trigger,
+                )
+                .continuation()
+                .sql(sql),
+            );
+        }
         out.push(
             Change::new(
                 ObjectKind::Table,
@@ -135,7 +209,7 @@ pub(super) fn tables(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
                 Phase::CreateTable,
             )
             .expected(describe_table(t))
-            .sql_all(create_table(name, t))
+            .sql_all(create_table(name, &created))
             .rank(depth(to, name)),
         );
     }

@@ -140,17 +140,35 @@ pub(super) fn types(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
         } else {
             "TYPE"
         };
+        // A domain whose check calls a user function goes before the functions, once the
+        // tables using it are gone.
+        let calls_routine = matches!(&t.kind, TypeKind::Domain(d) if d.checks.values().any(|check| {
+            from.routines.keys().any(|id| super::around::calls(check, id))
+        }));
+        let (phase, at) = match calls_routine {
+            true => (Phase::DropTable, usize::MAX),
+            false => (Phase::DropType, 64 - rank(from, t)),
+        };
         out.push(
-            Change::new(kind_of(t), name.to_string(), Action::Drop, Phase::DropType)
+            Change::new(kind_of(t), name.to_string(), Action::Drop, phase)
                 .found(describe(t))
                 .hazard(Hazard::Destructive(why))
                 .sql(format!("DROP {word} {name}"))
-                .rank(64 - rank(from, t)),
+                .rank(at),
         );
     }
     for (name, t) in new {
+        // A domain whose check calls a user function waits for the functions.
+        let calls_routine = matches!(&t.kind, TypeKind::Domain(d) if d.checks.values().any(|check| {
+            to.routines.keys().any(|id| super::around::calls(check, id))
+        }));
+        let phase = if calls_routine {
+            Phase::LateType
+        } else {
+            Phase::Type
+        };
         out.push(
-            Change::new(kind_of(t), name.to_string(), Action::Create, Phase::Type)
+            Change::new(kind_of(t), name.to_string(), Action::Create, phase)
                 .expected(describe(t))
                 .sql_all(create(name, t))
                 .rank(rank(to, t)),

@@ -124,7 +124,6 @@ async fn a_function_used_in_a_check_constraint_is_dropped_under_it() {
 }
 
 #[tokio::test]
-#[ignore = "known gap (issue 14): a routine with relation dependencies is created after tables, so a default using it fails from empty"]
 async fn a_sql_body_function_used_in_a_default_is_created_after_the_table() {
     round_trip(
         "",
@@ -136,7 +135,6 @@ async fn a_sql_body_function_used_in_a_default_is_created_after_the_table() {
 }
 
 #[tokio::test]
-#[ignore = "known gap (issue 14): types are created before routines; a domain whose check calls a user function needs a full dependency order"]
 async fn a_domain_checked_by_a_function_is_created_before_the_function() {
     round_trip(
         "",
