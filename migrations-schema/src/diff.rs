@@ -81,6 +81,16 @@ fn split<'a, K: Ord, V>(from: &'a BTreeMap<K, V>, to: &'a BTreeMap<K, V>) -> Spl
     Split { gone, new, both }
 }
 
+/// Whether a definition or expression names column `column` as a whole identifier.
+fn mentions(text: &str, column: &str) -> bool {
+    let spelled = migrations_core::quote::name(column);
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
+    text.match_indices(&spelled).any(|(at, _)| {
+        !text[..at].chars().next_back().is_some_and(word)
+            && !text[at + spelled.len()..].chars().next().is_some_and(word)
+    })
+}
+
 /// Positions in a dependency order.
 type Order = BTreeMap<Dependency, usize>;
 

@@ -31,6 +31,18 @@ impl Name {
     }
 }
 
+impl Name {
+    /// How definitions spell this name, read under `search_path = public`: qualified, and also
+    /// bare when it is in `public`.
+    pub(crate) fn spellings(&self) -> Vec<String> {
+        let mut spellings = vec![self.to_string()];
+        if self.schema == "public" {
+            spellings.push(quote::name(&self.name));
+        }
+        spellings
+    }
+}
+
 impl fmt::Display for Name {
     /// Quoted where PostgreSQL needs it, so the text is valid SQL.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -334,6 +346,17 @@ pub struct Constraint {
     pub validated: bool,
     /// `COMMENT ON CONSTRAINT`.
     pub comment: Option<String>,
+}
+
+impl Constraint {
+    /// Whether this is a foreign key referencing `table`.
+    pub(crate) fn references(&self, table: &Name) -> bool {
+        self.kind == ConstraintKind::ForeignKey
+            && table
+                .spellings()
+                .iter()
+                .any(|s| self.definition.contains(&format!(" REFERENCES {s}(")))
+    }
 }
 
 /// An index that backs no constraint.

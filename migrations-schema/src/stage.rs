@@ -130,14 +130,9 @@ fn existing_index<'c>(from: &'c Catalog, to: &'c Catalog, change: &Change) -> Op
 
 /// Whether a foreign key the diff adds references `table` (whose unique index it then needs).
 fn referenced_by_new_key(from: &Catalog, to: &Catalog, table: &Name) -> bool {
-    let spelled = [table.to_string(), quote::name(&table.name)];
-    to.constraints.iter().any(|(key, c)| {
-        c.kind == ConstraintKind::ForeignKey
-            && !from.constraints.contains_key(key)
-            && spelled
-                .iter()
-                .any(|s| c.definition.contains(&format!(" REFERENCES {s}(")))
-    })
+    to.constraints
+        .iter()
+        .any(|(key, c)| c.references(table) && !from.constraints.contains_key(key))
 }
 
 /// `CREATE [UNIQUE] INDEX CONCURRENTLY` and `DROP INDEX CONCURRENTLY`.

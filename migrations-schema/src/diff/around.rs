@@ -9,11 +9,7 @@ use crate::model::*;
 /// Whether `text` calls the routine `id` (`f(` as `format_type`-style spelling gives it, under
 /// `search_path = public`).
 pub(super) fn calls(text: &str, id: &RoutineId) -> bool {
-    let mut spellings = vec![id.name.to_string()];
-    if id.name.schema == "public" {
-        spellings.push(migrations_core::quote::name(&id.name.name));
-    }
-    spellings.iter().any(|s| {
+    id.name.spellings().iter().any(|s| {
         let needle = format!("{s}(");
         text.match_indices(&needle).any(|(at, _)| {
             !text[..at]

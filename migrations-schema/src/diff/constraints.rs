@@ -103,25 +103,10 @@ pub(super) fn constraints(from: &Catalog, to: &Catalog, out: &mut Vec<Change>) {
         })
         .map(|((table, _), _)| table)
         .collect();
-    let references = |c: &Constraint| {
-        rekeyed.iter().any(|t| {
-            let bare = quote::name(&t.name);
-            let spelled = [
-                t.to_string(),
-                if t.schema == "public" {
-                    bare
-                } else {
-                    t.to_string()
-                },
-            ];
-            spelled
-                .iter()
-                .any(|s| c.definition.contains(&format!(" REFERENCES {s}(")))
-        })
-    };
+    let references = |c: &Constraint| rekeyed.iter().any(|t| c.references(t));
     for ((table, name), a, b) in both {
         if a == b {
-            if a.kind == ConstraintKind::ForeignKey && references(a) {
+            if references(a) {
                 out.push(drop_constraint(table, name, a, Action::Alter).continuation());
                 out.push(
                     Change::new(

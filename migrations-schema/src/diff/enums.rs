@@ -17,12 +17,8 @@ pub(super) fn columns_of_type<'c>(
     catalog: &'c Catalog,
     name: &Name,
 ) -> Vec<(&'c Name, &'c Column)> {
-    // Catalogs are read under `search_path = public`, so only a type in `public` is spelled
-    // bare; a namesake in another schema is always qualified.
-    let mut spellings = vec![name.to_string()];
-    if name.schema == "public" {
-        spellings.push(quote::name(&name.name));
-    }
+    // Only a type in `public` is spelled bare; a namesake in another schema is qualified.
+    let spellings = name.spellings();
     let mut columns = Vec::new();
     for (table, t) in &catalog.tables {
         for c in t.columns.iter().filter(|c| !c.inherited) {
@@ -144,19 +140,11 @@ fn has_word(text: &str, word: &str) -> bool {
         .any(|token| token == word)
 }
 
-fn spellings(name: &Name) -> Vec<String> {
-    let mut spellings = vec![name.to_string()];
-    if name.schema == "public" {
-        spellings.push(quote::name(&name.name));
-    }
-    spellings
-}
-
 /// The indexes and check constraints on the tables being converted that compare with the
 /// type's labels (a partial index `WHERE state <> 'closed'`): PostgreSQL would compare the new
 /// type with the old one, so they are dropped before the conversion and created again after.
 fn rebuilt_around(from: &Catalog, name: &Name, tables: &[&Name]) -> (Vec<String>, Vec<String>) {
-    let spellings = spellings(name);
+    let spellings = name.spellings();
     let named = |text: &str| spellings.iter().any(|s| casts_to(text, s));
     let (mut before, mut after) = (Vec::new(), Vec::new());
     for (index, i) in from
@@ -190,7 +178,7 @@ fn rebuilt_around(from: &Catalog, name: &Name, tables: &[&Name]) -> (Vec<String>
 /// What a swap cannot convert: domains and composite types over the enum, views that name it
 /// but are not rebuilt with a converted table, and routines whose signatures use it.
 fn swap_blockers(from: &Catalog, name: &Name, tables: &[&Name]) -> Vec<String> {
-    let spellings = spellings(name);
+    let spellings = name.spellings();
     let is_it = |t: &str| spellings.iter().any(|s| s == t.trim_end_matches("[]"));
     let mut users = Vec::new();
     for (other, t) in &from.types {

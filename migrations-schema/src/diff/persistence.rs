@@ -1,31 +1,14 @@
 //! `SET UNLOGGED` and `SET LOGGED`, ordered along the foreign keys between the tables that change.
 
-use migrations_core::quote;
-
 use crate::change::{Action, Change, ObjectKind, Phase};
 use crate::model::*;
 
 /// `(referencing, referenced)` for every foreign key of `catalog` between two of its tables.
 pub(super) fn foreign_keys(catalog: &Catalog) -> Vec<(Name, Name)> {
-    let spelled = |n: &Name| {
-        let mut forms = vec![n.to_string()];
-        if n.schema == "public" {
-            forms.push(quote::name(&n.name));
-        }
-        forms
-    };
     let mut pairs = Vec::new();
     for ((table, _), c) in &catalog.constraints {
-        if c.kind != ConstraintKind::ForeignKey {
-            continue;
-        }
-        for target in catalog.tables.keys() {
-            if spelled(target)
-                .iter()
-                .any(|s| c.definition.contains(&format!(" REFERENCES {s}(")))
-            {
-                pairs.push((table.clone(), target.clone()));
-            }
+        for target in catalog.tables.keys().filter(|t| c.references(t)) {
+            pairs.push((table.clone(), target.clone()));
         }
     }
     pairs

@@ -220,7 +220,7 @@ fn remove(
             views.contains(&i.table)
                 || regenerated
                     .iter()
-                    .any(|(t, c)| *t == i.table && mentions(&i.definition, c))
+                    .any(|(t, c)| *t == i.table && super::mentions(&i.definition, c))
         })
         .map(|(n, _)| n.clone())
         .collect();
@@ -254,17 +254,4 @@ fn remove(
         }
     }
     removed
-}
-
-/// Whether a definition names column `column` as a whole identifier.
-fn mentions(definition: &str, column: &str) -> bool {
-    let spelled = migrations_core::quote::name(column);
-    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-    definition.match_indices(&spelled).any(|(at, _)| {
-        !definition[..at].chars().next_back().is_some_and(word)
-            && !definition[at + spelled.len()..]
-                .chars()
-                .next()
-                .is_some_and(word)
-    })
 }

@@ -300,7 +300,7 @@ fn table(name: &Name, a: &Table, b: &Table, out: &mut Vec<Change>) {
             same && c
                 .generated
                 .as_deref()
-                .is_some_and(|e| retyped.iter().any(|r| mentions(e, r)))
+                .is_some_and(|e| retyped.iter().any(|r| super::mentions(e, r)))
         })
         .collect();
     for c in &recomputed {
@@ -334,7 +334,11 @@ fn table(name: &Name, a: &Table, b: &Table, out: &mut Vec<Change>) {
                 let mut change = column(name, object, old, c);
                 let over: Vec<String> = recomputed
                     .iter()
-                    .filter(|r| r.generated.as_deref().is_some_and(|e| mentions(e, &c.name)))
+                    .filter(|r| {
+                        r.generated
+                            .as_deref()
+                            .is_some_and(|e| super::mentions(e, &c.name))
+                    })
                     .map(|r| quote::name(&r.name))
                     .collect();
                 if !over.is_empty() && change.hazard.is_none() {
@@ -346,17 +350,4 @@ fn table(name: &Name, a: &Table, b: &Table, out: &mut Vec<Change>) {
             Some(_) => {}
         }
     }
-}
-
-/// Whether an expression names column `column` (as a whole identifier).
-fn mentions(expression: &str, column: &str) -> bool {
-    let spelled = quote::name(column);
-    expression.match_indices(&spelled).any(|(at, _)| {
-        let word = |c: char| c.is_alphanumeric() || c == '_' || c == '$';
-        !expression[..at].chars().next_back().is_some_and(word)
-            && !expression[at + spelled.len()..]
-                .chars()
-                .next()
-                .is_some_and(word)
-    })
 }

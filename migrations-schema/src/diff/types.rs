@@ -57,10 +57,7 @@ fn lookup<'c>(catalog: &'c Catalog, spelled: &str) -> Option<&'c Type> {
     catalog
         .types
         .iter()
-        .find(|(name, _)| {
-            name.to_string() == spelled
-                || (name.schema == "public" && quote::name(&name.name) == spelled)
-        })
+        .find(|(name, _)| name.spellings().iter().any(|s| s == spelled))
         .map(|(_, t)| t)
 }
 
