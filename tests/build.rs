@@ -23,6 +23,7 @@ fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let mut watched = vec![
         "fixtures/basic".to_owned(),
+        "fixtures/code".to_owned(),
         "../app-db/migrations".to_owned(),
     ];
     let mut code = String::new();

@@ -9,7 +9,7 @@ use crate::metadata;
 use crate::name::VersionName;
 use crate::problem::{Note, Problem, SyntaxError, Warning};
 use crate::report::{FileData, ScanOptions, ScanReport};
-use crate::revision::{Layout, Revision, Script, TransactionMode};
+use crate::revision::{Language, Layout, Revision, Script, TransactionMode};
 use crate::source::{self, DirectiveDefect, KNOWN_DIRECTIVES};
 
 /// The files of one revision before validation.
@@ -25,6 +25,9 @@ pub(crate) struct Candidate {
     pub has_up: bool,
     pub up: Option<FileData>,
     pub down: Option<FileData>,
+    /// `up.rs` and `down.rs`, read beside the SQL scripts: [`build`] refuses a direction with both.
+    pub up_rust: Option<FileData>,
+    pub down_rust: Option<FileData>,
     pub metadata: Option<FileData>,
 }
 
@@ -47,6 +50,8 @@ impl Candidate {
             has_up: false,
             up: None,
             down: None,
+            up_rust: None,
+            down_rust: None,
             metadata: None,
         }
     }
@@ -145,16 +150,50 @@ fn build(
     problems: &mut Vec<Problem>,
     syntax_errors: &mut Vec<SyntaxError>,
 ) -> Option<(Revision, Vec<Note>)> {
-    let up = c.up?;
-    let before = problems.len();
-    let mut notes = Vec::new();
-    let directives = directives(&up, problems);
-    let no_transaction = no_transaction(c.metadata.as_ref(), directives, problems);
-    let (up_statements, up_error) = statements(&up, cache, syntax_errors);
-    check_up_text(&up, &up_statements, problems, &mut notes);
     let label = format!("{}_{}", c.version.canonical, c.version.slug);
-    let down = match c.down {
-        Some(down) => present_down(down, &label, directives.irreversible, problems),
+    let before = problems.len();
+    let down = pick(c.down, c.down_rust, &label, problems);
+    let (up, up_language) = pick(c.up, c.up_rust, &label, problems)?;
+    let mut notes = Vec::new();
+    let directives = directives(&up, up_language, problems);
+    let no_transaction = no_transaction(c.metadata.as_ref(), directives, problems);
+    if no_transaction {
+        let rust = [
+            Some((&up, up_language)),
+            down.as_ref().map(|(d, l)| (d, *l)),
+        ];
+        if let Some((file, _)) = rust
+            .into_iter()
+            .flatten()
+            .find(|(_, l)| *l == Language::Rust)
+        {
+            problems.push(Problem::RustRevision {
+                path: file.display.clone(),
+                reason: "a Rust revision cannot be `no-transaction`: its function runs in one transaction with its history row; for work committed in batches write `up(tx, cursor)`, which commits each batch with its progress".into(),
+            });
+        }
+    }
+    let up_script = match up_language {
+        Language::Sql => {
+            let (up_statements, up_error) = statements(&up, cache, syntax_errors);
+            check_up_text(&up, &up_statements, problems, &mut notes);
+            script(&up, &up_statements, no_transaction, problems, &mut notes)
+                .map(|s| s.with_syntax_error(up_error))
+        }
+        Language::Rust => {
+            if crate::rust::is_blank(&up.text) {
+                problems.push(Problem::EmptyUp {
+                    path: up.display.clone(),
+                });
+            }
+            Some(rust_script(&up))
+        }
+    };
+    let down = match down {
+        Some((down, language)) => {
+            present_down(down, language, &label, directives.irreversible, problems)
+                .map(|d| (d, language))
+        }
         None if directives.irreversible => None,
         None if options.allow_up_only => {
             notes.push(Note::UpOnly {
@@ -167,17 +206,18 @@ fn build(
             None
         }
     };
-    let up_script = script(&up, &up_statements, no_transaction, problems, &mut notes)
-        .map(|s| s.with_syntax_error(up_error));
-    let down_script = down.as_ref().and_then(|d| {
-        let (down_statements, down_error) = statements(d, cache, syntax_errors);
-        if down_statements.is_empty() {
-            notes.push(Note::EmptyDown {
-                path: d.display.clone(),
-            });
+    let down_script = down.as_ref().and_then(|(d, language)| match language {
+        Language::Rust => Some(rust_script(d)),
+        Language::Sql => {
+            let (down_statements, down_error) = statements(d, cache, syntax_errors);
+            if down_statements.is_empty() {
+                notes.push(Note::EmptyDown {
+                    path: d.display.clone(),
+                });
+            }
+            script(d, &down_statements, no_transaction, problems, &mut notes)
+                .map(|s| s.with_syntax_error(down_error))
         }
-        script(d, &down_statements, no_transaction, problems, &mut notes)
-            .map(|s| s.with_syntax_error(down_error))
     });
     if no_transaction {
         notes.push(Note::NoTransaction {
@@ -187,7 +227,10 @@ fn build(
     if problems.len() > before {
         return None;
     }
-    let checksum = source::checksum(&up.text);
+    let checksum = match up_language {
+        Language::Sql => source::checksum(&up.text),
+        Language::Rust => crate::rust::checksum(&up.text),
+    };
     let revision = Revision::owned(
         c.version.canonical,
         c.version.slug,
@@ -199,9 +242,39 @@ fn build(
     Some((revision, notes))
 }
 
-/// The first-line directives of `up.sql` (defaults after reporting a bad one).
-fn directives(up: &FileData, problems: &mut Vec<Problem>) -> source::Directives {
-    match source::parse_directives(&up.text) {
+/// The script of one direction: SQL or Rust, refusing both.
+fn pick(
+    sql: Option<FileData>,
+    rust: Option<FileData>,
+    label: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<(FileData, Language)> {
+    match (sql, rust) {
+        (Some(sql), Some(rust)) => {
+            problems.push(Problem::TwoScripts {
+                revision: label.to_owned(),
+                sql: sql.display,
+                rust: rust.display,
+            });
+            None
+        }
+        (Some(sql), None) => Some((sql, Language::Sql)),
+        (None, Some(rust)) => Some((rust, Language::Rust)),
+        (None, None) => None,
+    }
+}
+
+fn rust_script(file: &FileData) -> Script {
+    Script::rust(file.rel.clone().into(), file.text.clone().into(), None)
+}
+
+/// The first-line directives of the up script (defaults after reporting a bad one).
+fn directives(
+    up: &FileData,
+    language: Language,
+    problems: &mut Vec<Problem>,
+) -> source::Directives {
+    match source::parse_directives_in(&up.text, language) {
         Ok(d) => d,
         Err(DirectiveDefect::Unknown { directive }) => {
             problems.push(Problem::UnknownDirective {
@@ -288,6 +361,7 @@ fn check_up_text(
 /// never one holding a directive.
 fn present_down(
     down: FileData,
+    language: Language,
     label: &str,
     irreversible: bool,
     problems: &mut Vec<Problem>,
@@ -295,7 +369,7 @@ fn present_down(
     if let Some(line) = down
         .text
         .lines()
-        .position(|l| source::directive_list(l).is_some())
+        .position(|l| source::directive_list_in(l, language).is_some())
     {
         problems.push(Problem::MisplacedDirective {
             path: down.display.clone(),
@@ -305,7 +379,11 @@ fn present_down(
     if !irreversible {
         return Some(down);
     }
-    if source::has_statements(&down.text) {
+    let has_content = match language {
+        Language::Sql => source::has_statements(&down.text),
+        Language::Rust => !crate::rust::is_blank(&down.text),
+    };
+    if has_content {
         problems.push(Problem::IrreversibleWithDown {
             revision: label.to_owned(),
             down: down.display,

@@ -88,6 +88,9 @@ pub(crate) fn pair_flat(
                     has_up: true,
                     up: Some(up.data),
                     down: down.map(|d| d.data),
+                    // sqlx's flat layout has SQL files only.
+                    up_rust: None,
+                    down_rust: None,
                     metadata: None,
                 });
             }

@@ -34,6 +34,7 @@ mod problem;
 pub mod quote;
 mod report;
 mod revision;
+pub mod rust;
 mod scan;
 pub mod source;
 pub mod sql;
@@ -43,7 +44,9 @@ mod table;
 pub use cache::Cache;
 pub use problem::SyntaxError;
 pub use problem::{Ignored, Note, Problem, Warning};
-pub use revision::{Checksum, ChecksumAlgorithm, Layout, Revision, Script, TransactionMode};
+pub use revision::{
+    Checksum, ChecksumAlgorithm, Code, Language, Layout, Revision, Script, TransactionMode,
+};
 pub use scan::{scan, scan_cached, ScanOptions, ScanReport};
 pub use table::Migrations;
 

@@ -7,7 +7,9 @@
 //! (the down script's only if there is one). The index is, per revision: the 32 checksum bytes,
 //! the lengths of version, name and source, the up script, then 0 (no down script) or 1 and the
 //! down script. A script is the lengths of its file and SQL, its transaction mode (0 wrapped,
-//! 1 own, 2 none; plus 4 when the grammar rejects it), its statement ranges ([`pack`]) preceded
+//! 1 own, 2 none; plus 4 when the grammar rejects it, plus 8 for a Rust script, whose SQL is its
+//! source and whose compiled function is the next of the table's codes, in the order of the
+//! Rust scripts), its statement ranges ([`pack`]) preceded
 //! by their count, and for a rejected script its syntax error: the lengths of the message and
 //! of the offending line (both in the text), then offset, line, column and width. Numbers are
 //! unsigned LEB128 (7 bits a byte, low bits first, the high bit set on every byte but the last).
@@ -22,9 +24,9 @@
 use std::ops::Range;
 
 use crate::problem::SyntaxError;
-use crate::revision::{Revision, Script, TransactionMode};
+use crate::revision::{Code, Revision, Script, TransactionMode};
 
-/// The text and index of `revisions`, for `Migrations::__packed_v2`.
+/// The text and index of `revisions`, for `Migrations::__packed_v3`.
 pub fn pack_table(revisions: &[Revision]) -> (String, Vec<u8>) {
     let (mut text, mut index) = (String::new(), Vec::new());
     for r in revisions {
@@ -55,13 +57,13 @@ fn pack_script(script: &Script, text: &mut String, index: &mut Vec<u8>) {
         TransactionMode::Own => 1,
         TransactionMode::None => 2,
     };
-    index.push(
-        mode | if script.syntax_error().is_some() {
-            4
-        } else {
-            0
-        },
-    );
+    let error = if script.syntax_error().is_some() {
+        4
+    } else {
+        0
+    };
+    let rust = if script.is_rust() { 8 } else { 0 };
+    index.push(mode | error | rust);
     let ranges = script.statement_ranges();
     push(index, ranges.len());
     index.extend(pack(&ranges));
@@ -76,9 +78,13 @@ fn pack_script(script: &Script, text: &mut String, index: &mut Vec<u8>) {
     }
 }
 
-/// The revisions [`pack_table`] packed.
-pub(crate) fn unpack_table(text: &'static str, index: &[u8]) -> Vec<Revision> {
-    let mut reader = Reader { text, index };
+/// The revisions [`pack_table`] packed, with the compiled functions of their Rust scripts.
+pub(crate) fn unpack_table(text: &'static str, index: &[u8], codes: &[Code]) -> Vec<Revision> {
+    let mut reader = Reader {
+        text,
+        index,
+        codes: codes.iter(),
+    };
     let mut revisions = Vec::new();
     while !reader.index.is_empty() {
         revisions.push(reader.revision());
@@ -90,10 +96,11 @@ pub(crate) fn unpack_table(text: &'static str, index: &[u8]) -> Vec<Revision> {
 struct Reader<'i> {
     text: &'static str,
     index: &'i [u8],
+    codes: std::slice::Iter<'i, Code>,
 }
 
 /// Why unpacking cannot fail: the table is the output of [`pack_table`] in the same crate version
-/// (the format is in `__packed_v2`'s name).
+/// (the format is in `__packed_v3`'s name).
 const WELL_FORMED: &str = "embed_migrations! packs the table in the format this crate reads";
 
 impl Reader<'_> {
@@ -117,6 +124,10 @@ impl Reader<'_> {
         };
         let count = self.number();
         let ranges = (0..count).map(|_| self.number()..self.number()).collect();
+        if byte & 8 != 0 {
+            let code = self.codes.next().copied();
+            return Script::rust(file.into(), sql.into(), code);
+        }
         let error = (byte & 4 != 0).then(|| {
             let (message, source_line) = (self.text(), self.text());
             SyntaxError {
@@ -228,7 +239,7 @@ mod tests {
         let (text, index) = pack_table(loaded.as_slice());
         // The macro emits them as literals: 'static.
         let (text, index) = (text.leak(), index.leak());
-        let embedded = crate::Migrations::__packed_v2(loaded.layout(), text, index);
+        let embedded = crate::Migrations::__packed_v3(loaded.layout(), text, index, &[]);
         assert_eq!(embedded, loaded);
         assert_eq!(
             embedded.get("003").and_then(|r| r.down()).map(|d| d.sql()),

@@ -62,7 +62,7 @@ pub enum Problem {
         next: String,
     },
     /// A revision directory without `up.sql`.
-    #[error("revision `{path}` has no up.sql: add `{path}/up.sql` with the revision's SQL")]
+    #[error("revision `{path}` has no up.sql: add `{path}/up.sql` with the revision's SQL (or `{path}/up.rs` with a Rust function)")]
     MissingUp {
         /// The revision directory.
         path: String,
@@ -92,6 +92,24 @@ pub enum Problem {
         up: String,
         /// The down file.
         down: String,
+    },
+    /// A direction with both an SQL and a Rust script.
+    #[error("revision `{revision}` has both `{sql}` and `{rust}`: a direction is one script, SQL or Rust; delete one (call SQL from Rust with `tx.batch_execute` if both are needed)")]
+    TwoScripts {
+        /// The revision label.
+        revision: String,
+        /// The SQL file.
+        sql: String,
+        /// The Rust file.
+        rust: String,
+    },
+    /// A directive or option that a Rust revision cannot honour.
+    #[error("`{path}`: {reason}")]
+    RustRevision {
+        /// The Rust file (or the options file).
+        path: String,
+        /// What does not apply and what to write instead.
+        reason: String,
     },
     /// An up script that is empty or only whitespace.
     #[error("`{path}` is empty: write the revision's SQL (a comment explaining a deliberate no-op is enough), or delete the revision")]

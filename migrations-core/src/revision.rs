@@ -4,6 +4,7 @@
 //! Every text is a `Cow<'static, str>` so the same types hold compile-time data (borrowed from
 //! the binary) and directories loaded at run time by the CLI (owned), with no leaking.
 
+use std::any::Any;
 use std::borrow::Cow;
 use std::fmt;
 use std::ops::Range;
@@ -11,7 +12,8 @@ use std::ops::Range;
 use crate::problem::SyntaxError;
 use crate::sql::{self, Statement};
 
-/// A SHA-256 digest of a revision's normalised `up.sql`.
+/// A SHA-256 digest of a revision's normalised up script ([`ChecksumAlgorithm`] says how it
+/// was normalised).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Checksum(pub [u8; 32]);
 
@@ -46,16 +48,28 @@ impl fmt::Display for Checksum {
 pub enum ChecksumAlgorithm {
     /// SHA-256 over the normalised text of `up.sql` (BOM stripped, CRLF as LF). Id 1.
     Sha256,
+    /// SHA-256 over the normal form of `up.rs`, in which comments and formatting do not count
+    /// ([`crate::rust::normal_form`]). Id 2.
+    RustSource,
 }
 
 impl ChecksumAlgorithm {
-    /// The algorithm every revision of this version of the crate uses.
+    /// The algorithm every SQL revision of this version of the crate uses.
     pub const CURRENT: Self = Self::Sha256;
+
+    /// The algorithm for a revision whose up script is in `language`.
+    pub const fn for_language(language: Language) -> Self {
+        match language {
+            Language::Sql => Self::Sha256,
+            Language::Rust => Self::RustSource,
+        }
+    }
 
     /// The id stored in the history table.
     pub const fn id(self) -> i16 {
         match self {
             Self::Sha256 => 1,
+            Self::RustSource => 2,
         }
     }
 
@@ -63,6 +77,7 @@ impl ChecksumAlgorithm {
     pub const fn from_id(id: i16) -> Option<Self> {
         match id {
             1 => Some(Self::Sha256),
+            2 => Some(Self::RustSource),
             _ => None,
         }
     }
@@ -91,12 +106,50 @@ pub enum Layout {
     Flat,
 }
 
-/// One SQL script of a revision.
+/// What a script is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// `up.sql` / `down.sql`: statements the runner sends.
+    Sql,
+    /// `up.rs` / `down.rs`: a function the embedding crate compiles (see [`Code`]).
+    Rust,
+}
+
+/// The compiled function of a Rust script, as `embed_migrations!` emits it: opaque to this
+/// crate, which has no database client; the runtime downcasts it to its own type
+/// (`migrations_runtime::code::Code`). A table read from disk at run time has none.
+#[derive(Clone, Copy)]
+pub struct Code(pub &'static (dyn Any + Send + Sync));
+
+impl fmt::Debug for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Code(compiled)")
+    }
+}
+
+/// Whether a script carries its compiled function. Equality ignores it: a table embedded at
+/// compile time equals the same directory loaded at run time, as its source text and checksum
+/// do.
+#[derive(Debug, Clone, Copy)]
+struct Compiled(Option<Code>);
+
+impl PartialEq for Compiled {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Compiled {}
+
+/// One script of a revision: SQL, or the source of a Rust function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Script {
     file: Cow<'static, str>,
     sql: Cow<'static, str>,
     transaction: TransactionMode,
+    language: Language,
+    /// The compiled function of a Rust script embedded by the macro.
+    code: Compiled,
     /// `None` for scripts built by hand with [`Script::__new`]: drawn when asked.
     statements: Option<Vec<Range<usize>>>,
     /// Where PostgreSQL's grammar rejects the script, if it does (boxed: it is rare and large).
@@ -114,6 +167,8 @@ impl Script {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
+            language: Language::Sql,
+            code: Compiled(None),
             statements: None,
             syntax_error: None,
         }
@@ -130,6 +185,8 @@ impl Script {
             file: Cow::Borrowed(file),
             sql: Cow::Borrowed(sql),
             transaction,
+            language: Language::Sql,
+            code: Compiled(None),
             statements: Some(statements),
             syntax_error: None,
         }
@@ -145,7 +202,27 @@ impl Script {
             file: Cow::Owned(file),
             sql: Cow::Owned(sql),
             transaction,
+            language: Language::Sql,
+            code: Compiled(None),
             statements: Some(statements),
+            syntax_error: None,
+        }
+    }
+
+    /// A Rust script (`004_x/up.rs`) with its normalised source; `code` is its compiled function
+    /// when the macro embedded it.
+    pub(crate) fn rust(
+        file: Cow<'static, str>,
+        source: Cow<'static, str>,
+        code: Option<Code>,
+    ) -> Self {
+        Self {
+            file,
+            sql: source,
+            transaction: TransactionMode::Wrapped,
+            language: Language::Rust,
+            code: Compiled(code),
+            statements: Some(Vec::new()),
             syntax_error: None,
         }
     }
@@ -170,9 +247,26 @@ impl Script {
         &self.file
     }
 
-    /// The normalised SQL to execute.
+    /// The normalised SQL to execute; for a Rust script, its normalised source (shown, never
+    /// sent).
     pub fn sql(&self) -> &str {
         &self.sql
+    }
+
+    /// What the script is written in.
+    pub fn language(&self) -> Language {
+        self.language
+    }
+
+    /// True for `up.rs` / `down.rs`.
+    pub fn is_rust(&self) -> bool {
+        self.language == Language::Rust
+    }
+
+    /// The compiled function of a Rust script, when the table was embedded by
+    /// `embed_migrations!`; `None` for SQL and for Rust read from disk at run time.
+    pub fn code(&self) -> Option<Code> {
+        self.code.0
     }
 
     /// How the script runs with respect to transactions.
@@ -184,7 +278,7 @@ impl Script {
     /// first token to the terminating `;`. Drawn once, when the directory is read (at compile
     /// time for an embedded table), by PostgreSQL's own grammar with the `parse` feature and by
     /// the hand-written splitter without it. A file's own `BEGIN`/`COMMIT` around its whole body
-    /// ([`TransactionMode::Own`]) is not among them.
+    /// ([`TransactionMode::Own`]) is not among them. A Rust script has none.
     pub fn statement_ranges(&self) -> Cow<'_, [Range<usize>]> {
         match &self.statements {
             Some(ranges) => Cow::Borrowed(ranges),
@@ -236,6 +330,7 @@ impl Revision {
         down: Option<Script>,
         checksum: [u8; 32],
     ) -> Self {
+        let algorithm = ChecksumAlgorithm::for_language(up.language);
         Self {
             version: Cow::Borrowed(version),
             name: Cow::Borrowed(name),
@@ -243,7 +338,7 @@ impl Revision {
             up,
             down,
             checksum: Checksum(checksum),
-            algorithm: ChecksumAlgorithm::CURRENT,
+            algorithm,
         }
     }
 
@@ -255,6 +350,7 @@ impl Revision {
         down: Option<Script>,
         checksum: Checksum,
     ) -> Self {
+        let algorithm = ChecksumAlgorithm::for_language(up.language());
         Self {
             version: Cow::Owned(version),
             name: Cow::Owned(name),
@@ -262,7 +358,7 @@ impl Revision {
             up,
             down,
             checksum,
-            algorithm: ChecksumAlgorithm::CURRENT,
+            algorithm,
         }
     }
 
@@ -298,12 +394,17 @@ impl Revision {
         self.down.as_ref()
     }
 
+    /// True when either script is Rust.
+    pub fn has_code(&self) -> bool {
+        self.up.is_rust() || self.down.as_ref().is_some_and(Script::is_rust)
+    }
+
     /// True when the revision cannot be downgraded.
     pub fn is_irreversible(&self) -> bool {
         self.down.is_none()
     }
 
-    /// Checksum of the normalised `up.sql`.
+    /// Checksum of the normalised up script.
     pub fn checksum(&self) -> Checksum {
         self.checksum
     }

@@ -137,7 +137,7 @@ fn classify_dir(
     let path = format!("{display}/{name}");
     match name::parse_dir_name(name) {
         None => {
-            let holds = ["up.sql", "down.sql"]
+            let holds = ["up.sql", "down.sql", "up.rs", "down.rs"]
                 .into_iter()
                 .find(|s| dir.join(name).join(s).is_file());
             match holds {
@@ -176,7 +176,8 @@ fn dir_defect(defect: NameDefect) -> &'static str {
     }
 }
 
-/// Reads `<dir>/<version>_<slug>/`: up.sql, down.sql, metadata.toml; flags misnamed scripts.
+/// Reads `<dir>/<version>_<slug>/`: up.sql or up.rs, down.sql or down.rs, metadata.toml; flags
+/// misnamed scripts.
 fn read_revision_dir(
     path: &Path,
     display: &str,
@@ -212,6 +213,23 @@ fn read_revision_dir(
                     &path.join("down.sql"),
                     file_display,
                     format!("{name}/down.sql"),
+                    report,
+                )
+            }
+            "up.rs" => {
+                candidate.has_up = true;
+                candidate.up_rust = read_file(
+                    &path.join("up.rs"),
+                    file_display,
+                    format!("{name}/up.rs"),
+                    report,
+                );
+            }
+            "down.rs" => {
+                candidate.down_rust = read_file(
+                    &path.join("down.rs"),
+                    file_display,
+                    format!("{name}/down.rs"),
                     report,
                 )
             }
@@ -255,8 +273,8 @@ fn read_revision_dir(
 fn stray_hint(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     let stem = lower.split('.').next().unwrap_or_default();
-    if matches!(stem, "up" | "down") || lower.ends_with(".sql") {
-        Some("looks like a migration script but only `up.sql` and `down.sql` (lowercase) are run: rename it, or move it out of the revision directory")
+    if matches!(stem, "up" | "down") || lower.ends_with(".sql") || lower.ends_with(".rs") {
+        Some("looks like a migration script but only `up.sql` and `down.sql` (or `up.rs` and `down.rs`, lowercase) are run: rename it, or move it out of the revision directory")
     } else if stem == "metadata" {
         Some("is not read: the options file must be named `metadata.toml`")
     } else {

@@ -4,7 +4,7 @@ use sha2::{Digest, Sha256};
 
 use std::ops::Range;
 
-use crate::revision::{Checksum, Revision, TransactionMode};
+use crate::revision::{Checksum, Language, Revision, TransactionMode};
 use crate::sql::{self, TransactionControl};
 
 /// The prefix of a directive line. Only the first line of `up.sql` may hold one.
@@ -73,9 +73,15 @@ pub enum DirectiveDefect {
 
 /// Parses the directive line of `up.sql`: `-- migrate: no-transaction, irreversible`.
 pub fn parse_directives(text: &str) -> Result<Directives, DirectiveDefect> {
+    parse_directives_in(text, Language::Sql)
+}
+
+/// [`parse_directives`] for a script in `language`: a Rust file writes its directive line as a
+/// Rust comment, `// migrate: irreversible`.
+pub fn parse_directives_in(text: &str, language: Language) -> Result<Directives, DirectiveDefect> {
     let mut directives = Directives::default();
     for (index, line) in text.lines().enumerate() {
-        let Some(list) = directive_list(line) else {
+        let Some(list) = directive_list_in(line, language) else {
             continue;
         };
         if index > 0 {
@@ -109,10 +115,11 @@ pub fn parse_directives(text: &str) -> Result<Directives, DirectiveDefect> {
         }
     }
     // sqlx marks non-transactional files with this exact first line; honour it for imports.
-    if text
-        .lines()
-        .next()
-        .is_some_and(|l| l.trim() == "-- no-transaction")
+    if language == Language::Sql
+        && text
+            .lines()
+            .next()
+            .is_some_and(|l| l.trim() == "-- no-transaction")
     {
         directives.no_transaction = true;
     }
@@ -145,7 +152,16 @@ pub fn parse_duration_ms(text: &str) -> Option<u64> {
 
 /// The directive list of a line, if it is a directive line (`--migrate:` spacing tolerated).
 pub fn directive_list(line: &str) -> Option<&str> {
-    let rest = line.trim_start().strip_prefix("--")?.trim_start();
+    directive_list_in(line, Language::Sql)
+}
+
+/// [`directive_list`] for a script in `language` (`// migrate:` in Rust).
+pub fn directive_list_in(line: &str, language: Language) -> Option<&str> {
+    let comment = match language {
+        Language::Sql => "--",
+        Language::Rust => "//",
+    };
+    let rest = line.trim_start().strip_prefix(comment)?.trim_start();
     rest.strip_prefix("migrate:")
 }
 
@@ -287,10 +303,10 @@ pub fn has_statements(text: &str) -> bool {
 /// Reading a revision's directives lives here, with their parser, so that `revision` needs
 /// nothing of this module.
 impl Revision {
-    /// The directives on the first line of `up.sql` (the macro has validated them; a revision
-    /// built by hand with a bad line gets the defaults).
+    /// The directives on the first line of `up.sql` (or `up.rs`; the macro has validated them;
+    /// a revision built by hand with a bad line gets the defaults).
     pub fn directives(&self) -> Directives {
-        parse_directives(self.up().sql()).unwrap_or_default()
+        parse_directives_in(self.up().sql(), self.up().language()).unwrap_or_default()
     }
 }
 

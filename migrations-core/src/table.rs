@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
-use crate::revision::{Checksum, Layout, Revision};
+use crate::revision::{Checksum, Code, Layout, Revision};
 
 /// An ordered, validated set of revisions: the output of `embed_migrations!` or of
 /// [`crate::load_dir`].
@@ -44,15 +44,22 @@ impl Migrations {
     }
 
     /// The table `embed_migrations!` emits: `text` and `index` as [`crate::packed::pack_table`]
-    /// encodes them, decoded on first use. The format is in the name, so a macro and a runtime
-    /// that disagree on it fail to compile rather than misread each other.
+    /// encodes them, decoded on first use, and the compiled functions of its Rust scripts in
+    /// table order. The format is in the name, so a macro and a runtime that disagree on it fail
+    /// to compile rather than misread each other.
     #[doc(hidden)]
-    pub const fn __packed_v2(layout: Layout, text: &'static str, index: &'static [u8]) -> Self {
+    pub const fn __packed_v3(
+        layout: Layout,
+        text: &'static str,
+        index: &'static [u8],
+        codes: &'static [Code],
+    ) -> Self {
         Self {
             layout,
             table: Table::Packed {
                 text,
                 index,
+                codes,
                 revisions: OnceLock::new(),
             },
             index: OnceLock::new(),
@@ -73,8 +80,9 @@ impl Migrations {
             Table::Packed {
                 text,
                 index,
+                codes,
                 revisions,
-            } => revisions.get_or_init(|| crate::packed::unpack_table(text, index)),
+            } => revisions.get_or_init(|| crate::packed::unpack_table(text, index, codes)),
         }
     }
 
@@ -151,6 +159,7 @@ enum Table {
     Packed {
         text: &'static str,
         index: &'static [u8],
+        codes: &'static [Code],
         revisions: OnceLock<Vec<Revision>>,
     },
 }

@@ -2,17 +2,30 @@
 
 use migrations_core::{packed, Layout, Revision};
 use proc_macro2::{Literal, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::{format_ident, quote, quote_spanned};
 use syn::Path;
 
-/// An expression building the table for `revisions`, with a compiler warning per `warnings`.
+use crate::code::{Call, Function};
+
+/// Where the expansion reaches the crates it names.
+#[derive(Clone, Copy)]
+pub(crate) struct Paths<'a> {
+    /// `migrations_core`.
+    pub krate: &'a Path,
+    /// `migrations_runtime`, named only by the glue of Rust revisions.
+    pub runtime: &'a Path,
+}
+
+/// An expression building the table for `revisions` (with the functions of their Rust scripts,
+/// in table order), with a compiler warning per `warnings`.
 pub(crate) fn table(
-    krate: &Path,
+    paths: Paths<'_>,
     span: Span,
     layout: Option<Layout>,
-    revisions: &[Revision],
+    (revisions, functions): (&[Revision], &[Function]),
     warnings: &[String],
 ) -> TokenStream {
+    let krate = paths.krate;
     let layout = layout_tokens(krate, layout.unwrap_or(Layout::Directories));
     // Two literals for the whole table, not an expression per revision: see
     // `migrations_core::packed`.
@@ -22,12 +35,61 @@ pub(crate) fn table(
         .iter()
         .enumerate()
         .map(|(i, w)| warning(span, i, w));
+    let (items, codes): (Vec<_>, Vec<_>) = functions
+        .iter()
+        .enumerate()
+        .map(|(i, f)| glue(paths, i, f))
+        .unzip();
     quote! {
         {
             #(#warnings)*
-            #krate::Migrations::__packed_v2(#layout, #text, #index)
+            #(#items)*
+            #krate::Migrations::__packed_v3(#layout, #text, #index, &[#(#codes),*])
         }
     }
+}
+
+/// The items compiling one Rust script (its file as a module, and a function the runner can
+/// hold as a pointer), and the table's entry for it.
+fn glue(paths: Paths<'_>, index: usize, function: &Function) -> (TokenStream, TokenStream) {
+    let Paths { krate, runtime } = paths;
+    let module = format_ident!("__migration_code_{index}");
+    let call = format_ident!("__migration_call_{index}");
+    let name = format_ident!("{}", function.name);
+    let path = function.path.to_string_lossy().into_owned();
+    let transaction = quote!(#runtime::tokio_postgres::Transaction);
+    let (item, entry) = match function.call {
+        Call::Once => (
+            quote! {
+                fn #call<'a, 'b>(tx: &'a mut #transaction<'b>) -> #runtime::code::Pending<'a, ()> {
+                    #runtime::code::__once(#module::#name(tx))
+                }
+            },
+            quote!(#runtime::code::Code::__once(#call)),
+        ),
+        Call::Batched => (
+            quote! {
+                fn #call<'a, 'b>(
+                    tx: &'a mut #transaction<'b>,
+                    cursor: ::core::option::Option<&'a str>,
+                ) -> #runtime::code::Pending<'a, ::core::option::Option<::std::string::String>> {
+                    #runtime::code::__batch(cursor, move |cursor| #module::#name(tx, cursor))
+                }
+            },
+            quote!(#runtime::code::Code::__batched(#call)),
+        ),
+    };
+    let items = quote! {
+        // The function must be `pub` for the glue beside the module to call it; that is all the
+        // reach it has.
+        #[doc(hidden)]
+        #[allow(unreachable_pub, missing_docs)]
+        mod #module {
+            include!(#path);
+        }
+        #item
+    };
+    (items, quote!(#krate::Code(&#entry)))
 }
 
 /// Every error as a `compile_error!` at the path literal, then an empty table of the right type,
@@ -46,6 +108,25 @@ pub(crate) fn failure(krate: &Path, span: Span, errors: &[String]) -> TokenStrea
         {
             #combined
             #krate::Migrations::__embedded(#layout, &[])
+        }
+    }
+}
+
+/// `expansion` preceded by modules including `files`: Rust files that do not parse, so that the
+/// compiler reports where.
+pub(crate) fn with_files(expansion: TokenStream, files: &[std::path::PathBuf]) -> TokenStream {
+    if files.is_empty() {
+        return expansion;
+    }
+    let modules = files.iter().enumerate().map(|(i, file)| {
+        let module = format_ident!("__migration_unparsable_{i}");
+        let path = file.to_string_lossy().into_owned();
+        quote!(mod #module { include!(#path); })
+    });
+    quote! {
+        {
+            #(#modules)*
+            #expansion
         }
     }
 }

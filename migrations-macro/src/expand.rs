@@ -1,4 +1,5 @@
-//! All fallible work: resolve the directory, check the build script, scan and validate.
+//! All fallible work: resolve the directory, check the build script, scan and validate, find
+//! the functions of Rust revisions.
 //! Code generation only runs on a clean result.
 
 use std::path::{Path, PathBuf};
@@ -57,16 +58,27 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
     } else {
         errors.extend(syntax);
     }
+    let mut unparsable = Vec::new();
+    let functions = crate::code::functions(
+        &manifest_dir.join(&dir),
+        &dir,
+        &report.revisions,
+        (&mut errors, &mut unparsable),
+    );
     if !errors.is_empty() {
-        return codegen::failure(&input.krate, span, &errors);
+        let failure = codegen::failure(&input.krate, span, &errors);
+        return codegen::with_files(failure, &unparsable);
     }
     #[cfg(feature = "parse")]
     warnings.extend(lint_warnings);
     codegen::table(
-        &input.krate,
+        codegen::Paths {
+            krate: &input.krate,
+            runtime: &input.runtime,
+        },
         span,
         report.layout,
-        &report.revisions,
+        (&report.revisions, &functions),
         &warnings,
     )
 }

@@ -14,6 +14,9 @@ pub(crate) struct Input {
     pub allow_syntax_errors: bool,
     /// `crate = path`: how to reach `migrations_core`.
     pub krate: Path,
+    /// `runtime = path`: how to reach `migrations_runtime`, whose types a Rust revision's glue
+    /// names (`::migrations_runtime` unless given).
+    pub runtime: Path,
 }
 
 impl Parse for Input {
@@ -26,6 +29,7 @@ impl Parse for Input {
             allow_up_only: false,
             allow_syntax_errors: false,
             krate: syn::parse_quote!(::migrations_core),
+            runtime: syn::parse_quote!(::migrations_runtime),
         };
         while input.parse::<Option<Token![,]>>()?.is_some() && !input.is_empty() {
             if input.peek(Token![crate]) {
@@ -36,6 +40,10 @@ impl Parse for Input {
             }
             let key: syn::Ident = input.parse()?;
             input.parse::<Token![=]>()?;
+            if key == "runtime" {
+                parsed.runtime = input.parse()?;
+                continue;
+            }
             match key.to_string().as_str() {
                 name @ ("allow_up_only" | "allow_syntax_errors") => {
                     let value = input.parse::<LitBool>().map_err(|e| {
@@ -50,7 +58,7 @@ impl Parse for Input {
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown argument `{other}`: expected `allow_up_only = true|false`, `allow_syntax_errors = true|false` or `crate = path`"),
+                        format!("unknown argument `{other}`: expected `allow_up_only = true|false`, `allow_syntax_errors = true|false`, `crate = path` or `runtime = path`"),
                     ))
                 }
             }

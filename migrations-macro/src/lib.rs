@@ -12,6 +12,15 @@
 //! - `allow_syntax_errors = true`: report scripts PostgreSQL's grammar rejects as warnings, not
 //!   errors (an imported history whose files cannot be edited; the server rejects them when run).
 //! - `crate = some::path`: where `migrations_core` is reachable, if not as `::migrations_core`.
+//! - `runtime = some::path`: where `migrations_runtime` is reachable, if not as
+//!   `::migrations_runtime` (only Rust revisions name it).
+//!
+//! A revision may be Rust: `up.rs` (and `down.rs`, or `// migrate: irreversible` on its first
+//! line) defining `pub async fn up(tx: &mut Transaction<'_>) -> Result<(), E>`, or
+//! `up(tx, cursor: Option<C>) -> Result<Option<C>, E>` for a backfill committed batch by batch.
+//! The file is compiled as part of the calling crate (so it may call the crate's own functions)
+//! and listed with the SQL revisions in one order, checksummed over its source with comments
+//! and formatting left out (`migrations_core::rust`).
 //!
 //! With the default `parse` feature every script is parsed with PostgreSQL's grammar (a syntax
 //! error is a compile error with the line quoted and a caret) and the safety lint runs: denied
@@ -29,6 +38,7 @@
 //! Every problem in the directory is reported at once, each naming the file and the fix, and an
 //! empty table is still emitted so the errors do not cascade.
 
+mod code;
 mod codegen;
 mod expand;
 mod input;

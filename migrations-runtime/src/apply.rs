@@ -13,8 +13,10 @@ use crate::history::HistoryTable;
 use crate::progress;
 use crate::timeouts::Timeouts;
 
+mod code;
 mod error;
 
+pub(crate) use code::run_code;
 pub use error::{ApplyError, LockWait};
 
 /// How a script runs: the limits for its statements, and how to find who blocks them.

@@ -23,6 +23,7 @@ mod blockers;
 pub mod cli;
 #[cfg(any(feature = "cli", feature = "testing"))]
 mod cluster;
+pub mod code;
 mod connect;
 mod direction;
 pub mod error;
@@ -70,11 +71,11 @@ pub use migrations_macro::embed_migrations as __embed_migrations;
 /// `migrations_macro::embed_migrations!`, reaching `migrations_core` through this crate, so that
 /// a crate depending only on `migrations-runtime` (feature `macros`) can embed its directory:
 /// `static MIGRATIONS: migrations_runtime::Migrations = migrations_runtime::embed_migrations!("migrations");`.
-/// The same arguments are accepted, except `crate`.
+/// The same arguments are accepted, except `crate` and `runtime`.
 #[cfg(feature = "macros")]
 #[macro_export]
 macro_rules! embed_migrations {
     ($path:literal $(, $($argument:tt)*)?) => {
-        $crate::__embed_migrations!($path, crate = $crate::migrations_core $(, $($argument)*)?)
+        $crate::__embed_migrations!($path, crate = $crate::migrations_core, runtime = $crate $(, $($argument)*)?)
     };
 }

@@ -337,14 +337,21 @@ impl<'m> Migrator<'m> {
         self.run(client, direction, plan.level, start).await
     }
 
-    /// Refuses, before anything runs, a plan with a `no-transaction` revision when the runner
-    /// cannot open the connection such a revision runs on.
+    /// Refuses, before anything runs, a plan with a `no-transaction` revision (or a batched
+    /// Rust one) when the runner cannot open the connection such a revision runs on.
     pub(crate) fn needs_connection(&self, plan: &[usize]) -> Result<(), Box<ApplyError>> {
         if self.connect.is_some() {
             return Ok(());
         }
         let mut revisions = plan.iter().map(|&i| &self.migrations.as_slice()[i]);
-        match revisions.find(|r| r.up().transaction() == TransactionMode::None) {
+        let own = |r: &&Revision| {
+            r.up().transaction() == TransactionMode::None
+                || [Some(r.up()), r.down()]
+                    .into_iter()
+                    .flatten()
+                    .any(crate::code::is_batched)
+        };
+        match revisions.find(own) {
             Some(revision) => Err(Box::new(ApplyError::NeedsConnection {
                 revision: revision.label(),
             })),

@@ -92,6 +92,25 @@ pub fn span<'m>(
                 other => other,
             }
         })?;
+    let code = plan
+        .revisions
+        .iter()
+        .map(|&i| &migrations.as_slice()[i])
+        .find(|r| crate::apply::script(r, direction).is_rust());
+    if let Some(revision) = code {
+        let index = migrations.position(revision.version()).unwrap_or_default();
+        // The ranges that stop short of it, and start after it, in this command's terms.
+        let (before, after) = match direction {
+            Direction::Up => (index, index + 1),
+            Direction::Down => (index + 1, index),
+        };
+        return Err(PlanError::OfflineCode {
+            revision: revision.label(),
+            file: crate::apply::script(revision, direction).file().to_owned(),
+            before: describe_level(migrations, before),
+            after: describe_level(migrations, after),
+        });
+    }
     Ok(Span {
         from_level,
         to_level: plan.level,

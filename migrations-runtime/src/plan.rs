@@ -132,7 +132,8 @@ impl State {
 
     /// The refusals every write command makes before touching anything.
     pub fn check(&self, migrations: &Migrations, overrides: Overrides) -> Result<(), PlanError> {
-        if let Some(stopped) = self.interrupted.first() {
+        // A batched revision stopped between committed batches is not in doubt: it resumes.
+        if let Some(stopped) = self.interrupted.iter().find(|i| !i.resumes()) {
             return Err(PlanError::interrupted(migrations, stopped));
         }
         if let Some(row) = self
@@ -282,6 +283,18 @@ impl Plan {
                     revision: revision.label(),
                 });
             }
+        }
+        let uncompiled: Vec<String> = revisions()
+            .filter_map(|r| {
+                let script = crate::apply::script(r, self.direction);
+                (script.is_rust() && script.code().is_none())
+                    .then(|| format!("{} (`{}`)", r.label(), script.file()))
+            })
+            .collect();
+        if !uncompiled.is_empty() {
+            return Err(PlanError::NotCompiled {
+                revisions: uncompiled,
+            });
         }
         let errors: Vec<SyntaxError> = revisions()
             .filter_map(|r| crate::apply::script(r, self.direction).syntax_error())

@@ -1,4 +1,5 @@
-//! Progress of `no-transaction` revisions, statement by statement.
+//! Progress of `no-transaction` revisions, statement by statement, and of batched Rust
+//! revisions, batch by batch.
 //!
 //! Such a revision cannot be rolled back as a whole: each statement commits on its own. So while
 //! one runs, a row in `<history table>_progress` says which statement is running; a failure
@@ -6,6 +7,11 @@
 //! behind. Runners refuse to go past such a row until `migrate resolve` settles it (retry from
 //! that statement, or mark the revision completed or rolled back by hand). The row is deleted
 //! in the same transaction that records (or removes) the revision's history row.
+//!
+//! A batched Rust revision (`up(tx, cursor)`) writes its row in each batch's own transaction,
+//! with the cursor that batch returned: the row says exactly what is committed, so a runner
+//! killed between batches resumes after it instead of refusing. Only a failed batch (its error
+//! recorded) is refused until `resolve`.
 
 use tokio_postgres::types::Type;
 use tokio_postgres::GenericClient;
@@ -34,12 +40,31 @@ pub struct Interrupted {
     pub updated_at: String,
     /// The database role that ran it.
     pub updated_by: String,
+    /// For a batched Rust revision, the cursor (JSON) its last committed batch returned, empty
+    /// before the first batch committed; `statement` is then the batch that runs next.
+    pub cursor: Option<String>,
 }
 
 impl Interrupted {
     /// True when the statement failed (rather than the runner stopping mid-statement).
     pub fn failed(&self) -> bool {
         self.error.is_some()
+    }
+
+    /// True for a batched Rust revision.
+    pub fn is_batched(&self) -> bool {
+        self.cursor.is_some()
+    }
+
+    /// True when the next run simply carries on: a batched revision stopped between two
+    /// committed batches, so nothing is in doubt.
+    pub fn resumes(&self) -> bool {
+        self.is_batched() && !self.failed()
+    }
+
+    /// The cursor to resume from: `None` to start from the beginning.
+    pub fn resume_cursor(&self) -> Option<&str> {
+        self.cursor.as_deref().filter(|c| !c.is_empty())
     }
 }
 
@@ -67,12 +92,14 @@ pub(crate) async fn read(
     parse_rows(history, &rows)
 }
 
-/// The query [`read`] sends.
+/// The query [`read`] sends. The cursor is read through `to_jsonb` because a progress table
+/// created before batched revisions existed has no `cursor` column (a batched run adds it).
 pub(crate) fn select_sql(history: &HistoryTable) -> String {
     format!(
         "SELECT version, direction, statement, total, prefix_checksum, error,
-                to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), updated_by
-         FROM {} ORDER BY updated_at, version",
+                to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), updated_by,
+                to_jsonb(p) ->> 'cursor'
+         FROM {} AS p ORDER BY updated_at, version",
         history.progress().qualified()
     )
 }
@@ -97,6 +124,7 @@ pub(crate) fn parse_rows(
                 error: r.try_get(5)?,
                 updated_at: r.try_get(6)?,
                 updated_by: r.try_get(7)?,
+                cursor: r.try_get(8)?,
             })
         })
         .collect::<Result<_, tokio_postgres::Error>>()
@@ -156,6 +184,61 @@ pub(crate) async fn clear(
     let sql = format!("DELETE FROM {} WHERE version = $1", progress.qualified());
     client
         .query_typed(&sql, &[(&version, Type::TEXT)])
+        .await
+        .map_err(|e| progress.query_error(e))?;
+    Ok(())
+}
+
+/// Adds the `cursor` column to a progress table created before batched revisions existed.
+pub(crate) async fn ensure_cursor(
+    client: &impl GenericClient,
+    history: &HistoryTable,
+) -> Result<(), HistoryError> {
+    let progress = history.progress();
+    let sql = format!(
+        "ALTER TABLE {} ADD COLUMN IF NOT EXISTS cursor text",
+        progress.qualified()
+    );
+    client
+        .batch_execute(&sql)
+        .await
+        .map_err(|e| progress.query_error(e))
+}
+
+/// Writes the row of a batched revision: batch `batch` runs next, after `cursor` (empty: from
+/// the start), with `error` when that batch failed. Inside a batch's transaction, it commits
+/// with the batch.
+pub(crate) async fn write_batch(
+    client: &impl GenericClient,
+    history: &HistoryTable,
+    (version, direction): (&str, Direction),
+    (batch, cursor): (usize, &str),
+    checksum: &[u8],
+    error: Option<&str>,
+) -> Result<(), HistoryError> {
+    let progress = history.progress();
+    let sql = format!(
+        "INSERT INTO {} AS p (version, direction, statement, total, prefix_checksum, error, cursor)
+         VALUES ($1, $2, $3, 0, $4, $5, $6)
+         ON CONFLICT (version) DO UPDATE SET direction = excluded.direction,
+             statement = excluded.statement, total = 0,
+             prefix_checksum = excluded.prefix_checksum, error = excluded.error,
+             cursor = excluded.cursor, updated_at = now(), updated_by = current_user",
+        progress.qualified()
+    );
+    let batch = i32::try_from(batch).unwrap_or(i32::MAX);
+    client
+        .query_typed(
+            &sql,
+            &[
+                (&version, Type::TEXT),
+                (&direction.as_str(), Type::TEXT),
+                (&batch, Type::INT4),
+                (&checksum, Type::BYTEA),
+                (&error, Type::TEXT),
+                (&cursor, Type::TEXT),
+            ],
+        )
         .await
         .map_err(|e| progress.query_error(e))?;
     Ok(())

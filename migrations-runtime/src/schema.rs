@@ -106,6 +106,9 @@ pub struct Expected {
     pub catalog: Catalog,
     /// Where it was built.
     pub method: Method,
+    /// Rust revisions the build did not run, assumed to change no schema: those read from files
+    /// (no compiled code) and, in a private schema, every one (see [`build::not_run`]).
+    pub not_run: Vec<String>,
 }
 
 impl Migrator<'_> {
@@ -169,7 +172,12 @@ impl Migrator<'_> {
                 catalog
             }
         };
-        Ok(Expected { catalog, method })
+        let not_run = build::not_run(recipe, &method);
+        Ok(Expected {
+            catalog,
+            method,
+            not_run,
+        })
     }
 
     /// The connected database's catalog, read to compare with a build made by `method`.
@@ -211,7 +219,11 @@ impl Migrator<'_> {
             SchemaSource::Database => {
                 let method = build::choose(client, self.connect_options()).await?;
                 let catalog = self.read(client, &method).await?;
-                Ok(Expected { catalog, method })
+                Ok(Expected {
+                    catalog,
+                    method,
+                    not_run: Vec::new(),
+                })
             }
         }
     }

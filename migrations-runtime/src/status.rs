@@ -83,7 +83,7 @@ pub struct Status {
     /// (where it stopped and how to resolve it).
     pub unfinished: Vec<String>,
     /// `no-transaction` revisions another runner is running now, e.g. `002_idx (up): statement
-    /// 2 of 3`.
+    /// 2 of 3`, and batched Rust ones, e.g. `004_backfill (up): batch 37 (after cursor 36000)`.
     pub in_progress: Vec<String>,
 }
 
@@ -135,11 +135,14 @@ impl Status {
                     let label = migrations
                         .get(&r.version)
                         .map_or_else(|| r.version.clone(), |v| v.label());
+                    let at = match r.resume_cursor() {
+                        Some(cursor) => format!("batch {} (after cursor {cursor})", r.statement),
+                        None if r.is_batched() => "batch 1".to_owned(),
+                        None => format!("statement {} of {}", r.statement, r.total),
+                    };
                     format!(
-                        "{label} ({}): statement {} of {}, since {} by {}",
+                        "{label} ({}): {at}, since {} by {}",
                         r.direction.as_str(),
-                        r.statement,
-                        r.total,
                         r.updated_at,
                         r.updated_by
                     )

@@ -166,6 +166,37 @@ impl TestServer {
         }
     }
 
+    /// A fresh database at the revision before `version` of `migrations` (at base for the
+    /// first): for testing one revision on rows the test seeds, typically a data migration.
+    /// Then [`TestDatabase::upgrade`] with `"+1"` runs that revision alone.
+    ///
+    /// ```no_run
+    /// # async fn t(migrations: &migrations_runtime::Migrations) -> Result<(), Box<dyn std::error::Error>> {
+    /// let db = migrations_runtime::testing::server().await?.database_before(migrations, "004").await?;
+    /// let client = db.connect().await?;
+    /// client.batch_execute("INSERT INTO call_sessions DEFAULT VALUES").await?;
+    /// db.upgrade(migrations, "+1").await?; // 004, and nothing after it
+    /// # Ok(()) }
+    /// ```
+    pub async fn database_before(
+        &'static self,
+        migrations: &Migrations,
+        version: &str,
+    ) -> Result<TestDatabase, TestingError> {
+        let unknown = || TestingError::Target {
+            target: version.to_owned(),
+            source: crate::target::TargetError::Unknown {
+                target: version.to_owned(),
+            },
+        };
+        let position = migrations.position(version).ok_or_else(unknown)?;
+        let before = match position.checked_sub(1) {
+            Some(i) => migrations.as_slice()[i].version().to_owned(),
+            None => "base".to_owned(),
+        };
+        self.database_at(migrations, &before).await
+    }
+
     async fn create(&'static self, template: Option<&str>) -> Result<TestDatabase, TestingError> {
         let random = uuid::Uuid::new_v4().simple().to_string();
         // The pid lets a later run tell a crashed process's leftovers from a live test's.

@@ -38,6 +38,48 @@ pub enum ApplyError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// A Rust revision's function returned an error or panicked; its transaction was rolled
+    /// back.
+    #[error("revision {revision} failed ({direction}) in `{file}`; it was rolled back, the database is still at {still_at}")]
+    Code {
+        /// `version_name`.
+        revision: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// The file, relative to the migrations directory.
+        file: String,
+        /// The revision the database is still at.
+        still_at: String,
+        /// What the function returned, or its panic.
+        #[source]
+        source: crate::code::BoxError,
+    },
+    /// A Rust revision's function ran `COMMIT` or `ROLLBACK` itself.
+    #[error("revision {revision} ended the runner's transaction itself (COMMIT or ROLLBACK in `{file}`), so what it did before may be committed without its history row: the function runs inside the transaction that records it; remove the transaction control, check the database, then run it again or `stamp` it")]
+    EndedTransaction {
+        /// `version_name`.
+        revision: String,
+        /// The file.
+        file: String,
+    },
+    /// A batch of a batched Rust revision failed (returned an error or panicked); earlier
+    /// batches stay committed.
+    #[error("revision {revision} failed ({direction}) in batch {batch} of `{file}`; the batch was rolled back, {} and the failure is recorded: fix the cause, then `migrate resolve {version} --retry` resumes with batch {batch} (or see `migrate resolve --help`)", batches_stay(*batch))]
+    Batch {
+        /// `version_name`.
+        revision: String,
+        /// The version, as `migrate resolve` takes it.
+        version: String,
+        /// `up` or `down`.
+        direction: &'static str,
+        /// The file.
+        file: String,
+        /// The 1-based batch that failed.
+        batch: usize,
+        /// What the function returned, or its panic.
+        #[source]
+        source: crate::code::BoxError,
+    },
     /// A statement of a non-transactional script failed; `applied` earlier statements committed.
     #[error("revision {revision} failed ({direction}) at statement {statement} of {total} in `{file}`{}{}; it runs outside a transaction, so {} and the failure is recorded: fix the cause, then `migrate resolve {} --retry` runs it from statement {} (or see `migrate resolve --help`)", at(location), waited(lock_wait), stayed(*applied), version, applied + 1)]
     Statement {
@@ -117,6 +159,14 @@ pub enum ApplyError {
         #[source]
         source: tokio_postgres::Error,
     },
+}
+
+fn batches_stay(batch: usize) -> String {
+    match batch {
+        1 => "no batch of it is committed".to_owned(),
+        2 => "batch 1 stays committed".to_owned(),
+        n => format!("batches 1 to {} stay committed", n - 1),
+    }
 }
 
 fn stayed(applied: usize) -> String {

@@ -30,6 +30,7 @@ pub(super) async fn drift(
         println!("{}", json!({ "clean": drift.is_clean(), "drift": drift }));
         return Ok(code);
     }
+    not_run(&drift.not_run, "");
     for respelled in &drift.respelled {
         println!(
             "note: spelled differently, same meaning (PostgreSQL's own deparsing): {respelled}"
@@ -77,10 +78,15 @@ pub(super) async fn diff(
     );
     let diff = migrations_schema::diff_with_renames(&a.catalog, &b.catalog, renames)
         .map_err(crate::schema::SchemaError::from)?;
+    let skipped: Vec<String> = a.not_run.iter().chain(&b.not_run).cloned().collect();
     if global.format == Format::Json {
-        let value = json!({ "from": from.to_string(), "to": to.to_string(), "method": a.method, "diff": diff });
+        let value = json!({ "from": from.to_string(), "to": to.to_string(), "method": a.method, "diff": diff, "not_run": skipped });
         println!("{value}");
-    } else if !diff.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    // The diff's output is SQL: its notes are SQL comments.
+    not_run(&skipped, "-- ");
+    if !diff.is_empty() {
         println!(
             "-- from {from} to {to}: {} difference(s) ({})",
             diff.differences().count(),
@@ -89,4 +95,11 @@ pub(super) async fn diff(
         print!("{}", diff.script());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Says which Rust revisions the expected schema was built without (`prefix` starts each line).
+fn not_run(revisions: &[String], prefix: &str) {
+    for revision in revisions {
+        println!("{prefix}note: {revision} is Rust and was not run to build the expected schema (no compiled code here, or a private schema): taken to change no schema");
+    }
 }

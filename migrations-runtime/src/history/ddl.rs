@@ -86,12 +86,13 @@ impl HistoryTable {
     total           integer     NOT NULL,
     prefix_checksum bytea       NOT NULL,
     error           text,
+    cursor          text,
     updated_at      timestamptz NOT NULL DEFAULT now(),
     updated_by      text        NOT NULL DEFAULT current_user
 );
 COMMENT ON TABLE {progress} IS {};",
             crate::quote::literal(
-                "no-transaction revisions that did not finish: see `migrate resolve`"
+                "no-transaction revisions that did not finish, and batched Rust revisions half done: see `migrate resolve`"
             )
         )
     }

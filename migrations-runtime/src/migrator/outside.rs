@@ -1,4 +1,5 @@
-//! `no-transaction` revisions: statements one by one, outside any transaction, under a
+//! `no-transaction` revisions (and batched Rust ones, see [`batches`]): statements one by one,
+//! outside any transaction, under a
 //! session-level advisory lock that every return path releases, on a dedicated connection when
 //! the runner can open one. Progress is recorded statement by statement (see
 //! [`crate::progress`]).
@@ -17,6 +18,7 @@ use crate::progress::{self, Interrupted};
 use crate::timeouts::Timeouts;
 use crate::MigrateError;
 
+mod batches;
 mod session;
 
 /// Where a `no-transaction` run starts.
@@ -102,8 +104,24 @@ impl Migrator<'_> {
         }
         let applied = self.table.read_existing(&*client).await?;
         let mut interrupted = progress::read(&*client, &self.table).await?;
-        let from = match start {
-            Start::Fresh => 1,
+        let (from, cursor) = match start {
+            Start::Fresh => match interrupted
+                .iter()
+                .position(|i| i.version == revision.version() && i.resumes())
+            {
+                // A batched run that stopped between batches: carry on after the last one.
+                Some(position) if interrupted[position].direction == direction => {
+                    let stopped = interrupted.remove(position);
+                    (stopped.statement, stopped.cursor)
+                }
+                Some(position) => {
+                    let stopped = &interrupted[position];
+                    return Err(
+                        crate::plan::PlanError::interrupted(self.migrations, stopped).into(),
+                    );
+                }
+                None => (1, None),
+            },
             Start::Resume(expected, from) => {
                 // Under the lock: the row must still be the one the caller checked.
                 let position = interrupted.iter().position(|i| i == expected);
@@ -113,8 +131,7 @@ impl Migrator<'_> {
                     }
                     .into());
                 };
-                interrupted.remove(position);
-                from
+                (from, interrupted.remove(position).cursor)
             }
         };
         let state = State::new(self.migrations, applied).with_interrupted(interrupted);
@@ -126,6 +143,14 @@ impl Migrator<'_> {
         let is_applied = state.rows[index].is_some();
         if is_applied != (direction == Direction::Down) {
             return Ok(None);
+        }
+        if let Some(code) = crate::code::Code::of(apply::script(revision, direction)) {
+            let resume = (from, cursor.as_deref().filter(|c| !c.is_empty()));
+            let code = (revision, code);
+            return self
+                .run_batches(client, code, direction, resume)
+                .await
+                .map(Some);
         }
         let ms =
             match apply::run_statements(&*client, &self.table, revision, direction, from, watch)

@@ -148,14 +148,15 @@ impl Migrator<'_> {
     }
 
     /// The revisions the fast path runs next, in order: the plan's up to the first that needs
-    /// the slow path (a `no-transaction` revision, an irreversible one going down, or one using
-    /// savepoints).
+    /// the slow path (a `no-transaction` revision, an irreversible one going down, one using
+    /// savepoints, or Rust code, which is not a text to send).
     fn fast_chain(&self, plan: &plan::Plan) -> Vec<usize> {
         let direction = plan.direction;
         let fast = |&index: &usize| {
             let revision = &self.migrations.as_slice()[index];
             !(revision.up().transaction() == TransactionMode::None
                 || (direction == Direction::Down && revision.is_irreversible())
+                || apply::script(revision, direction).is_rust()
                 || uses_savepoints(apply::script(revision, direction)))
         };
         plan.revisions

@@ -49,7 +49,12 @@ impl Migrator<'_> {
             let index = self.migrations.position(revision.version());
             self.needs_connection(&index.into_iter().collect::<Vec<_>>())
                 .map_err(|e| MigrateError::Apply(*e))?;
-            if from < stopped.statement || from > stopped.total {
+            // A batch is all or nothing: a batched retry resumes after the last committed one.
+            let out_of_range = match stopped.is_batched() {
+                true => from != stopped.statement,
+                false => from < stopped.statement || from > stopped.total,
+            };
+            if out_of_range {
                 return Err(ResolveError::FromOutOfRange {
                     version: revision.version().to_owned(),
                     from,
@@ -62,7 +67,13 @@ impl Migrator<'_> {
             if let Some(begin) = apply::enclosing_block(script, from).filter(|&b| b < from) {
                 return Err(ResolveError::FromInsideBlock { from, begin }.into());
             }
-            if apply::prefix_checksum(script, stopped.statement) != stopped.prefix_checksum {
+            let same = match stopped.is_batched() {
+                true => stopped.prefix_checksum == revision.checksum().0,
+                false => {
+                    apply::prefix_checksum(script, stopped.statement) == stopped.prefix_checksum
+                }
+            };
+            if !same {
                 return Err(ResolveError::ChangedPrefix {
                     version: revision.version().to_owned(),
                     file: script.file().to_owned(),

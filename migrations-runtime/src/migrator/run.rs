@@ -1,7 +1,7 @@
 //! The runner's loop: the fast path while the history is known ([`super::pipeline`]), and
 //! otherwise a transaction of its own that waits for the lock and reads the history.
 
-use migrations_core::{Revision, TransactionMode};
+use migrations_core::Revision;
 use tokio_postgres::{Client, GenericClient, Transaction};
 
 use super::fast::{after, Known, Snapshot, Turn};
@@ -80,7 +80,7 @@ impl Migrator<'_> {
                 return Ok(self.outcome(steps, &state));
             };
             let revision = &self.migrations.as_slice()[index];
-            if revision.up().transaction() == TransactionMode::None {
+            if crate::code::own_session(revision, direction) {
                 tx.commit()
                     .await
                     .map_err(|source| lock::LockError::Query { source })?;
@@ -140,7 +140,13 @@ impl Migrator<'_> {
                 None => Side::None,
             },
         };
-        let ms = apply::run_in_transaction(&tx, revision, direction, still_at, watch).await?;
+        let mut tx = tx;
+        let ms = match crate::code::Code::of(apply::script(revision, direction)) {
+            Some(code) => {
+                apply::run_code(&mut tx, (revision, code), direction, still_at, watch).await?
+            }
+            None => apply::run_in_transaction(&tx, revision, direction, still_at, watch).await?,
+        };
         self.record(&tx, revision, direction, ms)
             .await
             .map_err(|source| ApplyError::Record {

@@ -99,6 +99,39 @@ pub enum PlanError {
         /// Every syntax error of those scripts, each naming its file, line and column.
         errors: Vec<SyntaxError>,
     },
+    /// A batched Rust revision is half done: a batch failed, or it is to be run the other way.
+    #[error("revision {revision} is half done ({direction}): {batches}; its batches commit one by one. Nothing was run. {next}")]
+    HalfDone {
+        /// The revision's version.
+        version: String,
+        /// `version_name`, or the version when the binary does not know it.
+        revision: String,
+        /// The way it was running.
+        direction: Direction,
+        /// How far it got and what stopped it.
+        batches: String,
+        /// What to do.
+        next: String,
+    },
+    /// Scripts the plan would run that are Rust, in a table read from files at run time: their
+    /// code is compiled into the binary that embeds the directory, not into this one.
+    #[error("{} {} written in Rust, and this table was read from files at run time, so the code is not compiled into this program: nothing was run. Run it with the binary that embeds the directory with `embed_migrations!` (the service's own `db upgrade`, or `Migrator::upgrade` in your code)", revisions.join(", "), if revisions.len() == 1 { "is" } else { "are" })]
+    NotCompiled {
+        /// `version_name (file)` of each.
+        revisions: Vec<String>,
+    },
+    /// An offline script over a Rust revision.
+    #[error("revision {revision} is Rust (`{file}`): an offline script holds SQL only, and this revision's work is code that reads the database as it runs (Alembic's offline mode cannot run data migrations either); nothing was printed. Apply it online (`upgrade`/`downgrade` with a connection), and render only the ranges around it: up to {before}, and from {after} on")]
+    OfflineCode {
+        /// `version_name`.
+        revision: String,
+        /// The Rust file.
+        file: String,
+        /// The level just before it, as a revision (or `base`).
+        before: String,
+        /// The level just after it.
+        after: String,
+    },
     /// An irreversible revision in a downgrade path.
     #[error("downgrade to {target} must revert {revision}, which is irreversible (it has no down script): nothing was changed; choose a target at or above {revision}")]
     Irreversible {
@@ -113,6 +146,30 @@ impl PlanError {
     /// The refusal for the unfinished run `stopped`, quoting its statement from the binary.
     pub fn interrupted(migrations: &Migrations, stopped: &Interrupted) -> Self {
         let revision = migrations.get(&stopped.version);
+        if stopped.is_batched() {
+            let done = match (stopped.statement, stopped.resume_cursor()) {
+                (1, _) | (_, None) => "no batch committed".to_owned(),
+                (n, Some(cursor)) => format!("batches 1 to {} committed (cursor {cursor})", n - 1),
+            };
+            let version = &stopped.version;
+            let (batches, next) = match &stopped.error {
+                Some(error) => (
+                    format!("{done}, batch {} failed: {error}", stopped.statement),
+                    format!("Fix the cause, then `migrate resolve {version} --retry` resumes with batch {}; or, once you have finished or undone it by hand, `migrate resolve {version} --mark-completed` or `--mark-rolled-back`", stopped.statement),
+                ),
+                None => (
+                    format!("{done}, the runner stopped before the rest"),
+                    format!("Run `{}` again to finish it first (it resumes with batch {}), or settle it with `migrate resolve {version} --mark-completed` or `--mark-rolled-back`", stopped.direction.command(), stopped.statement),
+                ),
+            };
+            return Self::HalfDone {
+                version: version.clone(),
+                revision: revision.map_or_else(|| version.clone(), |r| r.label()),
+                direction: stopped.direction,
+                batches,
+                next,
+            };
+        }
         let script = revision.and_then(|r| match stopped.direction {
             Direction::Up => Some(r.up()),
             Direction::Down => r.down(),

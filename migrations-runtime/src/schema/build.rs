@@ -90,17 +90,41 @@ impl Scratch {
     pub(crate) async fn build(&mut self, recipe: &Recipe<'_>) -> Result<(), SchemaError> {
         match recipe {
             Recipe::Revisions { migrator, level } => {
-                if let Some(last) = migrator.migrations().as_slice()[..*level].last() {
-                    let runner = (*migrator)
-                        .clone()
-                        .with_connect_options(self.options.clone());
+                let revisions = &migrator.migrations().as_slice()[..*level];
+                let runner = (*migrator)
+                    .clone()
+                    .with_connect_options(self.options.clone());
+                let failed = |what: String| {
+                    move |source| SchemaError::Build {
+                        what,
+                        source: Box::new(source),
+                    }
+                };
+                // A Rust revision read from files has no code to run: it is stamped, as
+                // changing no schema (and `not_run` says so), and the rest run around it.
+                let mut from = 0;
+                for (i, revision) in revisions.iter().enumerate() {
+                    if !uncompiled(revision) {
+                        continue;
+                    }
+                    if let Some(before) = i.checked_sub(1).filter(|&b| b >= from) {
+                        let before = &revisions[before];
+                        runner
+                            .upgrade(&mut self.client, before.version())
+                            .await
+                            .map_err(failed(format!("the revisions up to {}", before.label())))?;
+                    }
+                    runner
+                        .stamp(&mut self.client, revision.version(), false)
+                        .await
+                        .map_err(failed(format!("stamping {}", revision.label())))?;
+                    from = i + 1;
+                }
+                if let Some(last) = revisions.last().filter(|_| from < revisions.len()) {
                     runner
                         .upgrade(&mut self.client, last.version())
                         .await
-                        .map_err(|source| SchemaError::Build {
-                            what: format!("the revisions up to {}", last.label()),
-                            source: Box::new(source),
-                        })?;
+                        .map_err(failed(format!("the revisions up to {}", last.label())))?;
                 }
             }
             Recipe::Sql { scripts } => {
@@ -207,8 +231,10 @@ pub(super) async fn in_private_schema(
                 );
                 return Err(SchemaError::CannotBuild { reason });
             }
+            // Rust revisions are not run here (`not_run` lists them).
             revisions
                 .iter()
+                .filter(|r| !r.up().is_rust())
                 .map(|r| (format!("revision {}", r.label()), r.up().sql()))
                 .collect()
         }
@@ -258,4 +284,24 @@ pub(super) async fn in_private_schema(
     let mut catalog = catalog?.rename_schema(PRIVATE, "public");
     catalog.schemas.clear();
     Ok(catalog)
+}
+
+/// True for a Rust revision whose code this program does not have (read from files).
+fn uncompiled(revision: &migrations_core::Revision) -> bool {
+    revision.up().is_rust() && revision.up().code().is_none()
+}
+
+/// The Rust revisions a build of `recipe` by `method` does not run: without compiled code, or
+/// any in a private schema (which runs SQL text in a savepoint). They are taken to change no
+/// schema, and the caller says so.
+pub(crate) fn not_run(recipe: &Recipe<'_>, method: &Method) -> Vec<String> {
+    let Recipe::Revisions { migrator, level } = recipe else {
+        return Vec::new();
+    };
+    let private = !matches!(method, Method::ScratchDatabase);
+    migrator.migrations().as_slice()[..*level]
+        .iter()
+        .filter(|r| r.up().is_rust() && (private || uncompiled(r)))
+        .map(|r| format!("{} (`{}`)", r.label(), r.up().file()))
+        .collect()
 }

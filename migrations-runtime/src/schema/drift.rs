@@ -20,6 +20,9 @@ pub struct Drift {
     /// Definitions spelled differently on each side but equal in meaning (see `settle`): not
     /// drift.
     pub respelled: Vec<String>,
+    /// Rust revisions not run to build the expected schema, taken to change no schema (see
+    /// [`super::Expected::not_run`]).
+    pub not_run: Vec<String>,
 }
 
 fn label<S: serde::Serializer>(at: &Option<RevisionId>, s: S) -> Result<S::Ok, S::Error> {
@@ -77,6 +80,7 @@ impl Migrator<'_> {
             method: expected.method,
             diff,
             respelled,
+            not_run: expected.not_run,
         })
     }
 

@@ -3,7 +3,10 @@
 use std::fmt;
 use std::sync::mpsc;
 
+use migrations_core::Migrations;
 use tokio_postgres::{Client, Config};
+
+use crate::{Direction, Migrator, Outcome};
 
 use super::{connect, describe, error_chain, Backend, TestServer, TestingError};
 
@@ -52,6 +55,47 @@ impl TestDatabase {
     /// Opens a connection, driving it on a spawned tokio task.
     pub async fn connect(&self) -> Result<Client, TestingError> {
         connect(&self.config).await
+    }
+
+    /// Upgrades this database to `target` of `migrations` (`"+1"`: the next revision alone),
+    /// with a runner that opens its own connections, as a service's does: Rust revisions,
+    /// batched ones included, and `no-transaction` ones run as in production.
+    pub async fn upgrade(
+        &self,
+        migrations: &Migrations,
+        target: &str,
+    ) -> Result<Outcome, TestingError> {
+        self.migrate(migrations, Direction::Up, target).await
+    }
+
+    /// Downgrades this database to `target` of `migrations` (`"-1"`: the newest applied
+    /// revision), as [`TestDatabase::upgrade`] upgrades it.
+    pub async fn downgrade(
+        &self,
+        migrations: &Migrations,
+        target: &str,
+    ) -> Result<Outcome, TestingError> {
+        self.migrate(migrations, Direction::Down, target).await
+    }
+
+    async fn migrate(
+        &self,
+        migrations: &Migrations,
+        direction: Direction,
+        target: &str,
+    ) -> Result<Outcome, TestingError> {
+        let mut client = self.connect().await?;
+        let options = crate::connect::ConnectOptions::from_config(self.config.clone());
+        let migrator = Migrator::new(migrations, options);
+        let result = match direction {
+            Direction::Up => migrator.upgrade(&mut client, target).await,
+            Direction::Down => migrator.downgrade(&mut client, target).await,
+        };
+        result.map_err(|source| TestingError::Run {
+            name: self.name.clone(),
+            command: format!("{} {target}", direction.command()),
+            source: Box::new(source),
+        })
     }
 
     /// A handle to the same database that does not drop it.

@@ -51,6 +51,16 @@ pub enum TestingError {
         /// The migration error (boxed: it is large).
         source: Box<crate::MigrateError>,
     },
+    /// [`TestDatabase::upgrade`](super::TestDatabase::upgrade) or `downgrade` failed.
+    #[error("`{command}` on test database `{name}` failed")]
+    Run {
+        /// The database.
+        name: String,
+        /// `upgrade +1`, `downgrade base`, ...
+        command: String,
+        /// The migration error (boxed: it is large).
+        source: Box<crate::MigrateError>,
+    },
     /// The target of [`TestServer::database_at`](super::TestServer::database_at) does not resolve.
     #[error("invalid target `{target}` for a test database")]
     Target {

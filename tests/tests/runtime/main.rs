@@ -4,6 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod code;
 mod commands;
 mod concurrency;
 mod embedded;

@@ -1,0 +1,214 @@
+//! What a Rust revision file (`up.rs`, `down.rs`) means to this crate: its checksum, over a
+//! normal form in which formatting does not count.
+//!
+//! The macro compiles the file; this crate never does. It only needs a checksum that the macro
+//! (at compile time) and `migrate --dir` (at run time, without a Rust compiler) compute alike,
+//! and that survives `cargo fmt`: an applied revision that was only re-indented, re-wrapped or
+//! re-commented must not be refused as edited. So the checksum
+//! ([`crate::ChecksumAlgorithm::RustSource`]) is taken over the source with comments removed
+//! (doc comments too) and whitespace kept only where it separates two words (`pub fn`), while
+//! every literal is kept exactly (the SQL inside a string is the revision's meaning).
+//!
+//! ```
+//! use migrations_core::rust;
+//! let a = "pub async fn up(tx: &mut T) -> R {\n    tx.execute(\"SELECT  1\", &[]).await // run it\n}\n";
+//! let b = "/// Doc.\npub async fn up(tx:&mut T)->R{ tx.execute(\"SELECT  1\",&[]).await }";
+//! assert_eq!(rust::normal_form(a), rust::normal_form(b));
+//! assert_ne!(rust::checksum(a), rust::checksum(&a.replace("SELECT  1", "SELECT 1")));
+//! ```
+
+use sha2::{Digest, Sha256};
+
+use crate::revision::Checksum;
+
+/// SHA-256 of [`normal_form`] of the (already [`crate::source::normalise`]d) text.
+pub fn checksum(text: &str) -> Checksum {
+    Checksum(Sha256::digest(normal_form(text).as_bytes()).into())
+}
+
+/// True when the file holds nothing but whitespace and comments.
+pub fn is_blank(text: &str) -> bool {
+    normal_form(text).is_empty()
+}
+
+/// The text without comments, with whitespace only between two word characters, literals
+/// unchanged. A lexer of Rust's token boundaries, not a parser: it only has to know where
+/// comments, strings and characters start and end.
+pub fn normal_form(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    // Whether whitespace or a comment separated the next token from the previous one.
+    let mut gap = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c.is_whitespace() {
+            gap = true;
+            i += 1;
+        } else if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            gap = true;
+        } else if c == '/' && next == Some('*') {
+            i = block_comment_end(&chars, i);
+            gap = true;
+        } else {
+            let end = token_end(&chars, i);
+            if gap && out.chars().last().is_some_and(is_word) && is_word(c) {
+                out.push(' ');
+            }
+            out.extend(&chars[i..end]);
+            gap = false;
+            i = end;
+        }
+    }
+    out
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// The index after the (possibly nested) block comment starting at `start`.
+fn block_comment_end(chars: &[char], start: usize) -> usize {
+    let (mut depth, mut i) = (0usize, start);
+    while i < chars.len() {
+        match (chars[i], chars.get(i + 1).copied()) {
+            ('/', Some('*')) => {
+                depth += 1;
+                i += 2;
+            }
+            ('*', Some('/')) => {
+                depth -= 1;
+                i += 2;
+                if depth == 0 {
+                    return i;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    chars.len()
+}
+
+/// The index after the token starting at `start`: a literal taken whole, or one character.
+fn token_end(chars: &[char], start: usize) -> usize {
+    let at = |i: usize| chars.get(i).copied();
+    // A raw string: `r"..."`, `r#"..."#`, with an optional `b` or `c` before the `r`.
+    let raw_from = match (at(start), at(start + 1)) {
+        (Some('b' | 'c'), Some('r')) if !preceded_by_word(chars, start) => Some(start + 2),
+        (Some('r'), _) if !preceded_by_word(chars, start) => Some(start + 1),
+        _ => None,
+    };
+    if let Some(mut i) = raw_from {
+        let mut hashes = 0;
+        while at(i) == Some('#') {
+            hashes += 1;
+            i += 1;
+        }
+        if at(i) == Some('"') {
+            return raw_string_end(chars, i + 1, hashes);
+        }
+    }
+    match at(start) {
+        Some('"') => quoted_end(chars, start + 1, '"'),
+        Some('b' | 'c') if at(start + 1) == Some('"') && !preceded_by_word(chars, start) => {
+            quoted_end(chars, start + 2, '"')
+        }
+        Some('b') if at(start + 1) == Some('\'') && !preceded_by_word(chars, start) => {
+            quoted_end(chars, start + 2, '\'')
+        }
+        Some('\'') if is_char_literal(chars, start) => quoted_end(chars, start + 1, '\''),
+        _ => start + 1,
+    }
+}
+
+fn preceded_by_word(chars: &[char], at: usize) -> bool {
+    at > 0 && is_word(chars[at - 1])
+}
+
+/// `'x'` and `'\n'` are characters; `'a` in `&'a str` is a lifetime.
+fn is_char_literal(chars: &[char], start: usize) -> bool {
+    match chars.get(start + 1) {
+        Some('\\') => true,
+        Some(_) => chars.get(start + 2) == Some(&'\''),
+        None => false,
+    }
+}
+
+/// The index after the closing `quote` of a literal whose body starts at `i`.
+fn quoted_end(chars: &[char], mut i: usize, quote: char) -> usize {
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            c if c == quote => return i + 1,
+            _ => i += 1,
+        }
+    }
+    chars.len()
+}
+
+/// The index after a raw string's closing `"` and `hashes` hashes; its body starts at `i`.
+fn raw_string_end(chars: &[char], mut i: usize, hashes: usize) -> usize {
+    while i < chars.len() {
+        if chars[i] == '"' && (1..=hashes).all(|k| chars.get(i + k) == Some(&'#')) {
+            return i + 1 + hashes;
+        }
+        i += 1;
+    }
+    chars.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting_and_comments_do_not_count() {
+        let tidy = "pub async fn up(tx: &mut Transaction<'_>) -> Result<(), Error> {\n    let n = 1 + 2; /* sum */\n    Ok(())\n}\n";
+        let messy = "// migrate: irreversible?\npub  async fn up( tx:&mut Transaction<'_> )->Result<(),Error>{let n=1+2;Ok(())}";
+        assert_eq!(normal_form(tidy), normal_form(messy));
+        assert_eq!(
+            normal_form("/* a /* nested */ comment */ fn a() {}"),
+            "fn a(){}"
+        );
+    }
+
+    #[test]
+    fn literals_are_kept_as_written() {
+        let spaced = r##"let q = r#"SELECT  "a" -- not a comment"#; let s = "x // y"; let c = '"'; let b = b"  ";"##;
+        let form = normal_form(spaced);
+        assert!(
+            form.contains(r##"r#"SELECT  "a" -- not a comment"#"##),
+            "{form}"
+        );
+        assert!(form.contains(r#""x // y""#), "{form}");
+        assert!(form.contains(r#"'"'"#), "{form}");
+        assert!(form.contains(r#"b"  ""#), "{form}");
+        assert_ne!(
+            checksum(spaced),
+            checksum(&spaced.replace("SELECT  ", "SELECT "))
+        );
+    }
+
+    #[test]
+    fn lifetimes_are_not_characters() {
+        // Were `'a` read as opening a character, the rest would be one literal, spaces and all.
+        assert_eq!(
+            normal_form("fn f<'a>(x: &'a str) -> &'a str { x }"),
+            "fn f<'a>(x:&'a str)->&'a str{x}"
+        );
+        assert_eq!(
+            normal_form("let c = '\\''; let d = 'x';"),
+            "let c='\\'';let d='x';"
+        );
+    }
+
+    #[test]
+    fn blank_files_are_only_comments() {
+        assert!(is_blank("// nothing\n/* here */\n\n"));
+        assert!(!is_blank("// something\nfn up() {}"));
+    }
+}
