@@ -140,7 +140,7 @@ async fn db_commands_on_the_embedded_revisions() {
     let (out, _, code) = run(&db, &["db", "history"], "");
     assert_eq!(code, 0);
     assert!(
-        out.contains("003_scenario_history (head, current)"),
+        out.contains("004_backfill_entities (head, current)"),
         "{out}"
     );
     // Seed again after editing a scenario: restored, idempotent.
@@ -327,7 +327,7 @@ async fn the_binary_reconciles_a_database_built_by_sqlalchemy() {
     let (out, err, code) = run(&db, &["db", "takeover", "--apply"], "");
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("database at 003_scenario_history (head)"),
+        out.contains("database at 004_backfill_entities (head)"),
         "{out}"
     );
     let (out, err, code) = run(&db, &["db", "drift"], "");
@@ -395,4 +395,107 @@ async fn scenarios_in_another_shape_are_played_as_far_as_they_go() {
     );
     assert!(err.contains("scenario_script.dialogue is missing"), "{err}");
     assert!(!err.contains("panicked"), "{err}");
+}
+
+/// Revision 004 backfills entities in batches: a `simulator db upgrade` killed with SIGKILL in the
+/// middle of it loses only the batch in flight, and the next one resumes after the last committed
+/// batch, so every line is extracted exactly once.
+#[tokio::test]
+async fn a_backfill_killed_mid_run_resumes_and_extracts_every_line_once() {
+    let db = database().await;
+    assert_eq!(run(&db, &["db", "upgrade", "003"], "").2, 0);
+    let client = db.connect().await.expect("connect");
+    let texts = [
+        "He has a knife, we're at 1432 Maple Street, apartment 3B.",
+        "My husband Daniel is bleeding from his arm.",
+        "Okay, stay on the line.",
+    ];
+    client
+        .execute(
+            "WITH s AS (INSERT INTO call_sessions (operator_id, scenario_name) VALUES ('op', 'ad hoc') RETURNING id)
+             INSERT INTO call_transcripts (session_id, timestamp_ms, speaker, text)
+             SELECT s.id, g, 'caller', ($1::text[])[1 + g % 3] FROM s, generate_series(0, 19999) g",
+            &[&texts.to_vec()],
+        )
+        .await
+        .expect("20,000 lines from before extraction");
+    // Each batch's insert waits a little, so the kill lands between batches 3 and 10 of 10.
+    client
+        .batch_execute(
+            "CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.3); RETURN NULL; END $$;
+             CREATE TRIGGER slow AFTER INSERT ON extracted_entities FOR EACH STATEMENT EXECUTE FUNCTION slow();",
+        )
+        .await
+        .expect("slow batches");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_simulator"))
+        .args(["db", "upgrade", "head"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("DATABASE_URL", db.url())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("simulator starts");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let batch = loop {
+        let row = client
+            .query_opt(
+                "SELECT statement FROM schema_revisions_progress WHERE version = '004'",
+                &[],
+            )
+            .await
+            .ok()
+            .flatten();
+        if let Some(batch) = row.map(|r| r.get::<_, i32>(0)).filter(|&b| b >= 3) {
+            break batch;
+        }
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "the run ended before the kill"
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "batch 3 never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    child.kill().expect("SIGKILL");
+    let status = child.wait().expect("reaped");
+    assert!(!status.success(), "killed, not finished");
+    let recorded: i64 = client
+        .query_one(
+            "SELECT count(*) FROM schema_revisions WHERE version = '004'",
+            &[],
+        )
+        .await
+        .expect("history")
+        .get(0);
+    assert_eq!(recorded, 0, "killed at batch {batch}, before the end");
+    client
+        .batch_execute("DROP TRIGGER slow ON extracted_entities")
+        .await
+        .expect("full speed");
+    let (out, err, code) = run(&db, &["db", "upgrade", "head"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    let per_text: Vec<(String, i64)> = client
+        .query(
+            "SELECT t.text, count(e.id) FROM call_transcripts t
+             LEFT JOIN extracted_entities e ON e.transcript_id = t.id GROUP BY t.id, t.text",
+            &[],
+        )
+        .await
+        .expect("per line")
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(per_text.len(), 20_000);
+    for (text, count) in &per_text {
+        let expected = app_db::sim::extract::extract(text).len() as i64;
+        assert_eq!(*count, expected, "{text}: extracted once, none missing");
+    }
+    let progress: i64 = client
+        .query_one("SELECT count(*) FROM schema_revisions_progress", &[])
+        .await
+        .expect("progress")
+        .get(0);
+    assert_eq!(progress, 0);
 }

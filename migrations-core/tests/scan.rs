@@ -286,7 +286,7 @@ fn problem_messages_name_the_fix() {
     let p = Problem::MissingUp {
         path: "migrations/003_x".into(),
     };
-    assert_eq!(p.to_string(), "revision `migrations/003_x` has no up.sql: add `migrations/003_x/up.sql` with the revision's SQL");
+    assert_eq!(p.to_string(), "revision `migrations/003_x` has no up.sql: add `migrations/003_x/up.sql` with the revision's SQL (or `migrations/003_x/up.rs` with a Rust function)");
 }
 
 /// Non-UTF-8 names cannot be committed as fixtures; build one here.

@@ -47,15 +47,15 @@ pub(crate) fn functions(
     let mut found = Vec::new();
     for (script, name) in scripts {
         let shown = format!("{display}/{}", script.file());
+        // The compiler names the file in its errors as given here: the real path reads best
+        // (a migrations directory reached through a symlink is shown where it lives).
+        let path = dir.join(script.file());
+        let path = std::fs::canonicalize(&path).unwrap_or(path);
         match function(script.sql(), name) {
-            Ok(call) => found.push(Function {
-                path: dir.join(script.file()),
-                name,
-                call,
-            }),
+            Ok(call) => found.push(Function { path, name, call }),
             Err(problem) => {
                 if syn::parse_file(script.sql()).is_err() {
-                    unparsable.push(dir.join(script.file()));
+                    unparsable.push(path);
                 }
                 errors.push(format!("`{shown}` {problem}"))
             }
@@ -84,7 +84,7 @@ fn function(source: &str, name: &str) -> Result<Call, String> {
     if function.sig.asyncness.is_none() {
         return Err(fix("not `async`"));
     }
-    if function.sig.output == syn::ReturnType::Default {
+    if matches!(function.sig.output, syn::ReturnType::Default) {
         return Err(fix("returns nothing (errors must reach the runner)"));
     }
     match function.sig.inputs.len() {

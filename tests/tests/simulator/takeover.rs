@@ -151,10 +151,15 @@ async fn replicas_taking_over_at_once_agree() {
         .await
         .expect("q");
     let history: Vec<(String, String)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
-    let expected: Vec<(String, String)> = [("001", "stamp"), ("002", "stamp"), ("003", "upgrade")]
-        .iter()
-        .map(|(v, m)| (v.to_string(), m.to_string()))
-        .collect();
+    let expected: Vec<(String, String)> = [
+        ("001", "stamp"),
+        ("002", "stamp"),
+        ("003", "upgrade"),
+        ("004", "upgrade"),
+    ]
+    .iter()
+    .map(|(v, m)| (v.to_string(), m.to_string()))
+    .collect();
     assert_eq!(history, expected);
 }
 
