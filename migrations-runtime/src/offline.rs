@@ -71,27 +71,33 @@ pub fn span<'m>(
     let applied: Vec<bool> = (0..migrations.len()).map(|i| i < from_level).collect();
     // The refusals name the range and the offline command, not the online one: following the
     // advice must print a script, not run one against DATABASE_URL.
-    let plan =
-        crate::plan::plan(migrations, &applied, direction, &to.parse()?).map_err(|error| {
-            match error {
-                PlanError::WrongDirection {
-                    direction,
-                    resolved,
-                    current,
-                    ..
-                } => PlanError::WrongDirection {
-                    direction,
-                    target: format!("--sql {range}"),
-                    resolved,
-                    current,
-                },
-                PlanError::Irreversible { revision, .. } => PlanError::Irreversible {
-                    target: range.to_owned(),
-                    revision,
-                },
-                other => other,
-            }
-        })?;
+    let target = to.parse()?;
+    let plan = match crate::plan::plan(migrations, &applied, direction, &target) {
+        // Rust read from files: refused below as Rust, as compiled Rust is, offline.
+        Err(PlanError::NotCompiled { .. }) => {
+            let level = crate::plan::level(migrations, direction, &target, from_level)?;
+            Ok(crate::plan::plan_to(migrations, &applied, direction, level))
+        }
+        planned => planned,
+    };
+    let plan = plan.map_err(|error| match error {
+        PlanError::WrongDirection {
+            direction,
+            resolved,
+            current,
+            ..
+        } => PlanError::WrongDirection {
+            direction,
+            target: format!("--sql {range}"),
+            resolved,
+            current,
+        },
+        PlanError::Irreversible { revision, .. } => PlanError::Irreversible {
+            target: range.to_owned(),
+            revision,
+        },
+        other => other,
+    })?;
     let code = plan
         .revisions
         .iter()

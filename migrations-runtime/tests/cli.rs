@@ -544,3 +544,42 @@ fn offline_refusals_name_the_range_and_the_offline_command() {
         "{err}"
     );
 }
+
+/// The simulator's directory read at run time: `migrate` lists its Rust revision 004, runs the
+/// SQL ones before it, and refuses 004 (online and offline) before anything runs, naming the
+/// binary that carries its code.
+#[tokio::test]
+async fn a_directory_with_a_rust_revision_is_listed_and_its_code_refused() {
+    let db = database().await;
+    let url = Some(db.url());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app-db/migrations");
+    let (out, err, code) = text(&migrate(&dir, url, &["upgrade", "head"]));
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        err.contains("004_backfill_entities (`004_backfill_entities/up.rs`) is written in Rust"),
+        "{err}"
+    );
+    assert!(
+        err.contains("whose binaries carry its compiled code: migrate with `simulator`"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was run"), "{err}");
+    let client = db.connect().await.expect("connect");
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .await
+        .expect("tables")
+        .get(0);
+    assert_eq!(tables, 0, "the database is as it was");
+    let (out, err, code) = text(&migrate(&dir, url, &["upgrade", "003"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let (out, _, code) = text(&migrate(&dir, url, &["current", "--verbose"]));
+    assert_eq!(code, 0);
+    assert!(out.contains("004_backfill_entities"), "listed: {out}");
+    let (out, err, code) = text(&migrate(&dir, None, &["upgrade", "--sql", "003:head"]));
+    assert_eq!(code, 1, "{out}");
+    assert!(err.contains("revision 004_backfill_entities is Rust (`004_backfill_entities/up.rs`): an offline script holds SQL only"), "{err}");
+}

@@ -13,6 +13,19 @@ pub enum CliError {
     /// A migration command failed (boxed: it is large, and errors are the cold path).
     #[error(transparent)]
     Migrate(Box<MigrateError>),
+    /// Rust revisions of a directory read at run time, with the crate that embeds it.
+    #[error("`{dir}` is embedded by the crate at `{krate}`, whose binaries carry its compiled code: migrate with `{binaries}`")]
+    NotCompiled {
+        /// The directory as given.
+        dir: String,
+        /// The embedding crate's directory.
+        krate: String,
+        /// Its binaries, joined.
+        binaries: String,
+        /// The refusal.
+        #[source]
+        source: Box<MigrateError>,
+    },
     /// Building or comparing schemas failed (`drift`, `diff`).
     #[error(transparent)]
     Schema(#[from] crate::schema::SchemaError),

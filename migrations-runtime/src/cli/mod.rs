@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod embedders;
 mod error;
 mod generate;
 mod lint;
@@ -28,6 +29,16 @@ pub use session::Source;
 /// Runs `command` on the revisions of `source`. `Ok` carries the exit code (1 when `check`
 /// finds something, or `lint` an error).
 pub async fn run(
+    source: &Source<'_>,
+    global: &GlobalArgs,
+    command: Command,
+) -> Result<ExitCode, CliError> {
+    dispatch(source, global, command)
+        .await
+        .map_err(|error| embedders::explain(source, error))
+}
+
+async fn dispatch(
     source: &Source<'_>,
     global: &GlobalArgs,
     command: Command,
