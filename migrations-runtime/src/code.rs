@@ -111,6 +111,12 @@ impl Code {
     }
 }
 
+/// The checksum a batched run keeps in its progress row: of the script that runs (the up or the
+/// down one), so that a retry refuses when the code changed since.
+pub(crate) fn checksum(script: &Script) -> [u8; 32] {
+    migrations_core::rust::checksum(script.sql()).0
+}
+
 /// True when `script` is Rust and runs batch by batch.
 pub(crate) fn is_batched(script: &Script) -> bool {
     Code::of(script).is_some_and(Code::is_batched)

@@ -181,14 +181,30 @@ impl State {
 
     /// The plan for `direction` towards `target` from this state: the one planner, which
     /// resolves the target (refusing the wrong side of the current revision) and lists the
-    /// revisions to run, refusing an irreversible or unparsable script among them.
+    /// revisions to run, refusing an irreversible or unparsable script among them, and any
+    /// plan that does not first finish a half-done batched revision.
     pub fn plan(
         &self,
         migrations: &Migrations,
         direction: Direction,
         target: &Target,
     ) -> Result<Plan, PlanError> {
-        plan(migrations, &self.applied(), direction, target)
+        let plan = plan(migrations, &self.applied(), direction, target)?;
+        // A batched revision stopped between batches resumes when it is the next step; a plan
+        // that would run anything else first (a downgrade below it, say) would run on half its
+        // work, so it is refused.
+        let next = plan
+            .revisions
+            .first()
+            .map(|&i| migrations.as_slice()[i].version());
+        let stopped = self.interrupted.iter().filter(|i| i.resumes());
+        if let Some(stopped) = stopped
+            .filter(|i| !(next == Some(i.version.as_str()) && i.direction == direction))
+            .find(|_| !plan.revisions.is_empty())
+        {
+            return Err(PlanError::interrupted(migrations, stopped));
+        }
+        Ok(plan)
     }
 }
 

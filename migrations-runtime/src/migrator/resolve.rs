@@ -68,7 +68,7 @@ impl Migrator<'_> {
                 return Err(ResolveError::FromInsideBlock { from, begin }.into());
             }
             let same = match stopped.is_batched() {
-                true => stopped.prefix_checksum == revision.checksum().0,
+                true => stopped.prefix_checksum == crate::code::checksum(script),
                 false => {
                     apply::prefix_checksum(script, stopped.statement) == stopped.prefix_checksum
                 }

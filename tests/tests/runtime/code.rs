@@ -143,6 +143,32 @@ async fn a_panic_or_an_error_rolls_the_revision_back_and_releases_the_lock() {
         assert_eq!(advisory_locks(&client).await, 0, "the lock went with it");
         control(&client, "panic_at = NULL, fail_at = NULL").await;
     }
+    // A function that commits by itself leaves its work without its history row: refused.
+    control(&client, "end_tx = true").await;
+    let error = migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(&error, MigrateError::Apply(ApplyError::EndedTransaction { revision, .. }) if revision == "002_shout"),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("may be committed without its history row"),
+        "{error}"
+    );
+    assert_eq!(common::recorded(&client).await, ["001"]);
+    let first: String = one(&client, "SELECT v FROM items WHERE id = 1").await;
+    assert_eq!(
+        first, "ITEM 1",
+        "what it committed stays, as the message says"
+    );
+    client
+        .batch_execute("UPDATE control SET end_tx = false; UPDATE items SET v = lower(v)")
+        .await
+        .expect("undo by hand");
     // The same process, runner and connection carry on.
     migrator.upgrade(&mut client, "head").await.expect("head");
     assert_eq!(processed(&client).await, (25, 25, 25));
@@ -290,6 +316,22 @@ async fn a_runner_killed_mid_batch_resumes_after_the_last_committed_batch() {
     );
     control(&watcher, "sleep_at = NULL").await;
     let mut again = db.connect().await.expect("connect");
+    // Nothing else runs before it is finished: a downgrade below it would run on half its work.
+    let refused = migrator
+        .downgrade(&mut again, "001")
+        .await
+        .expect_err("refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("Run `upgrade` again to finish it first (it resumes with batch 2)"),
+        "{refused}"
+    );
+    assert_eq!(
+        common::recorded(&watcher).await,
+        ["001", "002"],
+        "nothing ran"
+    );
     let outcome = migrator.upgrade(&mut again, "head").await.expect("resumes");
     assert_eq!(outcome.steps.len(), 1);
     assert_eq!(

@@ -43,7 +43,7 @@ impl Migrator<'_> {
         let (mut batch, resumed) = resume;
         let mut cursor = resumed.map(str::to_owned);
         let key = (revision.version(), direction);
-        let checksum = revision.checksum().0;
+        let checksum = crate::code::checksum(apply::script(revision, direction));
         let started = Instant::now();
         loop {
             let mut tx = client.transaction().await.map_err(query)?;
