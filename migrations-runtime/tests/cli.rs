@@ -194,6 +194,52 @@ fn revision_creates_the_next_directory() {
 }
 
 #[test]
+fn revision_writes_rust_scripts_when_asked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, err, code) = text(&migrate(
+        dir.path(),
+        None,
+        &["revision", "-m", "shout", "--rust"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let (_, err, code) = text(&migrate(
+        dir.path(),
+        None,
+        &["revision", "-m", "backfill", "--rust", "--batched"],
+    ));
+    assert_eq!(code, 0, "{err}");
+    let once = std::fs::read_to_string(dir.path().join("001_shout/up.rs")).expect("up.rs");
+    assert!(
+        once.contains("pub async fn up(tx: &mut Transaction<'_>) -> Result<(), Error>"),
+        "{once}"
+    );
+    let batched =
+        std::fs::read_to_string(dir.path().join("002_backfill/down.rs")).expect("down.rs");
+    assert!(
+        batched.contains("pub async fn down(tx: &mut Transaction<'_>, after: Option<i64>)"),
+        "{batched}"
+    );
+    let loaded = migrations_core::load_dir(dir.path(), "m", Default::default()).expect("valid");
+    assert!(loaded
+        .iter()
+        .all(|r| r.up().is_rust() && r.down().is_some_and(|d| d.is_rust())));
+    // sqlx's flat layout has no place for Rust.
+    let flat = tempfile::tempdir().expect("tempdir");
+    std::fs::write(flat.path().join("1_a.up.sql"), "SELECT 1;").expect("write");
+    std::fs::write(flat.path().join("1_a.down.sql"), "SELECT 1;").expect("write");
+    let (_, err, code) = text(&migrate(
+        flat.path(),
+        None,
+        &["revision", "-m", "b", "--rust"],
+    ));
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("revisions in Rust need the directory layout"),
+        "{err}"
+    );
+}
+
+#[test]
 fn invalid_directory_lists_every_problem() {
     let dir = fixture();
     std::fs::remove_file(dir.path().join("002_notes/down.sql")).expect("rm");

@@ -245,6 +245,14 @@ pub enum Command {
         /// added; repeat for more.
         #[arg(long = "rename", value_name = "OLD=NEW", requires = "autogenerate")]
         renames: Vec<migrations_schema::Rename>,
+        /// Write `up.rs` and `down.rs`, a revision in Rust compiled into the binary that embeds
+        /// the directory, instead of SQL.
+        #[arg(long, conflicts_with = "autogenerate")]
+        rust: bool,
+        /// With `--rust`: a function called batch by batch with a cursor, each batch committed
+        /// with its progress, for a backfill that resumes where a killed run stopped.
+        #[arg(long, requires = "rust")]
+        batched: bool,
     },
     /// Write a revision that builds the connected database's schema from nothing, for a
     /// database that predates the tool (then `stamp` it there), proven in a scratch database.

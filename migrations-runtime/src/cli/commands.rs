@@ -190,12 +190,17 @@ pub(super) async fn show(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `revision -m MESSAGE`: the next revision's files, in the directory of `source`.
-pub(super) fn revision(source: &Source<'_>, message: &str) -> Result<ExitCode, CliError> {
+/// `revision -m MESSAGE [--rust [--batched]]`: the next revision's files, in the directory of
+/// `source`.
+pub(super) fn revision(
+    source: &Source<'_>,
+    message: &str,
+    language: scaffold::Language,
+) -> Result<ExitCode, CliError> {
     let Source::Directory { path, .. } = source else {
         return Err(CliError::NoDirectory);
     };
-    scaffold::create(path, message).map(|_| ExitCode::SUCCESS)
+    scaffold::create(path, message, language).map(|_| ExitCode::SUCCESS)
 }
 
 /// The runner for `loaded` configured from the global options, and a connection to its database.

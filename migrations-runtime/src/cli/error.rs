@@ -54,6 +54,12 @@ pub enum CliError {
         #[source]
         source: tokio_postgres::Error,
     },
+    /// `revision --rust` in a flat (sqlx) directory.
+    #[error("`{dir}` holds flat SQL files (sqlx's layout), which have no place for Rust: revisions in Rust need the directory layout (`<version>_<name>/up.rs`)")]
+    FlatRust {
+        /// The directory.
+        dir: String,
+    },
     /// `revision` without a directory.
     #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
     NoDirectory,

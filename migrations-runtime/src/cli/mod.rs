@@ -83,8 +83,16 @@ async fn dispatch(
         Command::Revision {
             message,
             autogenerate: false,
+            rust,
+            batched,
             ..
-        } => c::revision(source, &message),
+        } => {
+            let language = match rust {
+                true => scaffold::Language::Rust { batched },
+                false => scaffold::Language::Sql,
+            };
+            c::revision(source, &message, language)
+        }
         Command::Revision {
             message,
             schema,

@@ -8,14 +8,34 @@ use migrations_core::{scan, Layout, ScanOptions};
 
 use super::CliError;
 
-/// Creates `<dir>/<next version>_<slug>/{up,down}.sql` and prints the path.
-pub(super) fn create(dir: &Path, message: &str) -> Result<PathBuf, CliError> {
-    create_with(
-        dir,
-        message,
-        &template(message, "up"),
-        &template(message, "down"),
-    )
+/// What a new revision is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Language {
+    /// `up.sql` and `down.sql`.
+    Sql,
+    /// `up.rs` and `down.rs`, run once or (`batched`) batch by batch.
+    Rust {
+        /// A function taking a cursor.
+        batched: bool,
+    },
+}
+
+/// Creates `<dir>/<next version>_<slug>/{up,down}.sql` (or `.rs`) and prints the path.
+pub(super) fn create(dir: &Path, message: &str, language: Language) -> Result<PathBuf, CliError> {
+    match language {
+        Language::Sql => create_with(
+            dir,
+            message,
+            &template(message, "up"),
+            &template(message, "down"),
+        ),
+        Language::Rust { batched } => create_files(
+            dir,
+            message,
+            ("up.rs", &rust_template(message, "up", batched)),
+            ("down.rs", &rust_template(message, "down", batched)),
+        ),
+    }
 }
 
 /// Creates the next revision with the given scripts, in the directory's layout, and prints
@@ -25,6 +45,16 @@ pub(super) fn create_with(
     message: &str,
     up: &str,
     down: &str,
+) -> Result<PathBuf, CliError> {
+    create_files(dir, message, ("up.sql", up), ("down.sql", down))
+}
+
+/// [`create_with`] for scripts named `up` and `down` (`up.sql`, `up.rs`).
+fn create_files(
+    dir: &Path,
+    message: &str,
+    (up_name, up): (&str, &str),
+    (down_name, down): (&str, &str),
 ) -> Result<PathBuf, CliError> {
     let slug = slugify(message);
     let report = scan(
@@ -48,6 +78,11 @@ pub(super) fn create_with(
         })
     };
     let created = if report.layout == Some(Layout::Flat) {
+        if up_name.ends_with(".rs") {
+            return Err(CliError::FlatRust {
+                dir: dir.display().to_string(),
+            });
+        }
         let base = dir.join(format!("{version}_{slug}"));
         write(base.with_extension("up.sql"), up.to_owned())?;
         write(base.with_extension("down.sql"), down.to_owned())?;
@@ -58,8 +93,8 @@ pub(super) fn create_with(
             path: path.display().to_string(),
             source,
         })?;
-        write(path.join("up.sql"), up.to_owned())?;
-        write(path.join("down.sql"), down.to_owned())?;
+        write(path.join(up_name), up.to_owned())?;
+        write(path.join(down_name), down.to_owned())?;
         path
     };
     println!("created {}", created.display());
@@ -71,6 +106,23 @@ fn template(message: &str, direction: &str) -> String {
     format!(
         "-- {message} ({direction})\n-- {what} the change here. The revision runs in one transaction together with its history row.\n-- Options go on the first line: `-- migrate: no-transaction` or `-- migrate: irreversible` (up.sql only).\n"
     )
+}
+
+fn rust_template(message: &str, direction: &str, batched: bool) -> String {
+    let what = if direction == "up" { "Apply" } else { "Revert" };
+    let header = format!(
+        "// {message} ({direction})\n// {what} the change here. Name tables and columns as they are at this revision, with your own\n// queries and row types (not the data layer's, which follow the newest schema): the code must keep\n// meaning the same as the schema moves on. Options go on the first line of up.rs:\n// `// migrate: irreversible, statement-timeout=10min` (then delete down.rs).\n\nuse migrations_runtime::tokio_postgres::{{Error, Transaction}};\n\n"
+    );
+    let body = if batched {
+        format!(
+            "/// One batch: the rows after `after` (by key), committed with the cursor it returns; called\n/// again until it returns `Ok(None)`. A killed run resumes after the last committed batch.\npub async fn {direction}(tx: &mut Transaction<'_>, after: Option<i64>) -> Result<Option<i64>, Error> {{\n    let rows = tx\n        .query(\"SELECT id FROM my_table WHERE id > $1 ORDER BY id LIMIT 1000\", &[&after.unwrap_or(0)])\n        .await?;\n    Ok(rows.last().map(|row| row.get(0)))\n}}\n"
+        )
+    } else {
+        format!(
+            "/// Runs once, in the transaction that records the revision.\npub async fn {direction}(tx: &mut Transaction<'_>) -> Result<(), Error> {{\n    tx.batch_execute(\"SELECT 1\").await\n}}\n"
+        )
+    };
+    header + &body
 }
 
 /// Lowercase words joined by `_`.
