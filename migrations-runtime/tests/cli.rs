@@ -625,6 +625,20 @@ async fn a_directory_with_a_rust_revision_is_listed_and_its_code_refused() {
     let (out, _, code) = text(&migrate(&dir, url, &["current", "--verbose"]));
     assert_eq!(code, 0);
     assert!(out.contains("004_backfill_entities"), "listed: {out}");
+    // Recorded without running it (as after the simulator ran it): drift builds the expected
+    // schema without its code, and says so.
+    let (out, err, code) = text(&migrate(&dir, url, &["stamp", "004"]));
+    assert_eq!(code, 0, "{out}{err}");
+    let (out, err, code) = text(&migrate(&dir, url, &["drift"]));
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains("note: 004_backfill_entities (`004_backfill_entities/up.rs`) is Rust and was not run to build the expected schema"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok: the database matches its revisions at 004_backfill_entities"),
+        "{out}"
+    );
     let (out, err, code) = text(&migrate(&dir, None, &["upgrade", "--sql", "003:head"]));
     assert_eq!(code, 1, "{out}");
     assert!(err.contains("revision 004_backfill_entities is Rust (`004_backfill_entities/up.rs`): an offline script holds SQL only"), "{err}");

@@ -64,7 +64,10 @@ mod tests {
             .await?;
         db.upgrade(&super::MIGRATIONS, "+1").await?;
         let upper: i64 = client
-            .query_one("SELECT count(*) FROM users WHERE email <> lower(email)", &[])
+            .query_one(
+                "SELECT count(*) FROM users WHERE email <> lower(email)",
+                &[],
+            )
             .await?
             .get(0);
         assert_eq!(upper, 0);

@@ -94,18 +94,26 @@ pub enum RoundTripError {
         source: Box<crate::MigrateError>,
     },
     /// A down script left the database different from before its up script.
-    #[error("revision {revision}: down.sql does not undo up.sql; after downgrading:\n  {}", differences.join("\n  "))]
+    #[error("revision {revision}: `{down}` does not undo `{up}`; after downgrading:\n  {}", differences.join("\n  "))]
     DownDiffers {
         /// The revision.
         revision: String,
+        /// The up script's file (`003_x/up.sql`, `004_y/up.rs`).
+        up: String,
+        /// The down script's file.
+        down: String,
         /// The differences from the schema before the upgrade.
         differences: Vec<String>,
     },
     /// Running the up script again gave a different result from the first time.
-    #[error("revision {revision}: up.sql gives another schema when run again after down.sql:\n  {}", differences.join("\n  "))]
+    #[error("revision {revision}: `{up}` gives another schema when run again after `{down}`:\n  {}", differences.join("\n  "))]
     UpDiffers {
         /// The revision.
         revision: String,
+        /// The up script's file.
+        up: String,
+        /// The down script's file.
+        down: String,
         /// The differences from the schema after the first upgrade.
         differences: Vec<String>,
     },
@@ -144,10 +152,13 @@ pub async fn round_trip(
             let down = format!("downgrading {version}");
             run(migrator.downgrade(&mut client, "-1").await, &down)?;
             let differences = before.diff(&snapshot(&client, &down).await?);
+            let (up, down) = files(revision);
             if !differences.is_empty() {
                 let revision = version.to_owned();
                 return Err(RoundTripError::DownDiffers {
                     revision,
+                    up,
+                    down,
                     differences,
                 });
             }
@@ -158,6 +169,8 @@ pub async fn round_trip(
                 let revision = version.to_owned();
                 return Err(RoundTripError::UpDiffers {
                     revision,
+                    up,
+                    down,
                     differences,
                 });
             }
@@ -166,6 +179,14 @@ pub async fn round_trip(
         before = after;
     }
     Ok(checked)
+}
+
+/// The files of a reversible revision's scripts, for messages.
+fn files(revision: &migrations_core::Revision) -> (String, String) {
+    let down = revision
+        .down()
+        .map_or_else(String::new, |d| d.file().to_owned());
+    (revision.up().file().to_owned(), down)
 }
 
 async fn snapshot(client: &Client, step: &str) -> Result<Snapshot, RoundTripError> {

@@ -99,6 +99,22 @@ async fn code_revisions_run_both_ways_with_their_history_rows() {
         progress(&client).await.is_empty(),
         "the last batch cleared its row"
     );
+    let limits: Vec<(String, String, String)> = client
+        .query(
+            "SELECT DISTINCT revision, lock_timeout, statement_timeout FROM limits ORDER BY 1",
+            &[],
+        )
+        .await
+        .expect("limits")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    let expected = [("002", "3s", "20s"), ("003", "4s", "2min")]
+        .map(|(a, b, c)| (a.to_owned(), b.to_owned(), c.to_owned()));
+    assert_eq!(
+        limits, expected,
+        "each revision's directives, in both modes"
+    );
     assert_eq!(common::recorded(&client).await, ["001", "002", "003"]);
     migrator.downgrade(&mut client, "base").await.expect("base");
     assert!(common::recorded(&client).await.is_empty());
@@ -462,4 +478,13 @@ async fn reformatting_a_code_revision_keeps_its_checksum_and_editing_it_does_not
     assert_eq!(repaired.len(), 1);
     let state = migrator.state(&client).await.expect("state");
     assert!(state.checksum_changes(&edited).is_empty());
+}
+
+#[tokio::test]
+async fn round_trip_runs_rust_revisions_both_ways() {
+    let (db, _client) = common::fresh().await;
+    let checked = migrations_runtime::testing::round_trip(&db, &CODE)
+        .await
+        .unwrap_or_else(|e| panic!("{}", source_chain(&e)));
+    assert_eq!(checked, ["001", "002", "003"]);
 }

@@ -139,7 +139,7 @@ async fn a_down_script_that_forgets_something_fails_the_round_trip() {
         .expect_err("002 leaves its index");
     let text = error.to_string();
     assert!(
-        text.starts_with("revision 002: down.sql does not undo up.sql"),
+        text.starts_with("revision 002: `002_index/down.sql` does not undo `002_index/up.sql`"),
         "{text}"
     );
     assert!(
