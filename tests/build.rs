@@ -24,6 +24,8 @@ fn main() {
     let mut watched = vec![
         "fixtures/basic".to_owned(),
         "fixtures/code".to_owned(),
+        "fixtures/code_review".to_owned(),
+        "fixtures/code_foreign".to_owned(),
         "../app-db/migrations".to_owned(),
     ];
     let mut code = String::new();

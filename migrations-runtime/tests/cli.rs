@@ -643,3 +643,44 @@ async fn a_directory_with_a_rust_revision_is_listed_and_its_code_refused() {
     assert_eq!(code, 1, "{out}");
     assert!(err.contains("revision 004_backfill_entities is Rust (`004_backfill_entities/up.rs`): an offline script holds SQL only"), "{err}");
 }
+
+/// Review: the refusal of a half-done batched revision says "`migrate resolve 004 --retry`
+/// resumes with batch N". Run with `migrate --dir` (no compiled code), that command does not
+/// refuse as `upgrade` does: `resolve` never builds a plan, so the `NotCompiled` check is
+/// skipped, the run finds no function, takes the `no-transaction` SQL path with the Rust
+/// script's zero statements, and records 004 as applied with exit 0: the simulator's backfill
+/// is marked done after one batch of its lines (here: after none).
+#[tokio::test]
+async fn review_resolve_retry_from_a_directory_refuses_a_half_done_rust_revision() {
+    let db = database().await;
+    let url = Some(db.url());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app-db/migrations");
+    let (out, err, code) = text(&migrate(&dir, url, &["upgrade", "003"]));
+    assert_eq!(code, 0, "{out}{err}");
+    // What `simulator db upgrade` leaves when it is killed after 004's first batch: the row of
+    // the committed batch, with the checksum of the script that runs and the cursor it returned.
+    let source = std::fs::read_to_string(dir.join("004_backfill_entities/up.rs")).expect("read");
+    let checksum = migrations_runtime::migrations_core::rust::checksum(&source).0;
+    let client = db.connect().await.expect("connect");
+    client
+        .execute(
+            "INSERT INTO schema_revisions_progress (version, direction, statement, total, prefix_checksum, error, cursor)
+             VALUES ('004', 'up', 2, 0, $1, NULL, '\"00000000-0000-0000-0000-000000000001\"')",
+            &[&checksum.as_slice()],
+        )
+        .await
+        .expect("the killed run's row");
+    let (out, err, code) = text(&migrate(&dir, url, &["resolve", "004", "--retry"]));
+    let recorded: i64 = client
+        .query_one(
+            "SELECT count(*) FROM schema_revisions WHERE version = '004'",
+            &[],
+        )
+        .await
+        .expect("history")
+        .get(0);
+    assert!(
+        code == 1 && recorded == 0,
+        "`migrate --dir resolve 004 --retry` exited {code} and 004 is recorded {recorded} time(s), its backfill not run:\n{out}{err}"
+    );
+}

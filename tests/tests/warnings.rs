@@ -199,3 +199,45 @@ fn main() {
     println!(\"cargo:rustc-env=EMBED_MIGRATIONS_WATCHED=migrations\");
 }
 ";
+
+/// Review: a Rust revision whose file opens with a module doc comment (`//! What this
+/// backfill does.`, the usual way to document a file) or an inner attribute
+/// (`#![allow(clippy::...)]`) passes the macro's shape check (`syn::parse_file` accepts inner
+/// attributes), then fails to compile with E0753 "expected outer doc comment": the macro
+/// `include!`s the file inside `mod __migration_code_N { ... }`, where inner attributes are not
+/// allowed. The macro should either accept them (e.g. `#[path = ...] mod`) or refuse them by
+/// name before the compiler does.
+#[test]
+fn review_a_rust_revision_opening_with_a_module_doc_comment_builds() {
+    let probe = Probe::with_grammar("rust-inner-doc", BUILD_RS, MAIN_RS, false);
+    let workspace = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_owned();
+    let path = |krate: &str| workspace.join(krate);
+    probe.write(
+        "Cargo.toml",
+        &format!(
+            "[package]\nname = \"rust-inner-doc\"\nversion = \"0.0.0\"\nedition = \"2021\"\npublish = false\n\n\
+             [dependencies]\nmigrations-core = {{ path = {:?}, default-features = false }}\nmigrations-macro = {{ path = {:?}, default-features = false }}\nmigrations-runtime = {{ path = {:?} }}\n\n\
+             [profile.dev.package.\"*\"]\ndebug = false\n\n[workspace]\n",
+            path("migrations-core"),
+            path("migrations-macro"),
+            path("migrations-runtime"),
+        ),
+    );
+    probe.write(
+        "migrations/001_backfill/up.rs",
+        "//! Backfills the notes of old sessions.\n\
+         use migrations_runtime::tokio_postgres::{Error, Transaction};\n\n\
+         pub async fn up(tx: &mut Transaction<'_>) -> Result<(), Error> {\n    \
+         tx.batch_execute(\"UPDATE t SET notes = ''\").await\n}\n",
+    );
+    probe.write("migrations/001_backfill/down.sql", "SELECT 1;\n");
+    let output = cargo(&probe, "build");
+    assert!(
+        output.status.success(),
+        "a documented Rust revision does not build:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

@@ -487,4 +487,406 @@ async fn round_trip_runs_rust_revisions_both_ways() {
         .await
         .unwrap_or_else(|e| panic!("{}", source_chain(&e)));
     assert_eq!(checked, ["001", "002", "003"]);
+// ---------------------------------------------------------------------------------------------
+// Review: what does not hold (each test below fails on the change as reviewed).
+// ---------------------------------------------------------------------------------------------
+
+static REVIEW: Migrations = migrations_runtime::embed_migrations!("fixtures/code_review");
+
+/// A second copy of the glue's types, as a dependency graph holding two versions of
+/// `migrations-runtime` has: the macro is pointed at it with `runtime = path`, and the runtime
+/// that runs the table then cannot downcast the compiled function to its own `Code`.
+pub(crate) mod foreign {
+    pub(crate) use migrations_runtime::tokio_postgres;
+    pub(crate) mod code {
+        pub(crate) use migrations_runtime::code::{__once, Pending};
+        use migrations_runtime::tokio_postgres::Transaction;
+
+        type OnceFn = for<'a, 'b> fn(&'a mut Transaction<'b>) -> Pending<'a, ()>;
+
+        #[derive(Clone, Copy)]
+        pub(crate) struct Code(#[allow(dead_code)] OnceFn);
+
+        impl Code {
+            pub(crate) const fn __once(function: OnceFn) -> Self {
+                Self(function)
+            }
+        }
+    }
+}
+
+static FOREIGN: Migrations =
+    migrations_macro::embed_migrations!("fixtures/code_foreign", runtime = crate::code::foreign);
+
+async fn done(client: &Client) -> i64 {
+    one(client, "SELECT count(*) FROM t WHERE done").await
+}
+
+/// `migrate --dir DIR resolve 003 --retry` on a half-done batched revision: the table was read
+/// from files, so the program has no code for 003. `upgrade` refuses such a plan
+/// (`NotCompiled`), but `resolve --retry` goes straight to the run, which finds no compiled
+/// function, falls back to the SQL path, runs the (zero) statements of the Rust "script", and
+/// records 003 as applied: the backfill is marked done with 15 of its 25 items untouched.
+#[tokio::test]
+async fn review_resolve_retry_from_a_directory_read_at_run_time_does_not_mark_a_half_done_backfill_applied(
+) {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&CODE, &db);
+    migrator.upgrade(&mut client, "002").await.expect("002");
+    control(&client, "fail_at = 15").await;
+    migrator
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("batch 2 fails");
+    control(&client, "fail_at = NULL").await;
+    assert_eq!(processed(&client).await, (10, 10, 10));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/code");
+    let loaded = common::load(&dir);
+    let result = common::migrator(&loaded, &db)
+        .resolve(&mut client, "003", Resolution::Retry)
+        .await;
+    let recorded = common::recorded(&client).await;
+    let items = processed(&client).await;
+    let rows = progress(&client).await;
+    assert!(
+        result.is_err(),
+        "resolve --retry without the code must refuse, as upgrade does (NotCompiled); it returned {:?}, history is now {recorded:?}, items processed {items:?}, progress rows {rows:?}",
+        result.map(|r| (r.version, r.duration_ms))
+    );
+    assert_eq!(recorded, ["001", "002"], "003 is not recorded as applied");
+    assert_eq!(rows.len(), 1, "the half-done row is kept");
+}
+
+/// A compiled function the runner cannot downcast to its own `Code` (a `runtime = path` naming
+/// another copy of the runtime, as two versions of migrations-runtime in one dependency graph
+/// would) passes the plan's `NotCompiled` check, which looks at `script.code().is_some()`; then
+/// `Code::of` returns `None` and `apply_in` falls back to `run_in_transaction`, which sends the
+/// Rust *source* to the server as SQL: "syntax error at or near \"//\"" at line 1 of up.rs.
+/// (The no-transaction path's fallback runs the Rust script's zero statements instead: see the
+/// `resolve --retry` test above, where that records the revision.) A Rust script without usable
+/// code should be refused as not compiled, never sent or skipped.
+#[tokio::test]
+async fn review_a_rust_revision_whose_code_the_runner_cannot_use_is_refused_not_sent_as_sql() {
+    let (db, mut client) = common::fresh().await;
+    assert!(FOREIGN
+        .get("001")
+        .is_some_and(|r| r.up().is_rust() && r.up().code().is_some()));
+    let error = common::migrator(&FOREIGN, &db)
+        .upgrade(&mut client, "head")
+        .await
+        .expect_err("the function cannot run");
+    assert!(
+        matches!(&error, MigrateError::Plan(PlanError::NotCompiled { .. })),
+        "not refused as uncompiled code: {}",
+        source_chain(&error)
+    );
+}
+
+/// The progress table's `cursor` column is added with `ALTER TABLE ... ADD COLUMN IF NOT
+/// EXISTS` before every batched run, even when the column is there. ALTER TABLE needs
+/// ownership, so a deploy role with only row privileges on DBA-created history and progress
+/// tables (the case `commands::a_role_with_only_row_privileges_can_migrate` protects) cannot run
+/// any batched revision: "must be owner of table hist_progress".
+#[tokio::test]
+async fn review_a_role_with_only_row_privileges_can_run_a_batched_revision() {
+    let (db, admin) = common::fresh().await;
+    let role = format!("batcher_{}", db.name().trim_start_matches("test_"));
+    admin
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN; CREATE SCHEMA ops;
+             CREATE TABLE ops.hist (version text PRIMARY KEY, name text NOT NULL, checksum bytea NOT NULL, checksum_algorithm smallint NOT NULL, applied_at timestamptz NOT NULL DEFAULT now(), duration_ms bigint, applied_by text NOT NULL DEFAULT current_user, method text NOT NULL DEFAULT 'upgrade');
+             CREATE TABLE ops.hist_progress (version text PRIMARY KEY, direction text NOT NULL CHECK (direction IN ('up', 'down')), statement integer NOT NULL, total integer NOT NULL, prefix_checksum bytea NOT NULL, error text, cursor text, updated_at timestamptz NOT NULL DEFAULT now(), updated_by text NOT NULL DEFAULT current_user);
+             GRANT USAGE, CREATE ON SCHEMA public TO {role}; GRANT USAGE ON SCHEMA ops TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ops.hist, ops.hist_progress TO {role};"
+        ))
+        .await
+        .expect("set up the role");
+    let mut config = db.config().clone();
+    config.user(&role);
+    let mut deployer = common::connect(&config).await;
+    let options = migrations_runtime::ConnectOptions::from_config(config.clone());
+    let table = HistoryTable::parse("ops.hist").expect("name");
+    let result = migrations_runtime::Migrator::new(&REVIEW, options)
+        .with_table(table)
+        .upgrade(&mut deployer, "head")
+        .await;
+    let message = result.as_ref().err().map(|e| source_chain(e));
+    drop(deployer);
+    admin
+        .batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await
+        .expect("clean up the role");
+    assert!(
+        message.is_none(),
+        "a batched revision needs only row privileges on the progress table: {}",
+        message.unwrap_or_default()
+    );
+}
+
+/// A batch that commits its own work and then fails: the README says the failed batch "is
+/// rolled back" and that "what is committed is always exactly what the progress row says".
+/// The one-shot path compares `txid_current()` before and after and refuses
+/// (`EndedTransaction`); the batched path has no such check, so batch 2's rows stay done while
+/// the progress row says batch 2 is still to do (and the error advises `--retry`).
+#[tokio::test]
+async fn review_a_batch_that_commits_by_itself_is_detected_like_a_one_shot_function() {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&REVIEW, &db);
+    migrator.upgrade(&mut client, "001").await.expect("001");
+    client
+        .batch_execute("UPDATE knobs SET commit_then_fail = true")
+        .await
+        .expect("knob");
+    let error = migrator
+        .upgrade(&mut client, "002")
+        .await
+        .expect_err("batch 2 fails");
+    let rows = progress(&client).await;
+    let done = done(&client).await;
+    assert!(
+        matches!(
+            &error,
+            MigrateError::Apply(ApplyError::EndedTransaction { .. })
+        ),
+        "not detected: {}; rows done {done} while the progress row says {rows:?}",
+        source_chain(&error)
+    );
+}
+
+/// A batched function that hands back the cursor it was given (a paging bug: the keyset
+/// condition never advances) is called forever, each call committing another progress row,
+/// with the session lock held: every other runner waits on it. A returned cursor equal to the
+/// one passed in cannot make progress and could be refused as such.
+#[tokio::test]
+async fn review_a_batch_that_returns_the_cursor_it_was_given_is_refused_not_looped_on() {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&REVIEW, &db);
+    migrator.upgrade(&mut client, "001").await.expect("001");
+    client
+        .batch_execute("UPDATE knobs SET stall = true")
+        .await
+        .expect("knob");
+    let run = tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        migrator.upgrade(&mut client, "002"),
+    )
+    .await;
+    let watcher = db.connect().await.expect("watcher");
+    let batches: Option<i32> = watcher
+        .query_opt(
+            "SELECT statement FROM schema_revisions_progress WHERE version = '002'",
+            &[],
+        )
+        .await
+        .expect("progress")
+        .map(|r| r.get(0));
+    assert!(
+        matches!(run, Ok(Err(_))),
+        "still looping after 10 s (progress row at batch {batches:?}): {:?}",
+        run.map(|r| r.map(|o| o.current_label()))
+    );
+}
+
+/// The README: "Re-indenting, re-wrapping or re-commenting an applied revision (a `cargo fmt`
+/// upgrade) is not an edit". rustfmt does more than whitespace: re-wrapping a list adds a
+/// trailing comma, a closure or match arm that no longer fits gets braces, and style edition
+/// 2024 sorts imports differently (`{types::ToSql, Error}` becomes `{Error, types::ToSql}`).
+/// Each of those changes a token, so the checksum changes and every database that applied the
+/// revision refuses it as edited until `repair`.
+#[test]
+fn review_rustfmt_reformatting_keeps_the_checksum() {
+    use migrations_core::rust::checksum;
+    // What rustfmt does to a signature it wraps: one parameter a line, each with a comma.
+    let one_line = "pub async fn up(tx: &mut Transaction<'_>, after: Option<i32>) -> Result<Option<i32>, Error> {\n    Ok(None)\n}\n";
+    let wrapped = "pub async fn up(\n    tx: &mut Transaction<'_>,\n    after: Option<i32>,\n) -> Result<Option<i32>, Error> {\n    Ok(None)\n}\n";
+    let mut failures = Vec::new();
+    if checksum(one_line) != checksum(wrapped) {
+        failures.push("a signature re-wrapped as rustfmt wraps it".to_owned());
+    }
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_owned();
+    for file in [
+        "app-db/migrations/004_backfill_entities/up.rs",
+        "tests/fixtures/code/002_shout/up.rs",
+        "tests/fixtures/code/003_mark_done/up.rs",
+    ] {
+        let source = std::fs::read_to_string(root.join(file)).expect("read");
+        let narrow = rustfmt(&source, &["--config", "max_width=60"]);
+        if checksum(&narrow) != checksum(&source) {
+            failures.push(format!(
+                "{file} re-wrapped by `rustfmt --config max_width=60`"
+            ));
+        }
+    }
+    let edition_2021 = "use migrations_runtime::tokio_postgres::{types::ToSql, Error, Transaction};\n\npub async fn up(tx: &mut Transaction<'_>) -> Result<(), Error> {\n    let p: &[&(dyn ToSql + Sync)] = &[];\n    tx.execute(\"SELECT 1\", p).await?;\n    Ok(())\n}\n";
+    assert_eq!(
+        rustfmt(edition_2021, &[]),
+        edition_2021,
+        "the file is rustfmt-clean"
+    );
+    let edition_2024 = rustfmt(edition_2021, &["--style-edition", "2024"]);
+    if checksum(&edition_2024) != checksum(edition_2021) {
+        failures.push(format!(
+            "a rustfmt upgrade to style edition 2024, which rewrote the import as {:?}",
+            edition_2024.lines().next().unwrap_or_default()
+        ));
+    }
+    assert!(
+        failures.is_empty(),
+        "formatting changed the checksum:\n- {}",
+        failures.join("\n- ")
+    );
+}
+
+/// `rustfmt` (edition 2021, stdin to stdout) with `args`.
+fn rustfmt(source: &str, args: &[&str]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("rustfmt")
+        .args(["--edition", "2021"])
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("rustfmt is installed (rustup component add rustfmt)");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(source.as_bytes())
+        .expect("write");
+    let output = child.wait_with_output().expect("rustfmt runs");
+    assert!(output.status.success(), "rustfmt failed");
+    String::from_utf8(output.stdout).expect("utf-8")
+}
+
+/// Whitespace is dropped between any two non-word characters, but in Rust `& &` and `&&` are
+/// different tokens: `a & &b()` (always calls `b`, a `BitAnd<&bool>`) and `a && b()`
+/// (short-circuits) both compile, mean different things, and get one checksum.
+#[test]
+fn review_an_edit_that_changes_a_token_changes_the_checksum() {
+    use migrations_core::rust::{checksum, normal_form};
+    let short_circuit = "pub async fn up(tx: &mut Transaction<'_>) -> Result<(), Error> {\n    if stale(tx).await? && purge(tx).await? {}\n    Ok(())\n}\n";
+    let always = short_circuit.replace("&& purge", "& &purge");
+    assert_ne!(
+        checksum(short_circuit),
+        checksum(&always),
+        "one normal form for both: {}",
+        normal_form(&always)
+    );
+}
+
+/// A batched run killed under an older build of the revision (here: one whose cursor was a
+/// string) is resumed "without asking" by a build whose code changed: the progress row's
+/// checksum is not compared on resume, only on `resolve --retry`. The new function cannot read
+/// the stored cursor (`CursorMismatch`), the failure is recorded *with the new code's checksum*,
+/// and so `resolve --retry` (which is meant to refuse when the code changed since) is accepted and
+/// fails the same way again, while the error keeps advising "fix the cause, then --retry". A
+/// resume under changed code should be refused as `--retry` is, naming the change.
+#[tokio::test]
+async fn review_a_killed_batched_run_is_not_resumed_by_changed_code() {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&CODE, &db);
+    migrator.upgrade(&mut client, "002").await.expect("002");
+    // What an older build of 003 (cursor: String) left when it was killed after batch 1.
+    client
+        .batch_execute(
+            "INSERT INTO schema_revisions_progress (version, direction, statement, total, prefix_checksum, error, cursor)
+             VALUES ('003', 'up', 2, 0, '\\x00', NULL, '\"item-10\"')",
+        )
+        .await
+        .expect("an older build's row");
+    let first = migrator.upgrade(&mut client, "head").await;
+    let after_first = progress(&client).await;
+    let checksum: Vec<u8> = one(
+        &client,
+        "SELECT prefix_checksum FROM schema_revisions_progress WHERE version = '003'",
+    )
+    .await;
+    let retry = migrator
+        .resolve(&mut client, "003", Resolution::Retry)
+        .await;
+    let first = first
+        .map(|o| o.current_label())
+        .map_err(|e| source_chain(&e));
+    let retry = retry.map(|r| r.duration_ms).map_err(|e| source_chain(&e));
+    assert!(
+        matches!(&first, Err(e) if e.contains("half done") && !e.contains("does not fit")),
+        "the changed code was run on the old cursor:\n upgrade: {first:?}\n progress after: {after_first:?} (checksum now {checksum:02x?}, the old row had 00)\n resolve --retry: {retry:?}"
+    );
+}
+
+/// A batched *down* script killed mid-run leaves the revision applied (its history row goes with
+/// the last batch) and half undone. `State::plan` lets a resumable row pass when the plan is
+/// empty, so `upgrade head` on that database succeeds and reports it at head: a deploy goes on
+/// with a third of 004's rows deleted, and nothing but `current` tells. (A downgrade below it is
+/// refused, and an upgrade with anything to run is refused; only the empty plan slips through.)
+#[tokio::test]
+async fn review_upgrade_does_not_report_head_over_a_half_done_downgrade() {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&REVIEW, &db);
+    migrator.upgrade(&mut client, "head").await.expect("head");
+    client
+        .batch_execute("UPDATE knobs SET sleep_down = true")
+        .await
+        .expect("knob");
+    let watcher = db.connect().await.expect("watcher");
+    let name = db.name().to_owned();
+    let killed = {
+        let run = migrator.downgrade(&mut client, "-1");
+        let kill = async {
+            let pid: i32 = common::wait_until("down batch 2 waiting in pg_sleep", || async {
+                watcher
+                    .query_opt(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
+                        &[&name],
+                    )
+                    .await
+                    .expect("pg_stat_activity")
+                    .map(|r| r.get(0))
+            })
+            .await;
+            watcher
+                .execute("SELECT pg_terminate_backend($1)", &[&pid])
+                .await
+                .expect("kill");
+        };
+        let (result, ()) = tokio::join!(run, kill);
+        result
+    };
+    assert!(killed.is_err(), "the downgrade lost its session");
+    let marks: i64 = one(&watcher, "SELECT count(*) FROM marks").await;
+    assert_eq!(marks, 20, "batch 1 of the down script is committed");
+    assert_eq!(progress(&watcher).await.len(), 1);
+    let mut again = db.connect().await.expect("connect");
+    let upgraded = migrator.upgrade(&mut again, "head").await;
+    assert!(
+        upgraded.is_err(),
+        "upgrade reported {:?} with 004's down script half done ({marks} of 30 marks left, progress {:?})",
+        upgraded.map(|o| o.current_label()),
+        progress(&watcher).await
+    );
+}
+
+/// `Migrator::client_only` refuses plans with revisions that need a session of their own. For an
+/// *upgrade* over 004, whose up script is plain SQL in a transaction and only whose *down*
+/// script is batched, nothing needs such a session, yet `needs_connection` checks both scripts
+/// whatever the direction and refuses ("needs a connection of its own"): a service that
+/// migrates through a transaction pooler cannot upgrade past a revision with a batched down.
+#[tokio::test]
+async fn review_client_only_upgrades_over_a_revision_whose_down_alone_is_batched() {
+    let (db, mut client) = common::fresh().await;
+    common::migrator(&REVIEW, &db)
+        .upgrade(&mut client, "003")
+        .await
+        .expect("003");
+    let result = migrations_runtime::Migrator::client_only(&REVIEW)
+        .upgrade(&mut client, "004")
+        .await;
+    assert!(
+        result.is_ok(),
+        "004 goes up with up.sql in a transaction: {}",
+        result.err().map(|e| source_chain(&e)).unwrap_or_default()
+    );
 }
