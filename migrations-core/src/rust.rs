@@ -6,8 +6,11 @@
 //! and that survives `cargo fmt`: an applied revision that was only re-indented, re-wrapped or
 //! re-commented must not be refused as edited. So the checksum
 //! ([`crate::ChecksumAlgorithm::RustSource`]) is taken over the source with comments removed
-//! (doc comments too) and whitespace kept only where it separates two words (`pub fn`), while
-//! every literal is kept exactly (the SQL inside a string is the revision's meaning).
+//! (doc comments too), trailing commas before a closing bracket removed (rustfmt adds them when
+//! it wraps a list), and whitespace kept only where it separates two tokens that would
+//! otherwise read as one (`pub fn`, `& &x` against `&&x`), while every literal is kept exactly
+//! (the SQL inside a string is the revision's meaning). rustfmt can do more than that (reorder
+//! imports, add braces to a closure it wraps): such a change is an edit, recorded with `repair`.
 //!
 //! ```
 //! use migrations_core::rust;
@@ -39,6 +42,8 @@ pub fn normal_form(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Whether whitespace or a comment separated the next token from the previous one.
     let mut gap = false;
+    // A `,` not written yet: dropped if the next token closes a bracket.
+    let mut comma = false;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -56,15 +61,39 @@ pub fn normal_form(text: &str) -> String {
             gap = true;
         } else {
             let end = token_end(&chars, i);
-            if gap && out.chars().last().is_some_and(is_word) && is_word(c) {
-                out.push(' ');
+            if std::mem::take(&mut comma) && !matches!(c, ')' | ']' | '}') {
+                out.push(',');
+                gap = false;
             }
-            out.extend(&chars[i..end]);
+            if c == ',' && end == i + 1 {
+                comma = true;
+            } else {
+                if gap && out.chars().last().is_some_and(|last| separates(last, c)) {
+                    out.push(' ');
+                }
+                out.extend(&chars[i..end]);
+            }
             gap = false;
             i = end;
         }
     }
+    if comma {
+        out.push(',');
+    }
     out
+}
+
+/// Whether the space between `last` and `next` must stay: two words, or two punctuation marks
+/// that Rust would read as one token once joined (`& &` against `&&`).
+fn separates(last: char, next: char) -> bool {
+    const JOINED: [&str; 21] = [
+        "&&", "||", "==", "!=", "<=", ">=", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "^=", "&=",
+        "|=", "..", "::", "->", "=>", "<-",
+    ];
+    (is_word(last) && is_word(next)) || {
+        let pair: String = [last, next].iter().collect();
+        JOINED.contains(&pair.as_str())
+    }
 }
 
 fn is_word(c: char) -> bool {
@@ -204,6 +233,19 @@ mod tests {
             normal_form("let c = '\\''; let d = 'x';"),
             "let c='\\'';let d='x';"
         );
+    }
+
+    #[test]
+    fn wrapping_with_trailing_commas_is_not_an_edit_but_tokens_that_join_are() {
+        let one_line = "fn up(tx: T, after: Option<i32>) -> R { f(a, [1, 2]) }";
+        let wrapped = "fn up(\n    tx: T,\n    after: Option<i32>,\n) -> R {\n    f(\n        a,\n        [1, 2,],\n    )\n}\n";
+        assert_eq!(normal_form(one_line), normal_form(wrapped));
+        // A comma before anything but a closing bracket stays.
+        assert_ne!(normal_form("f(a, b)"), normal_form("f(a b)"));
+        // `& &b` (always evaluates b) is not `&&b`; `x = &y` and `x=&y` are one spelling.
+        assert_ne!(normal_form("a & &b"), normal_form("a && b"));
+        assert_eq!(normal_form("x = &y"), normal_form("x=&y"));
+        assert_eq!(normal_form("a, // last\n)"), "a)");
     }
 
     #[test]

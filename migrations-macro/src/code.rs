@@ -70,6 +70,9 @@ fn function(source: &str, name: &str) -> Result<Call, String> {
     let file = syn::parse_file(source).map_err(|e| {
         format!("is not valid Rust ({e}; the compiler's error for the file points at the line): fix it; the file must define {expected}")
     })?;
+    if !file.attrs.is_empty() {
+        return Err("opens with an inner attribute (a `//!` doc comment or `#![...]`), which the file cannot have: it is compiled inside a module of the macro's (`include!`); write `//` comments, and put attributes on the items".to_owned());
+    }
     let function = file.items.iter().find_map(|item| match item {
         syn::Item::Fn(f) if f.sig.ident == name => Some(f),
         _ => None,
@@ -121,5 +124,7 @@ mod tests {
         assert!(message("pub async fn up(tx: T) {}").contains("returns nothing"));
         assert!(message("pub async fn up() -> R {}").contains("takes 0 parameters"));
         assert!(message("pub async fn up(").starts_with("is not valid Rust"));
+        assert!(message("//! Docs.\npub async fn up(tx: T) -> R {}")
+            .starts_with("opens with an inner attribute"));
     }
 }

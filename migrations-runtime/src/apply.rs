@@ -16,7 +16,7 @@ use crate::timeouts::Timeouts;
 mod code;
 mod error;
 
-pub(crate) use code::run_code;
+pub(crate) use code::{run_code, transaction_id};
 pub use error::{ApplyError, LockWait};
 
 /// How a script runs: the limits for its statements, and how to find who blocks them.

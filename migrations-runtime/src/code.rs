@@ -117,6 +117,29 @@ pub(crate) fn checksum(script: &Script) -> [u8; 32] {
     migrations_core::rust::checksum(script.sql()).0
 }
 
+/// The function of `revision`'s script for `direction`: `None` for SQL, or the refusal when the
+/// script is Rust and this program cannot run it (read from files, or compiled against another
+/// version of this crate, whose `Code` this one cannot take). Every path that runs a script asks
+/// here, so Rust source is never sent as SQL nor taken for an empty script.
+pub(crate) fn required(
+    revision: &Revision,
+    direction: Direction,
+) -> Result<Option<&'static Code>, crate::plan::PlanError> {
+    let script = crate::apply::script(revision, direction);
+    match (script.is_rust(), Code::of(script)) {
+        (false, _) => Ok(None),
+        (true, Some(code)) => Ok(Some(code)),
+        (true, None) => Err(crate::plan::PlanError::NotCompiled {
+            revisions: vec![uncompiled(revision, script)],
+        }),
+    }
+}
+
+/// `version_name (file)`, as [`crate::plan::PlanError::NotCompiled`] lists a script.
+pub(crate) fn uncompiled(revision: &Revision, script: &Script) -> String {
+    format!("{} (`{}`)", revision.label(), script.file())
+}
+
 /// True when `script` is Rust and runs batch by batch.
 pub(crate) fn is_batched(script: &Script) -> bool {
     Code::of(script).is_some_and(Code::is_batched)

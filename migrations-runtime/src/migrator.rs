@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use migrations_core::{Migrations, Revision, TransactionMode};
+use migrations_core::{Migrations, Revision};
 use tokio_postgres::{Client, GenericClient};
 
 use crate::apply::ApplyError;
@@ -332,26 +332,23 @@ impl<'m> Migrator<'m> {
         if plan.revisions.is_empty() {
             return Ok(self.outcome(Vec::new(), &start.state));
         }
-        self.needs_connection(&plan.revisions)
+        self.needs_connection(&plan.revisions, direction)
             .map_err(|e| MigrateError::Apply(*e))?;
         self.run(client, direction, plan.level, start).await
     }
 
     /// Refuses, before anything runs, a plan with a `no-transaction` revision (or a batched
     /// Rust one) when the runner cannot open the connection such a revision runs on.
-    pub(crate) fn needs_connection(&self, plan: &[usize]) -> Result<(), Box<ApplyError>> {
+    pub(crate) fn needs_connection(
+        &self,
+        plan: &[usize],
+        direction: Direction,
+    ) -> Result<(), Box<ApplyError>> {
         if self.connect.is_some() {
             return Ok(());
         }
         let mut revisions = plan.iter().map(|&i| &self.migrations.as_slice()[i]);
-        let own = |r: &&Revision| {
-            r.up().transaction() == TransactionMode::None
-                || [Some(r.up()), r.down()]
-                    .into_iter()
-                    .flatten()
-                    .any(crate::code::is_batched)
-        };
-        match revisions.find(own) {
+        match revisions.find(|r| crate::code::own_session(r, direction)) {
             Some(revision) => Err(Box::new(ApplyError::NeedsConnection {
                 revision: revision.label(),
             })),

@@ -190,17 +190,16 @@ impl State {
         target: &Target,
     ) -> Result<Plan, PlanError> {
         let plan = plan(migrations, &self.applied(), direction, target)?;
-        // A batched revision stopped between batches resumes when it is the next step; a plan
-        // that would run anything else first (a downgrade below it, say) would run on half its
-        // work, so it is refused.
+        // A batched revision stopped between batches resumes when it is the next step. Any
+        // other plan would run on half its work (a downgrade below it), or report a database
+        // at its target while it is half done (an empty plan), so it is refused.
         let next = plan
             .revisions
             .first()
             .map(|&i| migrations.as_slice()[i].version());
-        let stopped = self.interrupted.iter().filter(|i| i.resumes());
-        if let Some(stopped) = stopped
-            .filter(|i| !(next == Some(i.version.as_str()) && i.direction == direction))
-            .find(|_| !plan.revisions.is_empty())
+        let mut stopped = self.interrupted.iter().filter(|i| i.resumes());
+        if let Some(stopped) =
+            stopped.find(|i| !(next == Some(i.version.as_str()) && i.direction == direction))
         {
             return Err(PlanError::interrupted(migrations, stopped));
         }
@@ -303,8 +302,9 @@ impl Plan {
         let uncompiled: Vec<String> = revisions()
             .filter_map(|r| {
                 let script = crate::apply::script(r, self.direction);
-                (script.is_rust() && script.code().is_none())
-                    .then(|| format!("{} (`{}`)", r.label(), script.file()))
+                crate::code::required(r, self.direction)
+                    .is_err()
+                    .then(|| crate::code::uncompiled(r, script))
             })
             .collect();
         if !uncompiled.is_empty() {

@@ -189,16 +189,28 @@ pub(crate) async fn clear(
     Ok(())
 }
 
-/// Adds the `cursor` column to a progress table created before batched revisions existed.
+/// Adds the `cursor` column to a progress table created before batched revisions existed. Looked
+/// up first: `ALTER TABLE` needs ownership even when the column is there, and a deploy role may
+/// have only row privileges on tables a DBA created.
 pub(crate) async fn ensure_cursor(
     client: &impl GenericClient,
     history: &HistoryTable,
 ) -> Result<(), HistoryError> {
     let progress = history.progress();
-    let sql = format!(
-        "ALTER TABLE {} ADD COLUMN IF NOT EXISTS cursor text",
-        progress.qualified()
-    );
+    let qualified = progress.qualified();
+    let has: bool = client
+        .query_typed_one(
+            "SELECT EXISTS (SELECT FROM pg_attribute
+                 WHERE attrelid = $1::text::regclass AND attname = 'cursor' AND NOT attisdropped)",
+            &[(&qualified, Type::TEXT)],
+        )
+        .await
+        .map_err(|e| progress.query_error(e))?
+        .get(0);
+    if has {
+        return Ok(());
+    }
+    let sql = format!("ALTER TABLE {qualified} ADD COLUMN IF NOT EXISTS cursor text");
     client
         .batch_execute(&sql)
         .await

@@ -644,14 +644,14 @@ async fn a_directory_with_a_rust_revision_is_listed_and_its_code_refused() {
     assert!(err.contains("revision 004_backfill_entities is Rust (`004_backfill_entities/up.rs`): an offline script holds SQL only"), "{err}");
 }
 
-/// Review: the refusal of a half-done batched revision says "`migrate resolve 004 --retry`
+/// Regression: the refusal of a half-done batched revision says "`migrate resolve 004 --retry`
 /// resumes with batch N". Run with `migrate --dir` (no compiled code), that command does not
 /// refuse as `upgrade` does: `resolve` never builds a plan, so the `NotCompiled` check is
 /// skipped, the run finds no function, takes the `no-transaction` SQL path with the Rust
 /// script's zero statements, and records 004 as applied with exit 0: the simulator's backfill
 /// is marked done after one batch of its lines (here: after none).
 #[tokio::test]
-async fn review_resolve_retry_from_a_directory_refuses_a_half_done_rust_revision() {
+async fn resolve_retry_from_a_directory_refuses_a_half_done_rust_revision() {
     let db = database().await;
     let url = Some(db.url());
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../app-db/migrations");

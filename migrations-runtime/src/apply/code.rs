@@ -40,13 +40,14 @@ pub(crate) async fn run_code(
         return Err(ApplyError::EndedTransaction {
             revision: revision.label(),
             file: file.to_owned(),
+            batch: None,
         });
     }
     Ok(started.elapsed().as_millis() as i64)
 }
 
 /// `txid_current()` of the session's transaction, after `prefix` (statements of our own).
-async fn transaction_id(
+pub(crate) async fn transaction_id(
     tx: &Transaction<'_>,
     prefix: &str,
 ) -> Result<Option<String>, tokio_postgres::Error> {

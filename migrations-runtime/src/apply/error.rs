@@ -55,12 +55,14 @@ pub enum ApplyError {
         source: crate::code::BoxError,
     },
     /// A Rust revision's function ran `COMMIT` or `ROLLBACK` itself.
-    #[error("revision {revision} ended the runner's transaction itself (COMMIT or ROLLBACK in `{file}`), so what it did before may be committed without its history row: the function runs inside the transaction that records it; remove the transaction control, check the database, then run it again or `stamp` it")]
+    #[error("revision {revision} ended the runner's transaction itself (COMMIT or ROLLBACK in `{file}`), so what it did before may be committed without {}: the function runs inside the transaction that records it; remove the transaction control, check the database, then {}", record(*batch), settle(*batch))]
     EndedTransaction {
         /// `version_name`.
         revision: String,
         /// The file.
         file: String,
+        /// For a batched function, the batch (1-based) that did it.
+        batch: Option<usize>,
     },
     /// A batch of a batched Rust revision failed (returned an error or panicked); earlier
     /// batches stay committed.
@@ -116,8 +118,9 @@ pub enum ApplyError {
         #[source]
         source: HistoryError,
     },
-    /// A `no-transaction` revision is to run, and the runner cannot open connections.
-    #[error("revision {revision} runs outside a transaction, on a connection of the runner's own (so that a cancelled or crashed run cannot keep its lock and its statements stay in one server session), and this runner was given no way to open one: call `Migrator::with_connect_options` (the `migrate` binary and the test helpers always do); nothing was run")]
+    /// A `no-transaction` (or batched Rust) revision is to run, and the runner cannot open
+    /// connections.
+    #[error("revision {revision} runs outside a single transaction (`no-transaction`, or a batched Rust function), on a connection of the runner's own (so that a cancelled or crashed run cannot keep its lock and its statements stay in one server session), and this runner was given no way to open one: call `Migrator::with_connect_options` (the `migrate` binary and the test helpers always do); nothing was run")]
     NeedsConnection {
         /// `version_name`.
         revision: String,
@@ -159,6 +162,20 @@ pub enum ApplyError {
         #[source]
         source: tokio_postgres::Error,
     },
+}
+
+fn record(batch: Option<usize>) -> String {
+    match batch {
+        None => "its history row".to_owned(),
+        Some(n) => format!("the progress row of batch {n} (the failure is recorded)"),
+    }
+}
+
+fn settle(batch: Option<usize>) -> &'static str {
+    match batch {
+        None => "run it again or `stamp` it",
+        Some(_) => "`migrate resolve --retry` it (which runs that batch again) or settle it with `--mark-completed` / `--mark-rolled-back`",
+    }
 }
 
 fn batches_stay(batch: usize) -> String {

@@ -109,9 +109,20 @@ impl Migrator<'_> {
                 .iter()
                 .position(|i| i.version == revision.version() && i.resumes())
             {
-                // A batched run that stopped between batches: carry on after the last one.
+                // A batched run that stopped between batches: carry on after the last one, with
+                // the code it ran with (other code could redo or skip work).
                 Some(position) if interrupted[position].direction == direction => {
                     let stopped = interrupted.remove(position);
+                    let script = apply::script(revision, direction);
+                    if stopped.prefix_checksum != crate::code::checksum(script) {
+                        return Err(crate::plan::PlanError::CodeChanged {
+                            revision: revision.label(),
+                            version: stopped.version,
+                            file: script.file().to_owned(),
+                            batch: stopped.statement,
+                        }
+                        .into());
+                    }
                     (stopped.statement, stopped.cursor)
                 }
                 Some(position) => {
@@ -144,7 +155,7 @@ impl Migrator<'_> {
         if is_applied != (direction == Direction::Down) {
             return Ok(None);
         }
-        if let Some(code) = crate::code::Code::of(apply::script(revision, direction)) {
+        if let Some(code) = crate::code::required(revision, direction)? {
             let resume = (from, cursor.as_deref().filter(|c| !c.is_empty()));
             let code = (revision, code);
             return self

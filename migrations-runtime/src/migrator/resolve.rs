@@ -46,8 +46,10 @@ impl Migrator<'_> {
             _ => None,
         };
         if let Some(from) = from {
+            // Rust this program cannot run is refused here, before a session is opened.
+            crate::code::required(revision, stopped.direction)?;
             let index = self.migrations.position(revision.version());
-            self.needs_connection(&index.into_iter().collect::<Vec<_>>())
+            self.needs_connection(&index.into_iter().collect::<Vec<_>>(), stopped.direction)
                 .map_err(|e| MigrateError::Apply(*e))?;
             // A batch is all or nothing: a batched retry resumes after the last committed one.
             let out_of_range = match stopped.is_batched() {

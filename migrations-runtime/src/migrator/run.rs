@@ -141,7 +141,7 @@ impl Migrator<'_> {
             },
         };
         let mut tx = tx;
-        let ms = match crate::code::Code::of(apply::script(revision, direction)) {
+        let ms = match crate::code::required(revision, direction)? {
             Some(code) => {
                 apply::run_code(&mut tx, (revision, code), direction, still_at, watch).await?
             }

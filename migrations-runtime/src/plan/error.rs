@@ -113,9 +113,21 @@ pub enum PlanError {
         /// What to do.
         next: String,
     },
+    /// A half-done batched revision whose code changed since its last batch committed.
+    #[error("revision {revision} is half done (it resumes with batch {batch}) and `{file}` changed since its last batch committed: resuming with other code could redo or skip work, so nothing was run. Build the binary with the code it ran with to finish it, or settle it by hand: `migrate resolve {version} --mark-completed` or `--mark-rolled-back`")]
+    CodeChanged {
+        /// `version_name`.
+        revision: String,
+        /// The version, as `migrate resolve` takes it.
+        version: String,
+        /// The Rust file.
+        file: String,
+        /// The batch it would resume with.
+        batch: usize,
+    },
     /// Scripts the plan would run that are Rust, in a table read from files at run time: their
     /// code is compiled into the binary that embeds the directory, not into this one.
-    #[error("{} {} written in Rust, and this table was read from files at run time, so the code is not compiled into this program: nothing was run. Run it with the binary that embeds the directory with `embed_migrations!` (the service's own `db upgrade`, or `Migrator::upgrade` in your code)", revisions.join(", "), if revisions.len() == 1 { "is" } else { "are" })]
+    #[error("{} {} written in Rust, and this table was read from files at run time, so the code is not compiled into this program (or it was compiled against another version of migrations-runtime than the one running it): nothing was run. Run it with the binary that embeds the directory with `embed_migrations!` (the service's own `db upgrade`, or `Migrator::upgrade` in your code)", revisions.join(", "), if revisions.len() == 1 { "is" } else { "are" })]
     NotCompiled {
         /// `version_name (file)` of each.
         revisions: Vec<String>,

