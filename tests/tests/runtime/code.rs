@@ -684,7 +684,15 @@ async fn a_batch_that_returns_the_cursor_it_was_given_is_refused_not_looped_on()
     assert!(
         matches!(run, Ok(Err(_))),
         "still looping after 10 s (progress row at batch {batches:?}): {:?}",
-        run.map(|r| r.map(|o| o.current_label()))
+        run.map(|r| r.map(|o| o.current_label()).map_err(|e| e.to_string()))
+    );
+    let Ok(Err(error)) = run else { return };
+    assert!(
+        error
+            .to_string()
+            .contains("it returned the cursor it was given"),
+        "{}",
+        source_chain(&error)
     );
 }
 
