@@ -688,9 +688,7 @@ async fn a_batch_that_returns_the_cursor_it_was_given_is_refused_not_looped_on()
     );
     let Ok(Err(error)) = run else { return };
     assert!(
-        error
-            .to_string()
-            .contains("it returned the cursor it was given"),
+        source_chain(&error).contains("it returned the cursor it was given"),
         "{}",
         source_chain(&error)
     );
