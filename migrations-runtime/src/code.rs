@@ -1,7 +1,7 @@
 //! Revisions written in Rust: the function an `up.rs` or `down.rs` defines, as
 //! `embed_migrations!` compiles it into the table, and how the runner calls it.
 //!
-//! ```ignore
+//! ```no_run
 //! // migrations/004_backfill/up.rs
 //! use migrations_runtime::tokio_postgres::{Error, Transaction};
 //!

@@ -147,17 +147,34 @@ impl Migrator<'_> {
             }
             None => apply::run_in_transaction(&tx, revision, direction, still_at, watch).await?,
         };
-        self.record(&tx, revision, direction, ms)
-            .await
-            .map_err(|source| ApplyError::Record {
-                revision: revision.label(),
-                source,
-            })?;
-        tx.commit().await.map_err(|source| ApplyError::Commit {
+        self.commit_recorded(tx, revision, direction, ms).await?;
+        Ok(Step::of(revision, direction, ms))
+    }
+
+    /// Writes (up) or deletes (down) the history row of `revision` in `tx`, clears its progress
+    /// row if it has one (a batched revision's last batch), and commits.
+    pub(super) async fn commit_recorded(
+        &self,
+        tx: Transaction<'_>,
+        revision: &Revision,
+        direction: Direction,
+        ms: i64,
+    ) -> Result<(), ApplyError> {
+        let recorded = async {
+            self.record(&tx, revision, direction, ms).await?;
+            match crate::code::is_batched(apply::script(revision, direction)) {
+                true => crate::progress::clear(&tx, &self.table, revision.version()).await,
+                false => Ok(()),
+            }
+        };
+        recorded.await.map_err(|source| ApplyError::Record {
             revision: revision.label(),
             source,
         })?;
-        Ok(Step::of(revision, direction, ms))
+        tx.commit().await.map_err(|source| ApplyError::Commit {
+            revision: revision.label(),
+            source,
+        })
     }
 
     /// Writes (up) or deletes (down) the history row of `revision`.

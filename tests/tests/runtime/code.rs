@@ -56,6 +56,35 @@ async fn advisory_locks(client: &Client) -> i64 {
     .await
 }
 
+/// Drives `run` until its session sleeps in a batch (`SELECT pg_sleep(60)`), terminates that
+/// session from `watcher`, as a killed runner's would end, and returns what `run` returned.
+async fn kill_in_sleep<T>(
+    db: &migrations_runtime::testing::TestDatabase,
+    watcher: &Client,
+    run: impl std::future::Future<Output = Result<T, MigrateError>>,
+) -> Result<T, MigrateError> {
+    let name = db.name().to_owned();
+    let kill = async {
+        let pid: i32 = common::wait_until("a batch waiting in pg_sleep", || async {
+            watcher
+                .query_opt(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
+                    &[&name],
+                )
+                .await
+                .expect("pg_stat_activity")
+                .map(|r| r.get(0))
+        })
+        .await;
+        watcher
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .await
+            .expect("kill");
+    };
+    let (result, ()) = tokio::join!(run, kill);
+    result
+}
+
 fn source_chain(error: &dyn std::error::Error) -> String {
     let mut chain = error.to_string();
     let mut cause = error.source();
@@ -288,29 +317,7 @@ async fn a_runner_killed_mid_batch_resumes_after_the_last_committed_batch() {
     migrator.upgrade(&mut client, "002").await.expect("002");
     control(&client, "sleep_at = 15").await;
     let watcher = db.connect().await.expect("watcher");
-    let name = db.name().to_owned();
-    let killed = {
-        let run = migrator.upgrade(&mut client, "head");
-        let kill = async {
-            let pid: i32 = common::wait_until("batch 2 waiting in pg_sleep", || async {
-                watcher
-                    .query_opt(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
-                        &[&name],
-                    )
-                    .await
-                    .expect("pg_stat_activity")
-                    .map(|r| r.get(0))
-            })
-            .await;
-            watcher
-                .execute("SELECT pg_terminate_backend($1)", &[&pid])
-                .await
-                .expect("kill");
-        };
-        let (result, ()) = tokio::join!(run, kill);
-        result
-    };
+    let killed = kill_in_sleep(&db, &watcher, migrator.upgrade(&mut client, "head")).await;
     assert!(killed.is_err(), "the run lost its session mid-batch");
     // The killed batch rolled back; the first is committed and its row says where to go on.
     assert_eq!(processed(&watcher).await, (10, 10, 10));
@@ -848,29 +855,7 @@ async fn upgrade_does_not_report_head_over_a_half_done_downgrade() {
         .await
         .expect("knob");
     let watcher = db.connect().await.expect("watcher");
-    let name = db.name().to_owned();
-    let killed = {
-        let run = migrator.downgrade(&mut client, "-1");
-        let kill = async {
-            let pid: i32 = common::wait_until("down batch 2 waiting in pg_sleep", || async {
-                watcher
-                    .query_opt(
-                        "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
-                        &[&name],
-                    )
-                    .await
-                    .expect("pg_stat_activity")
-                    .map(|r| r.get(0))
-            })
-            .await;
-            watcher
-                .execute("SELECT pg_terminate_backend($1)", &[&pid])
-                .await
-                .expect("kill");
-        };
-        let (result, ()) = tokio::join!(run, kill);
-        result
-    };
+    let killed = kill_in_sleep(&db, &watcher, migrator.downgrade(&mut client, "-1")).await;
     assert!(killed.is_err(), "the downgrade lost its session");
     let marks: i64 = one(&watcher, "SELECT count(*) FROM marks").await;
     assert_eq!(marks, 20, "batch 1 of the down script is committed");

@@ -74,7 +74,7 @@ impl Migrator<'_> {
             };
             let Some(next) = next else {
                 let ms = started.elapsed().as_millis() as i64;
-                self.finish(tx, revision, direction, ms).await?;
+                self.commit_recorded(tx, revision, direction, ms).await?;
                 return Ok(Step::of(revision, direction, ms));
             };
             let position = (batch + 1, next.as_str());
@@ -84,28 +84,6 @@ impl Migrator<'_> {
                 .map_err(|e| self.progress_error(revision, e))?;
             (batch, cursor) = (batch + 1, Some(next));
         }
-    }
-
-    /// The last batch: its transaction also records the revision and clears its progress row.
-    async fn finish(
-        &self,
-        tx: Transaction<'_>,
-        revision: &Revision,
-        direction: Direction,
-        ms: i64,
-    ) -> Result<(), ApplyError> {
-        let recorded = async {
-            self.record(&tx, revision, direction, ms).await?;
-            progress::clear(&tx, &self.table, revision.version()).await
-        };
-        recorded.await.map_err(|source| ApplyError::Record {
-            revision: revision.label(),
-            source,
-        })?;
-        tx.commit().await.map_err(|source| ApplyError::Commit {
-            revision: revision.label(),
-            source,
-        })
     }
 
     fn progress_error(&self, revision: &Revision, source: tokio_postgres::Error) -> ApplyError {
