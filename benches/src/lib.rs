@@ -14,6 +14,10 @@
 //! 500-table schema of [`wide`], and the runtime's drift check; [`figures`] turns its samples
 //! into min, median and max against the goals.
 //!
+//! The `backfill` bench measures W8, the batched Rust revision 004 run by the release-built
+//! `simulator`: lines per second, peak memory at two table sizes, and kills with SIGKILL mid-run
+//! followed by a resume; [`backfill`] holds its figures' and kills' tables.
+//!
 //! ```
 //! let revisions = appdb_benches::synthetic::generate(3);
 //! let dir = tempfile::tempdir().unwrap();
@@ -22,6 +26,7 @@
 //! assert_eq!(loaded.len(), 3);
 //! ```
 
+pub mod backfill;
 pub mod figures;
 pub mod layout;
 pub mod peers;
