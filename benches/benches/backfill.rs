@@ -149,7 +149,7 @@ async fn measure(cluster: &LocalCluster, setup: &Setup<'_>) -> Fallible<(String,
     let extraction = extraction_rates(templates[0].lines);
     figures.push(Figure::new(
         &format!(
-            "extraction alone, in this process, {} lines: lines/s",
+            "extraction alone, in the bench process, {} lines: lines/s",
             thousands(templates[0].lines)
         ),
         extraction.clone(),

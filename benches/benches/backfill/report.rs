@@ -77,7 +77,7 @@ fn breakdown(r: &Rendered<'_>) -> String {
     format!(
         "Where the time of the median {lines}-line run ({wall:.1} s) goes: the child's CPU \
          {cpu:.1} s ({cpu_share:.0}%), of which the extractor alone would take {extraction:.1} s \
-         ({extraction_share:.0}% of the wall time, at its rate in this process); the other \
+         ({extraction_share:.0}% of the wall time, at its rate in the bench process); the other \
          {waiting:.1} s ({waiting_share:.0}%) the child waits on its connection: the server \
          running the batch's statements, and the socket.",
         lines = thousands(r.large.lines),
