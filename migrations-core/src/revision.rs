@@ -48,8 +48,8 @@ impl fmt::Display for Checksum {
 pub enum ChecksumAlgorithm {
     /// SHA-256 over the normalised text of `up.sql` (BOM stripped, CRLF as LF). Id 1.
     Sha256,
-    /// SHA-256 over the normal form of `up.rs`, in which comments and formatting do not count
-    /// ([`crate::rust::normal_form`]). Id 2.
+    /// SHA-256 over the normal form of `up.rs`, in which comments, layout and trailing commas
+    /// do not count ([`crate::rust::normal_form`]). Id 2.
     RustSource,
 }
 
@@ -392,11 +392,6 @@ impl Revision {
     /// The down script, or `None` for an irreversible revision.
     pub fn down(&self) -> Option<&Script> {
         self.down.as_ref()
-    }
-
-    /// True when either script is Rust.
-    pub fn has_code(&self) -> bool {
-        self.up.is_rust() || self.down.as_ref().is_some_and(Script::is_rust)
     }
 
     /// True when the revision cannot be downgraded.

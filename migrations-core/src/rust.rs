@@ -34,9 +34,10 @@ pub fn is_blank(text: &str) -> bool {
     normal_form(text).is_empty()
 }
 
-/// The text without comments, with whitespace only between two word characters, literals
-/// unchanged. A lexer of Rust's token boundaries, not a parser: it only has to know where
-/// comments, strings and characters start and end.
+/// The text without comments and without trailing commas before a closing bracket, with
+/// whitespace only where two tokens would otherwise read as one, literals unchanged. A lexer of
+/// Rust's token boundaries, not a parser: it only has to know where comments, strings and
+/// characters start and end.
 pub fn normal_form(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());

@@ -107,7 +107,7 @@ pub struct Expected {
     /// Where it was built.
     pub method: Method,
     /// Rust revisions the build did not run, assumed to change no schema: those read from files
-    /// (no compiled code) and, in a private schema, every one (see [`build::not_run`]).
+    /// (no compiled code) and, in a private schema, every one.
     pub not_run: Vec<String>,
 }
 

@@ -1,8 +1,8 @@
-//! `no-transaction` revisions (and batched Rust ones, see [`batches`]): statements one by one,
-//! outside any transaction, under a
+//! `no-transaction` revisions: statements one by one, outside any transaction, under a
 //! session-level advisory lock that every return path releases, on a dedicated connection when
 //! the runner can open one. Progress is recorded statement by statement (see
-//! [`crate::progress`]).
+//! [`crate::progress`]). Batched Rust revisions share the session, the lock and the progress
+//! table, batch by batch ([`batches`]).
 
 use migrations_core::Revision;
 use tokio_postgres::types::Type;

@@ -124,7 +124,7 @@ impl Migrator<'_> {
     /// Runs one revision in `tx` together with its history row, and commits.
     async fn apply_in(
         &self,
-        tx: Transaction<'_>,
+        mut tx: Transaction<'_>,
         pid: i32,
         revision: &Revision,
         direction: Direction,
@@ -140,7 +140,6 @@ impl Migrator<'_> {
                 None => Side::None,
             },
         };
-        let mut tx = tx;
         let ms = match crate::code::required(revision, direction)? {
             Some(code) => {
                 apply::run_code(&mut tx, (revision, code), direction, still_at, watch).await?
