@@ -6,8 +6,9 @@
 //! and that survives `cargo fmt`: an applied revision that was only re-indented, re-wrapped or
 //! re-commented must not be refused as edited. So the checksum
 //! ([`crate::ChecksumAlgorithm::RustSource`]) is taken over the source with comments removed
-//! (doc comments too), trailing commas before a closing bracket removed (rustfmt adds them when
-//! it wraps a list), and whitespace kept only where it separates two tokens that would
+//! (doc comments too), trailing commas before a closing bracket removed where they mean nothing
+//! (rustfmt adds them when it wraps a list; `(x,)`, a one-element tuple, keeps its comma), and
+//! whitespace kept only where it separates two tokens that would
 //! otherwise read as one (`pub fn`, `& &x` against `&&x`), while every literal is kept exactly
 //! (the SQL inside a string is the revision's meaning). rustfmt can do more than that (reorder
 //! imports, add braces to a closure it wraps): such a change is an edit, recorded with `repair`.
@@ -43,8 +44,10 @@ pub fn normal_form(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     // Whether whitespace or a comment separated the next token from the previous one.
     let mut gap = false;
-    // A `,` not written yet: dropped if the next token closes a bracket.
+    // A `,` not written yet: dropped if the next token closes a bracket where a trailing comma
+    // means nothing (see [`Bracket`]).
     let mut comma = false;
+    let mut brackets: Vec<Bracket> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
@@ -62,9 +65,27 @@ pub fn normal_form(text: &str) -> String {
             gap = true;
         } else {
             let end = token_end(&chars, i);
-            if std::mem::take(&mut comma) && !matches!(c, ')' | ']' | '}') {
-                out.push(',');
-                gap = false;
+            let closes = matches!(c, ')' | ']' | '}');
+            if std::mem::take(&mut comma) {
+                let open = brackets.last_mut();
+                let trailing_means_nothing = match open {
+                    Some(Bracket::Tuple { listed }) => *listed,
+                    Some(_) => true,
+                    None => false,
+                };
+                if !(closes && trailing_means_nothing) {
+                    out.push(',');
+                    gap = false;
+                    if let Some(Bracket::Tuple { listed }) = brackets.last_mut() {
+                        *listed |= !closes;
+                    }
+                }
+            }
+            match c {
+                '(' => brackets.push(Bracket::paren_after(&out)),
+                '[' | '{' => brackets.push(Bracket::Other),
+                ')' | ']' | '}' => drop(brackets.pop()),
+                _ => {}
             }
             if c == ',' && end == i + 1 {
                 comma = true;
@@ -82,6 +103,54 @@ pub fn normal_form(text: &str) -> String {
         out.push(',');
     }
     out
+}
+
+/// An open bracket, for what a trailing comma before its end means.
+enum Bracket {
+    /// The arguments of a call or the parameters of a function (`f(a,)` is `f(a)`), or a
+    /// `[...]` or `{...}` (`[a,]` is `[a]`): a trailing comma means nothing.
+    Other,
+    /// A parenthesis that may be a tuple: `(x,)` is a one-element tuple and `(x)` is `x`, so a
+    /// trailing comma means nothing only once a comma separates two elements (`listed`). Angle
+    /// brackets are not tracked (`<` is also less-than): `(Vec<(A, B)>,)` counts as listed.
+    Tuple {
+        /// Whether a comma separated two elements.
+        listed: bool,
+    },
+}
+
+impl Bracket {
+    /// The kind of a `(` written after `before` (the normal form so far): a call or a function's
+    /// parameters follow a name (not a keyword that takes an expression or a pattern), a `>`
+    /// of generics, a macro's `!`, or a `)` or `]`.
+    fn paren_after(before: &str) -> Self {
+        const BEFORE_TUPLE: [&str; 12] = [
+            "return", "in", "match", "if", "while", "break", "let", "for", "mut", "yield", "else",
+            "move",
+        ];
+        let word: String = before
+            .chars()
+            .rev()
+            .take_while(|&c| is_word(c))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let call = if !word.is_empty() {
+            !BEFORE_TUPLE.contains(&word.as_str())
+        } else {
+            let mut last = before.chars().rev();
+            match (last.next(), last.next()) {
+                (Some('>'), Some('=' | '-')) => false,
+                (Some('>' | ')' | ']' | '!'), _) => true,
+                _ => false,
+            }
+        };
+        match call {
+            true => Self::Other,
+            false => Self::Tuple { listed: false },
+        }
+    }
 }
 
 /// Whether the space between `last` and `next` must stay: two words, or two punctuation marks
@@ -241,12 +310,29 @@ mod tests {
         let one_line = "fn up(tx: T, after: Option<i32>) -> R { f(a, [1, 2]) }";
         let wrapped = "fn up(\n    tx: T,\n    after: Option<i32>,\n) -> R {\n    f(\n        a,\n        [1, 2,],\n    )\n}\n";
         assert_eq!(normal_form(one_line), normal_form(wrapped));
-        // A comma before anything but a closing bracket stays.
+        // A comma before anything but a closing bracket stays, and so does the only comma of a
+        // bracket: `(x,)` is a one-element tuple.
         assert_ne!(normal_form("f(a, b)"), normal_form("f(a b)"));
+        assert_ne!(normal_form("let t = (x,);"), normal_form("let t = (x);"));
+        assert_ne!(normal_form("return (x,);"), normal_form("return (x);"));
+        assert_ne!(normal_form("A => (x,),"), normal_form("A => (x),"));
+        assert_ne!(normal_form("fn f() -> (T,)"), normal_form("fn f() -> (T)"));
+        assert_eq!(normal_form("let t = (x, (y,),);"), "let t=(x,(y,));");
+        // A call's or a signature's only argument may carry one: rustfmt adds it when wrapping.
+        assert_eq!(
+            normal_form("fn up(\n    tx: T,\n) {}"),
+            normal_form("fn up(tx: T) {}")
+        );
+        assert_eq!(normal_form("f::<A>(\n    x,\n)"), normal_form("f::<A>(x)"));
+        assert_eq!(normal_form("vec![x,]"), normal_form("vec![x]"));
+        assert_eq!(
+            normal_form("println!(\n    \"{x}\",\n)"),
+            normal_form("println!(\"{x}\")")
+        );
         // `& &b` (always evaluates b) is not `&&b`; `x = &y` and `x=&y` are one spelling.
         assert_ne!(normal_form("a & &b"), normal_form("a && b"));
         assert_eq!(normal_form("x = &y"), normal_form("x=&y"));
-        assert_eq!(normal_form("a, // last\n)"), "a)");
+        assert_eq!(normal_form("(b, a, // last\n)"), "(b,a)");
     }
 
     #[test]
