@@ -335,6 +335,23 @@ mod tests {
         assert_eq!(normal_form("(b, a, // last\n)"), "(b,a)");
     }
 
+    /// Second review: the trailing-comma rule drops the comma of a one-element tuple, so `(x,)`
+    /// (a tuple, in an expression, a type or a pattern) and `(x)` (a parenthesised `x`) get one
+    /// checksum: a revision edited from one to the other (`let (n,) = ...` to `let (n) = ...`,
+    /// `-> (i64,)` to `-> (i64)`) is not refused as edited although it means something else.
+    #[test]
+    fn a_one_element_tuple_is_not_a_parenthesised_value() {
+        assert_ne!(normal_form("let t = (x,);"), normal_form("let t = (x);"));
+        assert_ne!(
+            normal_form("fn f() -> (i64,) { todo!() }"),
+            normal_form("fn f() -> (i64) { todo!() }")
+        );
+        assert_ne!(
+            checksum("let (n,) = row;"),
+            checksum("let (n) = row;")
+        );
+    }
+
     #[test]
     fn blank_files_are_only_comments() {
         assert!(is_blank("// nothing\n/* here */\n\n"));

@@ -891,3 +891,88 @@ async fn client_only_upgrades_over_a_revision_whose_down_alone_is_batched() {
         result.err().map(|e| source_chain(&e)).unwrap_or_default()
     );
 }
+
+/// Second review: the txid check after a failure asks the transaction id only when the session
+/// can still answer. A function that commits, opens a new transaction and then meets a server
+/// error there (`COMMIT; BEGIN; SELECT 1 / 0`) leaves the session in an *aborted* transaction:
+/// the question after it fails, so the batch is taken for an ordinary failure (`Batch`), while
+/// its rows (11 to 20) are committed and the progress row says batch 2 is still to do: `--retry`
+/// would run it again. `txid_status(before)` after the rollback would tell ('committed').
+#[tokio::test]
+async fn a_batch_that_commits_then_fails_in_a_new_transaction_is_detected() {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&REVIEW, &db);
+    migrator.upgrade(&mut client, "001").await.expect("001");
+    client
+        .batch_execute("UPDATE knobs SET commit_begin_fail = true")
+        .await
+        .expect("knob");
+    let error = migrator
+        .upgrade(&mut client, "002")
+        .await
+        .expect_err("batch 2 fails");
+    let rows = progress(&client).await;
+    let done = done(&client).await;
+    assert!(
+        matches!(
+            &error,
+            MigrateError::Apply(ApplyError::EndedTransaction { .. })
+        ),
+        "not detected: {}; rows done {done} while the progress row says {rows:?}",
+        source_chain(&error)
+    );
+}
+
+/// Second review: a second replica that boots while the first is between batches (batch 2
+/// sleeping, batch 1 committed, so the progress row is a resumable one) plans the half-done
+/// revision first, waits for the lock, and once the first runner dies, finishes it. It must not
+/// be refused by `State::plan`'s new rule.
+#[tokio::test]
+async fn a_second_replica_booting_mid_batches_waits_and_finishes_the_revision() {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&CODE, &db);
+    migrator.upgrade(&mut client, "002").await.expect("002");
+    control(&client, "sleep_at = 15").await;
+    let watcher = db.connect().await.expect("watcher");
+    let mut second = db.connect().await.expect("second replica");
+    let name = db.name().to_owned();
+    let sleeping = || async {
+        common::wait_until("a batch waiting in pg_sleep", || async {
+            watcher
+                .query_opt(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
+                    &[&name],
+                )
+                .await
+                .expect("pg_stat_activity")
+                .map(|r| r.get::<_, i32>(0))
+        })
+        .await
+    };
+    let first_run = migrator.upgrade(&mut client, "head");
+    let second_run = async {
+        sleeping().await;
+        migrator.upgrade(&mut second, "head").await
+    };
+    let killer = async {
+        let pid = sleeping().await;
+        // Time for the second replica to plan and start waiting for the lock.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        control(&watcher, "sleep_at = NULL").await;
+        watcher
+            .execute("SELECT pg_terminate_backend($1)", &[&pid])
+            .await
+            .expect("terminate");
+    };
+    let (first, second_result, ()) = tokio::join!(first_run, second_run, killer);
+    assert!(first.is_err(), "the first runner was killed");
+    let second_result = second_result
+        .map(|o| o.current_label())
+        .map_err(|e| source_chain(&e));
+    assert!(
+        second_result.is_ok(),
+        "the second replica was refused instead of waiting: {second_result:?}"
+    );
+    assert_eq!(processed(&watcher).await, (25, 25, 25));
+    assert!(progress(&watcher).await.is_empty());
+}
