@@ -976,3 +976,30 @@ async fn a_second_replica_booting_mid_batches_waits_and_finishes_the_revision() 
     assert_eq!(processed(&watcher).await, (25, 25, 25));
     assert!(progress(&watcher).await.is_empty());
 }
+
+/// Second review: the one-shot path asks the transaction id after the function only when it
+/// succeeded (`code.once(tx).await.map_err(failed)?` returns first). A function that runs COMMIT
+/// and then returns an error leaves its work (items upper-cased) committed without a history
+/// row, reported as an ordinary failure that "rolled back"; the batched path asks after an error
+/// too.
+#[tokio::test]
+async fn a_one_shot_function_that_commits_then_fails_is_detected() {
+    let (db, mut client) = common::fresh().await;
+    let migrator = common::migrator(&CODE, &db);
+    migrator.upgrade(&mut client, "001").await.expect("001");
+    control(&client, "end_tx = true, fail_at = 1").await;
+    let error = migrator
+        .upgrade(&mut client, "002")
+        .await
+        .expect_err("002 fails");
+    let upper: i64 = one(&client, "SELECT count(*) FROM items WHERE v = upper(v)").await;
+    assert!(
+        matches!(
+            &error,
+            MigrateError::Apply(ApplyError::EndedTransaction { .. })
+        ),
+        "not detected: {}; {upper} items upper-cased and committed, history {:?}",
+        source_chain(&error),
+        common::recorded(&client).await
+    );
+}
