@@ -346,10 +346,7 @@ mod tests {
             normal_form("fn f() -> (i64,) { todo!() }"),
             normal_form("fn f() -> (i64) { todo!() }")
         );
-        assert_ne!(
-            checksum("let (n,) = row;"),
-            checksum("let (n) = row;")
-        );
+        assert_ne!(checksum("let (n,) = row;"), checksum("let (n) = row;"));
     }
 
     #[test]

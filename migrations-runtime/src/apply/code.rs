@@ -34,8 +34,15 @@ pub(crate) async fn run_code(
         .await
         .map_err(|e| failed(e.into()))?;
     let started = Instant::now();
-    code.once(tx).await.map_err(failed)?;
-    let after = transaction_id(tx, "").await.map_err(|e| failed(e.into()))?;
+    let ran = code.once(tx).await;
+    // Asked after a failure too: a function that committed and then failed left work behind
+    // (in the usual failure the transaction is aborted, the question fails: not ended).
+    let after = transaction_id(tx, "").await;
+    let ended = after.as_ref().is_ok_and(|after| *after != before);
+    if !ended {
+        ran.map_err(failed)?;
+    }
+    let after = after.map_err(|e| failed(e.into()))?;
     if before != after {
         return Err(ApplyError::EndedTransaction {
             revision: revision.label(),

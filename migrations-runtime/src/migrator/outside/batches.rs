@@ -31,6 +31,9 @@ enum Failure {
     Failed(BoxError),
     /// The function ended the batch's transaction itself.
     Ended,
+    /// The function failed; if the transaction with this id committed, it had ended it itself
+    /// first (asked once the batch is rolled back: an aborted transaction answers nothing).
+    FailedIn(BoxError, String),
 }
 
 impl Migrator<'_> {
@@ -62,6 +65,13 @@ impl Migrator<'_> {
                     // this fails too the connection is gone, and the row of the last committed
                     // batch still says where to resume.
                     let _ = tx.rollback().await;
+                    let failure = match failure {
+                        Failure::FailedIn(source, id) => match committed(client, &id).await {
+                            true => Failure::Ended,
+                            false => Failure::Failed(source),
+                        },
+                        other => other,
+                    };
                     let error = failure_error(revision, direction, batch, failure);
                     let message = message(&error);
                     let position = (batch, cursor.as_deref().unwrap_or_default());
@@ -114,7 +124,7 @@ async fn one_batch(
     if after.as_ref().is_ok_and(|after| *after != before) {
         return Err(Failure::Ended);
     }
-    let next = next.map_err(Failure::Failed)?;
+    let next = next.map_err(|e| Failure::FailedIn(e, before.clone().unwrap_or_default()))?;
     after.map_err(|e| Failure::Failed(e.into()))?;
     match (next, cursor) {
         (Some(next), Some(given)) if next == given => Err(Failure::Failed(
@@ -122,6 +132,17 @@ async fn one_batch(
         )),
         (next, _) => Ok(next),
     }
+}
+
+/// Whether the transaction `id` committed (`txid_status`, PostgreSQL 10+).
+async fn committed(client: &Client, id: &str) -> bool {
+    let Ok(id) = id.parse::<i64>() else {
+        return false;
+    };
+    let status = client
+        .query_opt("SELECT txid_status($1)::text", &[&id])
+        .await;
+    matches!(status, Ok(Some(row)) if row.get::<_, Option<String>>(0).as_deref() == Some("committed"))
 }
 
 fn failure_error(
@@ -137,7 +158,7 @@ fn failure_error(
             file,
             batch: Some(batch),
         },
-        Failure::Failed(source) => ApplyError::Batch {
+        Failure::Failed(source) | Failure::FailedIn(source, _) => ApplyError::Batch {
             revision: revision.label(),
             version: revision.version().to_owned(),
             direction: direction.as_str(),
