@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use app_db::testing::LocalCluster;
 use appdb_benches::backfill::Figure;
-use appdb_benches::results;
+use appdb_benches::results::{self, fail};
 use tokio::runtime::Runtime;
 
 // A bench target's root resolves modules beside itself: these live in `backfill/`, next to it.
@@ -293,17 +293,4 @@ fn load() -> String {
         .take(3)
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// Ends the bench with the error and its causes: a benchmark that cannot run has nothing to
-/// report.
-fn fail(what: &str, error: impl Into<Box<dyn Error>>) -> ! {
-    let error = error.into();
-    let mut message = format!("{what} failed: {error}");
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    panic!("{message}");
 }

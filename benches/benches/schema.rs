@@ -30,7 +30,7 @@ use std::time::{Duration, Instant};
 
 use app_db::testing::LocalCluster;
 use appdb_benches::figures::{self, Row, Samples};
-use appdb_benches::results;
+use appdb_benches::results::{self, fail};
 use criterion::{Criterion, SamplingMode};
 use migrations_schema::{diff, Catalog};
 use tokio::runtime::Runtime;
@@ -228,17 +228,4 @@ async fn summary(f: &Fixture<'_>) -> Fallible<Vec<Row>> {
         rows.extend(steps::step_rows(f, live).await?);
     }
     Ok(rows)
-}
-
-/// Ends the bench with the error and its causes: a benchmark that cannot run has nothing to
-/// report.
-fn fail(what: &str, error: impl Into<Box<dyn Error>>) -> ! {
-    let error = error.into();
-    let mut message = format!("{what} failed: {error}");
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    panic!("{message}");
 }

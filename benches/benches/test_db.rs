@@ -19,7 +19,7 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 use app_db::testing::LocalCluster;
-use appdb_benches::results::{self, Set, OURS, PEER, SCHEMA, SETS};
+use appdb_benches::results::{self, fail, Set, OURS, PEER, SCHEMA, SETS};
 use appdb_benches::{layout, synthetic, url};
 use criterion::{Criterion, SamplingMode};
 use migrations_core::Migrations;
@@ -326,17 +326,4 @@ async fn sqlx_cleanup(bench: &Bench, name: &str, conn: PgConnection) -> Fallible
     admin.execute(AssertSqlSafe(drop)).await?;
     admin.close().await?;
     Ok(())
-}
-
-/// Ends the bench with the error and its causes: a benchmark that cannot run has nothing to
-/// report.
-fn fail(what: &str, error: impl Into<Box<dyn Error>>) -> ! {
-    let error = error.into();
-    let mut message = format!("{what} failed: {error}");
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    panic!("{message}");
 }

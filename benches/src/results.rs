@@ -1,6 +1,8 @@
 //! Where the W3 results live and how they are summarised: criterion's estimates for each
-//! contender, plus the bench's own strictly alternating cross-check, as one markdown table.
+//! contender, plus the bench's own strictly alternating cross-check, as one markdown table; and
+//! how every bench ends when it cannot run ([`fail`]).
 
+use std::error::Error;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -140,6 +142,19 @@ fn ratio(ours: Option<f64>, peer: Option<f64>) -> String {
         (Some(ours), Some(peer)) if ours > 0.0 => format!("{:.1}x", peer / ours),
         _ => "-".to_owned(),
     }
+}
+
+/// Ends the bench with the error and its causes: a benchmark that cannot run has nothing to
+/// report.
+pub fn fail(what: &str, error: impl Into<Box<dyn Error>>) -> ! {
+    let error = error.into();
+    let mut message = format!("{what} failed: {error}");
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    panic!("{message}");
 }
 
 #[cfg(test)]
