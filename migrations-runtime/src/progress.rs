@@ -68,6 +68,14 @@ impl Interrupted {
     }
 }
 
+/// A failure as the `error` column keeps it: the server's message for a database error (its
+/// position and detail belong to the refusal that quotes the statement), else the whole error.
+pub(crate) fn failure_text(error: &tokio_postgres::Error) -> String {
+    error
+        .as_db_error()
+        .map_or_else(|| error.to_string(), |e| e.message().to_owned())
+}
+
 /// sha256 of `statements` (their texts, in order), as stored in `prefix_checksum`.
 pub(crate) fn prefix_checksum<'a>(statements: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
     let joined: Vec<&str> = statements.into_iter().collect();

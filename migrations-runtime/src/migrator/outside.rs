@@ -231,9 +231,7 @@ impl Migrator<'_> {
         // would refuse what follows (regression: the lock stayed held). Outside a transaction
         // this is a harmless warning.
         let _ = client.batch_execute("ROLLBACK").await;
-        let message = source
-            .as_db_error()
-            .map_or_else(|| source.to_string(), |e| e.message().to_owned());
+        let message = progress::failure_text(source);
         let script = apply::script(revision, direction);
         let prefix = apply::prefix_checksum(script, applied + 1);
         let position = (applied + 1, total);

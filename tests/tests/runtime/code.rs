@@ -63,19 +63,8 @@ async fn kill_in_sleep<T>(
     watcher: &Client,
     run: impl std::future::Future<Output = Result<T, MigrateError>>,
 ) -> Result<T, MigrateError> {
-    let name = db.name().to_owned();
     let kill = async {
-        let pid: i32 = common::wait_until("a batch waiting in pg_sleep", || async {
-            watcher
-                .query_opt(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
-                    &[&name],
-                )
-                .await
-                .expect("pg_stat_activity")
-                .map(|r| r.get(0))
-        })
-        .await;
+        let pid = sleeping(db, watcher).await;
         watcher
             .execute("SELECT pg_terminate_backend($1)", &[&pid])
             .await
@@ -83,6 +72,23 @@ async fn kill_in_sleep<T>(
     };
     let (result, ()) = tokio::join!(run, kill);
     result
+}
+
+/// The backend pid of the session of `db` that sleeps in a batch (`SELECT pg_sleep(60)`), once
+/// one does, as `watcher` sees it.
+async fn sleeping(db: &migrations_runtime::testing::TestDatabase, watcher: &Client) -> i32 {
+    let name = db.name().to_owned();
+    common::wait_until("a batch waiting in pg_sleep", || async {
+        watcher
+            .query_opt(
+                "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
+                &[&name],
+            )
+            .await
+            .expect("pg_stat_activity")
+            .map(|r| r.get(0))
+    })
+    .await
 }
 
 fn source_chain(error: &dyn std::error::Error) -> String {
@@ -638,11 +644,17 @@ async fn a_role_with_only_row_privileges_can_run_a_batched_revision() {
 /// the progress row says batch 2 is still to do (and the error advises `--retry`).
 #[tokio::test]
 async fn a_batch_that_commits_by_itself_is_detected_like_a_one_shot_function() {
+    assert_batch_ended_by_itself("commit_then_fail").await;
+}
+
+/// Turns on `knob` of the review fixture, which makes 002's second batch end its transaction
+/// itself and then fail, and checks that the run reports `EndedTransaction`.
+async fn assert_batch_ended_by_itself(knob: &str) {
     let (db, mut client) = common::fresh().await;
     let migrator = common::migrator(&REVIEW, &db);
     migrator.upgrade(&mut client, "001").await.expect("001");
     client
-        .batch_execute("UPDATE knobs SET commit_then_fail = true")
+        .batch_execute(&format!("UPDATE knobs SET {knob} = true"))
         .await
         .expect("knob");
     let error = migrator
@@ -656,7 +668,7 @@ async fn a_batch_that_commits_by_itself_is_detected_like_a_one_shot_function() {
             &error,
             MigrateError::Apply(ApplyError::EndedTransaction { .. })
         ),
-        "not detected: {}; rows done {done} while the progress row says {rows:?}",
+        "{knob}: not detected: {}; rows done {done} while the progress row says {rows:?}",
         source_chain(&error)
     );
 }
@@ -900,27 +912,7 @@ async fn client_only_upgrades_over_a_revision_whose_down_alone_is_batched() {
 /// would run it again. `txid_status(before)` after the rollback would tell ('committed').
 #[tokio::test]
 async fn a_batch_that_commits_then_fails_in_a_new_transaction_is_detected() {
-    let (db, mut client) = common::fresh().await;
-    let migrator = common::migrator(&REVIEW, &db);
-    migrator.upgrade(&mut client, "001").await.expect("001");
-    client
-        .batch_execute("UPDATE knobs SET commit_begin_fail = true")
-        .await
-        .expect("knob");
-    let error = migrator
-        .upgrade(&mut client, "002")
-        .await
-        .expect_err("batch 2 fails");
-    let rows = progress(&client).await;
-    let done = done(&client).await;
-    assert!(
-        matches!(
-            &error,
-            MigrateError::Apply(ApplyError::EndedTransaction { .. })
-        ),
-        "not detected: {}; rows done {done} while the progress row says {rows:?}",
-        source_chain(&error)
-    );
+    assert_batch_ended_by_itself("commit_begin_fail").await;
 }
 
 /// Second review: a second replica that boots while the first is between batches (batch 2
@@ -935,27 +927,13 @@ async fn a_second_replica_booting_mid_batches_waits_and_finishes_the_revision() 
     control(&client, "sleep_at = 15").await;
     let watcher = db.connect().await.expect("watcher");
     let mut second = db.connect().await.expect("second replica");
-    let name = db.name().to_owned();
-    let sleeping = || async {
-        common::wait_until("a batch waiting in pg_sleep", || async {
-            watcher
-                .query_opt(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'SELECT pg_sleep(60)%'",
-                    &[&name],
-                )
-                .await
-                .expect("pg_stat_activity")
-                .map(|r| r.get::<_, i32>(0))
-        })
-        .await
-    };
     let first_run = migrator.upgrade(&mut client, "head");
     let second_run = async {
-        sleeping().await;
+        sleeping(&db, &watcher).await;
         migrator.upgrade(&mut second, "head").await
     };
     let killer = async {
-        let pid = sleeping().await;
+        let pid = sleeping(&db, &watcher).await;
         // Time for the second replica to plan and start waiting for the lock.
         tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
         control(&watcher, "sleep_at = NULL").await;

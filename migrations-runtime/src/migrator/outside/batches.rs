@@ -169,13 +169,14 @@ fn failure_error(
     }
 }
 
-/// The failure as the progress table keeps it: the server's message for a database error.
+/// The failure as the progress table keeps it ([`progress::failure_text`] for a database
+/// error, the function's own error or panic as it says itself).
 fn message(error: &ApplyError) -> String {
     let ApplyError::Batch { source, .. } = error else {
         return error.to_string();
     };
-    source
-        .downcast_ref::<tokio_postgres::Error>()
-        .and_then(tokio_postgres::Error::as_db_error)
-        .map_or_else(|| source.to_string(), |e| e.message().to_owned())
+    match source.downcast_ref::<tokio_postgres::Error>() {
+        Some(error) => progress::failure_text(error),
+        None => source.to_string(),
+    }
 }
