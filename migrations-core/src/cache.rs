@@ -299,6 +299,7 @@ mod tests {
     fn results(dir: &std::path::Path, cache: &mut Cache) -> String {
         let options = crate::ScanOptions {
             allow_up_only: true,
+            ..crate::ScanOptions::default()
         };
         let report = crate::scan_cached(dir, "m", options, cache);
         #[cfg(feature = "parse")]

@@ -25,6 +25,8 @@ pub mod corpora;
 mod flat;
 #[cfg(feature = "parse")]
 pub mod lint;
+pub mod lock;
+mod locked;
 mod metadata;
 pub mod name;
 pub mod packed;

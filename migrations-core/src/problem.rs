@@ -143,6 +143,38 @@ pub enum Problem {
         /// Where it could go.
         example: String,
     },
+    /// The lock file has git's conflict markers: two branches each added revisions.
+    #[error("`{path}` has a git merge conflict (line {line}): two branches each added revisions ({sides}). Keep both branches' revision directories and run `migrate --dir {dir} rebase REV` with the revision of the branch merged second: it renumbers it after the head and rewrites the lock file")]
+    LockConflict {
+        /// The lock file.
+        path: String,
+        /// The migrations directory, as the fix names it.
+        dir: String,
+        /// The line of the first marker.
+        line: usize,
+        /// The revisions on each side, for people (`004_a on one side, 004_b on the other`).
+        sides: String,
+    },
+    /// The lock file does not match the directory: the first revision at which they part ways.
+    #[error("`{path}` disagrees with the directory at revision `{revision}`: {reason}")]
+    LockStale {
+        /// The lock file.
+        path: String,
+        /// The revision's name on disk.
+        revision: String,
+        /// What differs and the command that fixes it.
+        reason: String,
+    },
+    /// A line of the lock file that is not a lock line.
+    #[error("`{path}` line {line} is not a lock file line (edited by hand?): run `migrate --dir {dir} lock` to rewrite the file")]
+    LockMalformed {
+        /// The lock file.
+        path: String,
+        /// The migrations directory, as the fix names it.
+        dir: String,
+        /// The line.
+        line: usize,
+    },
     /// An unknown `-- migrate:` directive.
     #[error("`{path}` line 1 has unknown directive `{directive}`: known directives are {known}")]
     UnknownDirective {
@@ -211,6 +243,17 @@ pub enum Problem {
         /// A flat revision file.
         file: String,
     },
+}
+
+impl Problem {
+    /// True for the defects of `migrations.lock` (see [`crate::lock`]), which the commands
+    /// that rewrite it look past.
+    pub fn is_lock(&self) -> bool {
+        matches!(
+            self,
+            Self::LockConflict { .. } | Self::LockStale { .. } | Self::LockMalformed { .. }
+        )
+    }
 }
 
 /// Something legal but worth a compile warning.

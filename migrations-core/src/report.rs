@@ -13,6 +13,8 @@ pub struct ScanOptions {
     /// without its `.down.sql`, a directory without `down.sql`) as irreversible. Meant for
     /// directories imported from other tools; a project's own directory should stay strict.
     pub allow_up_only: bool,
+    /// Do not verify `migrations.lock` (for the commands that rewrite it: `lock`, `rebase`).
+    pub unlocked: bool,
 }
 
 /// Everything a scan found.

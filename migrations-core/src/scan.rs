@@ -66,6 +66,10 @@ pub fn scan_cached(
         report.layout = Some(layout);
     }
     assemble::finish(layout, candidates, options, cache, &mut report);
+    // A lock checked against a table with problems would only repeat them.
+    if !options.unlocked && report.problems.is_empty() {
+        crate::locked::check(dir, display, &mut report);
+    }
     report
 }
 
@@ -291,7 +295,8 @@ fn classify_file(
 ) {
     let path = format!("{display}/{name}");
     // Not a migration, but not ignored either: the lint reads it (`lint::Config::load`).
-    if name == "lint.toml" {
+    // Nor is the lock file, which is checked once the revisions are known.
+    if name == "lint.toml" || name == crate::lock::FILE {
         return;
     }
     if matches!(name, "up.sql" | "down.sql" | "metadata.toml") {

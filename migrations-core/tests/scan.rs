@@ -185,6 +185,7 @@ fn up_only_revisions_need_the_explicit_option() {
         "migrations",
         ScanOptions {
             allow_up_only: true,
+            ..ScanOptions::default()
         },
     )
     .expect("allowed");
@@ -271,6 +272,7 @@ fn real_corpora_load() {
         "zksync-era",
         ScanOptions {
             allow_up_only: true,
+            ..ScanOptions::default()
         },
     )
     .expect("loads");

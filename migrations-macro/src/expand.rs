@@ -33,6 +33,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
         &dir,
         ScanOptions {
             allow_up_only: input.allow_up_only,
+            ..ScanOptions::default()
         },
         &mut cache,
     );

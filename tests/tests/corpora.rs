@@ -53,6 +53,7 @@ fn embedded_equals_loaded_for_every_corpus() {
     );
     let import = ScanOptions {
         allow_up_only: true,
+        ..ScanOptions::default()
     };
     assert_eq!(
         *zksync,
@@ -100,6 +101,7 @@ fn the_grammar_finds_the_broken_down_scripts() {
     );
     let import = ScanOptions {
         allow_up_only: true,
+        ..ScanOptions::default()
     };
     assert_eq!(
         found("zksync-era", import),

@@ -254,6 +254,18 @@ pub enum Command {
         #[arg(long, requires = "rust")]
         batched: bool,
     },
+    /// Write `migrations.lock` beside the revisions (creating it): one line per revision with its
+    /// checksum and a hash chained over the lines before it, so that git reports a conflict
+    /// when two branches each add a revision. Rerun it after editing a revision.
+    Lock,
+    /// Renumber revisions not yet applied to come after every other revision, in their order,
+    /// and rewrite the lock file: for the branch merged second. Refuses when the database given
+    /// applied one of them.
+    Rebase {
+        /// The revisions, by directory (or file) name or version.
+        #[arg(required = true, value_name = "REV")]
+        revisions: Vec<String>,
+    },
     /// Write a revision that builds the connected database's schema from nothing, for a
     /// database that predates the tool (then `stamp` it there), proven in a scratch database.
     Baseline {

@@ -197,10 +197,10 @@ pub(super) fn revision(
     message: &str,
     language: scaffold::Language,
 ) -> Result<ExitCode, CliError> {
-    let Source::Directory { path, .. } = source else {
-        return Err(CliError::NoDirectory);
-    };
-    scaffold::create(path, message, language).map(|_| ExitCode::SUCCESS)
+    let (path, allow_up_only) = super::lockfile::directory(source, "revision")?;
+    scaffold::create(path, message, language)?;
+    super::lockfile::refresh(path, allow_up_only)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The runner for `loaded` configured from the global options, and a connection to its database.

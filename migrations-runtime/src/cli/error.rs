@@ -60,9 +60,12 @@ pub enum CliError {
         /// The directory.
         dir: String,
     },
-    /// `revision` without a directory.
-    #[error("`revision` writes files, so it needs a migrations directory: run it through `migrate --dir <dir>`")]
-    NoDirectory,
+    /// A command that writes files (`revision`, `lock`, `rebase`) without a directory.
+    #[error("`{command}` writes files, so it needs the migrations directory: run it through `migrate --dir <dir>`")]
+    NoDirectory {
+        /// The command.
+        command: &'static str,
+    },
     /// No declared schema where `revision --autogenerate` looks by default.
     #[error("no declared schema: looked for {looked}; write one, or pass --schema PATH")]
     NoSchema {
@@ -74,6 +77,30 @@ pub enum CliError {
     Generated {
         /// The errors.
         errors: Vec<String>,
+    },
+    /// `rebase` of a revision the directory does not have.
+    #[error("`{dir}` has no revision `{revision}`: name it by its directory (or file) name or its version, as `history` lists them")]
+    RebaseUnknown {
+        /// The revision as given.
+        revision: String,
+        /// The directory.
+        dir: String,
+    },
+    /// `rebase` of a version several revisions share.
+    #[error("several revisions have version `{revision}` ({}): name the one to renumber by its directory name", candidates.join(", "))]
+    RebaseAmbiguous {
+        /// The version as given.
+        revision: String,
+        /// The revisions that have it.
+        candidates: Vec<String>,
+    },
+    /// `rebase` of a revision the connected database applied.
+    #[error("revision `{revision}` is applied in the connected database, which would then know it by a version the directory no longer has: revert it there first (`downgrade {version}-1`), then rebase; nothing was renamed")]
+    RebaseApplied {
+        /// The revision's name on disk.
+        revision: String,
+        /// Its version.
+        version: String,
     },
     /// Writing a new revision failed.
     #[error("cannot create `{path}`")]

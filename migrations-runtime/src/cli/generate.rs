@@ -5,19 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::commands::open;
-use super::{lint, scaffold, CliError, GlobalArgs, Source};
+use super::lockfile::directory;
+use super::{lint, lockfile, scaffold, CliError, GlobalArgs, Source};
 use crate::schema::Generated;
-
-/// The directory of `source`, or the error saying `revision` needs one.
-fn directory<'s>(source: &'s Source<'_>) -> Result<(&'s Path, bool), CliError> {
-    match source {
-        Source::Directory {
-            path,
-            allow_up_only,
-        } => Ok((path, *allow_up_only)),
-        Source::Embedded(_) => Err(CliError::NoDirectory),
-    }
-}
 
 /// `schema.sql` or `schema/` beside the migrations directory.
 fn default_schema(dir: &Path) -> Result<PathBuf, CliError> {
@@ -40,7 +30,7 @@ pub(super) async fn autogenerate(
     schema: Option<&Path>,
     renames: &[migrations_schema::Rename],
 ) -> Result<ExitCode, CliError> {
-    let (dir, allow_up_only) = directory(source)?;
+    let (dir, allow_up_only) = directory(source, "revision")?;
     let declared = match schema {
         Some(path) => path.to_owned(),
         None => default_schema(dir)?,
@@ -72,7 +62,7 @@ pub(super) async fn baseline(
     global: &GlobalArgs,
     message: &str,
 ) -> Result<ExitCode, CliError> {
-    let (dir, allow_up_only) = directory(source)?;
+    let (dir, allow_up_only) = directory(source, "baseline")?;
     let loaded = source.load()?;
     let (migrator, mut client) = open(&loaded, global).await?;
     let generated = migrator.baseline(&mut client).await?;
@@ -148,6 +138,7 @@ fn write(
         }
         return Err(CliError::Generated { errors });
     }
+    lockfile::refresh(dir, allow_up_only)?;
     Ok(created)
 }
 

@@ -37,6 +37,7 @@ pub(super) fn run(source: &Source<'_>, format: Format) -> Result<ExitCode, CliEr
     let display = path.display().to_string();
     let options = ScanOptions {
         allow_up_only: *allow_up_only,
+        ..ScanOptions::default()
     };
     let report = scan(path, &display, options);
     let syntax = syntax_entries(&report);
@@ -64,7 +65,14 @@ pub(super) fn of_new(
     stems: &[String],
 ) -> Result<(Vec<String>, Vec<String>), CliError> {
     let display = dir.display().to_string();
-    let report = scan(dir, &display, ScanOptions { allow_up_only });
+    let report = scan(
+        dir,
+        &display,
+        ScanOptions {
+            allow_up_only,
+            ..ScanOptions::default()
+        },
+    );
     let mut entries = syntax_entries(&report);
     if let Ok(migrations) = report.into_migrations() {
         entries = findings(dir, &display, migrations.as_slice(), entries)?;

@@ -10,6 +10,8 @@ mod error;
 mod generate;
 mod lint;
 mod local;
+mod lockfile;
+mod rebase;
 mod render;
 mod resolve;
 mod scaffold;
@@ -100,5 +102,7 @@ async fn dispatch(
             ..
         } => generate::autogenerate(source, global, &message, schema.as_deref(), &renames).await,
         Command::Baseline { message } => generate::baseline(source, global, &message).await,
+        Command::Lock => lockfile::run(source),
+        Command::Rebase { revisions } => rebase::run(source, global, &revisions).await,
     }
 }

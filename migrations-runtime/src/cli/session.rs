@@ -56,7 +56,14 @@ impl<'a> Source<'a> {
         let display = path.display().to_string();
         // Warnings (e.g. string vs numeric order) are compile warnings for embedded tables and
         // `check --verbose` lines here, not noise on every command.
-        let report = scan(path, &display, ScanOptions { allow_up_only });
+        let report = scan(
+            path,
+            &display,
+            ScanOptions {
+                allow_up_only,
+                ..ScanOptions::default()
+            },
+        );
         let migrations = report
             .clone()
             .into_migrations()

@@ -1,0 +1,82 @@
+//! `lock`: writing `migrations.lock` ([`migrations_core::lock`]) for a directory as it is, and
+//! rewriting it after the commands that add or renumber revisions.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use migrations_core::{lock, scan, InvalidDirectory, Migrations, ScanOptions};
+
+use super::{CliError, Source};
+
+/// `lock`: writes the lock file of the directory, creating it when there is none.
+pub(super) fn run(source: &Source<'_>) -> Result<ExitCode, CliError> {
+    let (path, allow_up_only) = directory(source, "lock")?;
+    let migrations = read(path, allow_up_only)?;
+    let file = write(path, &migrations)?;
+    let head = migrations.head().map_or("base".to_owned(), |r| r.label());
+    println!(
+        "locked {} revision{} in {file} (head {head}): commit it with the revisions",
+        migrations.len(),
+        if migrations.len() == 1 { "" } else { "s" }
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The directory of `source`, for a command that writes files.
+pub(super) fn directory<'s>(
+    source: &'s Source<'_>,
+    command: &'static str,
+) -> Result<(&'s Path, bool), CliError> {
+    match source {
+        Source::Directory {
+            path,
+            allow_up_only,
+        } => Ok((path, *allow_up_only)),
+        Source::Embedded(_) => Err(CliError::NoDirectory { command }),
+    }
+}
+
+/// True when the directory has a lock file (the project opted in with `lock`).
+pub(super) fn exists(dir: &Path) -> bool {
+    dir.join(lock::FILE).is_file()
+}
+
+/// The directory's revisions, validated in every way but against its lock file.
+pub(super) fn read(dir: &Path, allow_up_only: bool) -> Result<Migrations, CliError> {
+    let display = dir.display().to_string();
+    let options = ScanOptions {
+        allow_up_only,
+        unlocked: true,
+    };
+    let report = scan(dir, &display, options);
+    Ok(report
+        .into_migrations()
+        .map_err(|problems| InvalidDirectory {
+            dir: display,
+            problems,
+        })?)
+}
+
+/// Writes the lock file of `migrations` into `dir`; returns its path for messages.
+pub(super) fn write(dir: &Path, migrations: &Migrations) -> Result<String, CliError> {
+    let file = dir.join(lock::FILE);
+    let shown = file.display().to_string();
+    std::fs::write(&file, lock::render(migrations.as_slice())).map_err(|source| {
+        CliError::Write {
+            path: shown.clone(),
+            source,
+        }
+    })?;
+    Ok(shown)
+}
+
+/// After a revision was added: rewrites the lock file, if the directory has one.
+pub(super) fn refresh(dir: &Path, allow_up_only: bool) -> Result<(), CliError> {
+    if !exists(dir) {
+        return Ok(());
+    }
+    let migrations = read(dir, allow_up_only)?;
+    let file = write(dir, &migrations)?;
+    println!("updated {file}");
+    Ok(())
+}
