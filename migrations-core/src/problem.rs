@@ -52,7 +52,7 @@ pub enum Problem {
         example: String,
     },
     /// Two revisions share a version.
-    #[error("version {version} is used by more than one revision ({}): renumber the one not yet applied anywhere to {next}", paths.join(", "))]
+    #[error("version {version} is used by more than one revision ({}): renumber the one not yet applied anywhere to {next} (`migrate rebase NAME` does it and rewrites the lock file)", paths.join(", "))]
     DuplicateVersion {
         /// The shared version.
         version: String,

@@ -95,7 +95,7 @@ pub enum CliError {
         candidates: Vec<String>,
     },
     /// `rebase` of a revision the connected database applied.
-    #[error("revision `{revision}` is applied in the connected database, which would then know it by a version the directory no longer has: revert it there first (`downgrade {version}-1`), then rebase; nothing was renamed")]
+    #[error("revision `{revision}` is applied in the connected database, which would then know it by a version the directory no longer has: revert it there first (`downgrade {version}-1`, from a checkout before the merge while the lock file is conflicted), then rebase; nothing was renamed")]
     RebaseApplied {
         /// The revision's name on disk.
         revision: String,

@@ -145,16 +145,19 @@ async fn refuse_applied(
     }
     let client = options.connect().await.map_err(MigrateError::from)?;
     let table = HistoryTable::parse(&global.history_table)?;
-    let applied: HashSet<String> = table
+    // By version and name: with sequential numbers the database may have applied the other
+    // branch's revision of the same version, which is exactly when this one must move.
+    let applied: HashSet<(String, String)> = table
         .read(&client)
         .await?
         .into_iter()
-        .map(|row| row.version)
+        .map(|row| (row.version, row.name))
         .collect();
-    match chosen
-        .iter()
-        .find(|&&i| applied.contains(&entries[i].version.canonical))
-    {
+    let is_applied = |e: &Entry| {
+        let key = (e.version.canonical.clone(), e.version.slug.clone());
+        applied.contains(&key)
+    };
+    match chosen.iter().find(|&&i| is_applied(&entries[i])) {
         Some(&i) => Err(CliError::RebaseApplied {
             revision: entries[i].stem.clone(),
             version: entries[i].version.canonical.clone(),

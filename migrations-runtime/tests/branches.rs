@@ -1,0 +1,236 @@
+//! Two branches that each add a revision, merged with a real git in either order: the lock file
+//! makes git report a conflict at merge time, `check` names it, and `rebase` puts the revision
+//! of the branch merged second after the head, so the database that deployed the first branch
+//! upgrades without an out-of-order refusal.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{database, migrate, write};
+
+/// Runs git in `repo` with a fixed identity, whatever the machine's configuration; returns
+/// whether it succeeded and what it printed.
+fn git(repo: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("git")
+        .current_dir(repo)
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "commit.gpgsign=false",
+        ])
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .output()
+        .expect("git runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+fn git_ok(repo: &Path, args: &[&str]) -> String {
+    let (ok, text) = git(repo, args);
+    assert!(ok, "git {args:?} failed: {text}");
+    text
+}
+
+/// A revision creating `table`, in the repository's `m/`.
+fn revision(repo: &Path, name: &str, table: &str) {
+    write(
+        &repo.join("m"),
+        &[
+            (
+                &format!("{name}/up.sql"),
+                &format!("CREATE TABLE {table} (id bigint PRIMARY KEY);\n"),
+            ),
+            (
+                &format!("{name}/down.sql"),
+                &format!("DROP TABLE {table};\n"),
+            ),
+        ],
+    );
+}
+
+/// `migrate` on the repository's `m/`, asserting its exit code.
+fn run(repo: &Path, url: &str, args: &[&str], code: i32) -> (String, String) {
+    let (out, err, got) = migrate(&repo.join("m"), url, args);
+    assert_eq!(got, code, "migrate {args:?}:\n{out}\n{err}");
+    (out, err)
+}
+
+/// A repository on `main` with one locked revision, and branches `notes` and `tasks`, each
+/// adding a revision (with a timestamp, notes' the older) and locking it.
+fn repository(url: &str) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    git_ok(path, &["init", "-q"]);
+    revision(path, "20261101000000_calls", "calls");
+    run(path, url, &["lock"], 0);
+    git_ok(path, &["add", "-A"]);
+    git_ok(path, &["commit", "-qm", "calls"]);
+    for (branch, name) in [
+        ("notes", "20261201090000_notes"),
+        ("tasks", "20261201100000_tasks"),
+    ] {
+        git_ok(path, &["checkout", "-qb", branch, "main"]);
+        revision(path, name, branch);
+        let (out, _) = run(path, url, &["lock"], 0);
+        assert!(out.contains("locked 2 revisions"), "{out}");
+        git_ok(path, &["add", "-A"]);
+        git_ok(path, &["commit", "-qm", branch]);
+    }
+    git_ok(path, &["checkout", "-q", "main"]);
+    repo
+}
+
+#[tokio::test]
+async fn two_branches_conflict_at_merge_in_either_order_and_rebase_settles_it() {
+    for (first, second, renumbered) in [("notes", "tasks", false), ("tasks", "notes", true)] {
+        let production = database().await;
+        let url = production.url();
+        let repo = repository(url);
+        let path = repo.path();
+        git_ok(path, &["merge", "-q", "--no-edit", first]);
+        let (out, _) = run(path, url, &["upgrade"], 0);
+        assert!(out.contains(&format!("_{first}")), "{out}");
+
+        // The second branch's merge stops on the lock file, and only there.
+        let (merged, text) = git(path, &["merge", "--no-edit", second]);
+        assert!(!merged, "the lock file must conflict: {text}");
+        let unmerged = git_ok(path, &["diff", "--name-only", "--diff-filter=U"]);
+        assert_eq!(unmerged.trim(), "m/migrations.lock", "{text}");
+        let (_, err) = run(path, url, &["check"], 1);
+        assert!(
+            err.contains("has a git merge conflict")
+                && err.contains("20261201090000_notes")
+                && err.contains("20261201100000_tasks"),
+            "{err}"
+        );
+
+        if renumbered {
+            // Resolving the file alone would leave notes older than the applied tasks: the
+            // deploy would refuse it as out of order. This is what `rebase` is for.
+            run(path, url, &["lock"], 0);
+            let (_, err) = run(path, url, &["upgrade"], 1);
+            assert!(err.contains("20261201090000"), "{err}");
+        }
+        let second_name = match second {
+            "notes" => "20261201090000_notes",
+            _ => "20261201100000_tasks",
+        };
+        let (out, _) = run(path, url, &["rebase", second_name], 0);
+        assert_eq!(
+            out.contains(&format!("renumbered {second_name} -> ")),
+            renumbered,
+            "{out}"
+        );
+        assert_eq!(
+            path.join("m").join(second_name).exists(),
+            !renumbered,
+            "{out}"
+        );
+        git_ok(path, &["add", "-A"]);
+        git_ok(path, &["commit", "-qm", "merge"]);
+        assert_eq!(git_ok(path, &["status", "--porcelain"]), "");
+
+        let (out, _) = run(path, url, &["upgrade"], 0);
+        assert!(out.contains(&format!("_{second}")), "{out}");
+        let (out, _) = run(path, url, &["check"], 0);
+        assert!(out.starts_with("ok: database at "), "{out}");
+        let (out, _) = run(path, url, &["history"], 0);
+        assert_eq!(out.lines().count(), 3, "{out}");
+    }
+}
+
+#[tokio::test]
+async fn rebase_refuses_a_revision_the_database_applied_and_renames_nothing() {
+    let development = database().await;
+    let url = development.url();
+    let repo = repository(url);
+    let path = repo.path();
+    git_ok(path, &["checkout", "-q", "notes"]);
+    run(path, url, &["upgrade"], 0);
+    let (merged, _) = git(path, &["merge", "--no-edit", "tasks"]);
+    assert!(!merged, "the lock file conflicts");
+    let (_, err) = run(path, url, &["rebase", "20261201090000"], 1);
+    assert!(
+        err.contains("`20261201090000_notes` is applied in the connected database")
+            && err.contains("downgrade 20261201090000-1"),
+        "{err}"
+    );
+    assert!(path.join("m/20261201090000_notes").is_dir());
+    // Reverted first (before the merge: a conflicted lock file stops every command but
+    // `lock` and `rebase`), it can move.
+    git_ok(path, &["merge", "--abort"]);
+    run(path, url, &["downgrade", "20261201090000-1"], 0);
+    let (merged, _) = git(path, &["merge", "--no-edit", "tasks"]);
+    assert!(!merged, "the lock file conflicts");
+    let (out, _) = run(path, url, &["rebase", "20261201090000"], 0);
+    assert!(out.contains("renumbered 20261201090000_notes -> "), "{out}");
+    git_ok(path, &["add", "-A"]);
+    git_ok(path, &["commit", "-qm", "merge"]);
+    run(path, url, &["upgrade"], 0);
+    run(path, url, &["check"], 0);
+}
+
+#[tokio::test]
+async fn sequential_numbers_collide_and_rebase_takes_the_next_one() {
+    let production = database().await;
+    let url = production.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    git_ok(path, &["init", "-q"]);
+    revision(path, "001_calls", "calls");
+    run(path, url, &["lock"], 0);
+    git_ok(path, &["add", "-A"]);
+    git_ok(path, &["commit", "-qm", "calls"]);
+    for branch in ["notes", "tasks"] {
+        git_ok(path, &["checkout", "-qb", branch, "main"]);
+        let (out, _) = run(path, url, &["revision", "-m", branch], 0);
+        assert!(
+            out.contains("updated "),
+            "revision rewrites the lock: {out}"
+        );
+        write(
+            &path.join("m"),
+            &[(
+                &format!("002_{branch}/up.sql"),
+                &format!("CREATE TABLE {branch} (id int);\n"),
+            )],
+        );
+        // The edit makes the lock stale until it is written again.
+        let (_, err) = run(path, url, &["check"], 1);
+        assert!(
+            err.contains(&format!(
+                "at revision `002_{branch}`: its up script changed"
+            )),
+            "{err}"
+        );
+        run(path, url, &["lock"], 0);
+        git_ok(path, &["add", "-A"]);
+        git_ok(path, &["commit", "-qm", branch]);
+    }
+    git_ok(path, &["checkout", "-q", "main"]);
+    git_ok(path, &["merge", "-q", "--no-edit", "notes"]);
+    run(path, url, &["upgrade"], 0);
+    let (merged, _) = git(path, &["merge", "--no-edit", "tasks"]);
+    assert!(!merged);
+    let (_, err) = run(path, url, &["check"], 1);
+    assert!(
+        err.contains("version 002 is used by more than one revision") && err.contains("rebase"),
+        "{err}"
+    );
+    let (_, err) = run(path, url, &["rebase", "002"], 1);
+    assert!(err.contains("002_notes, 002_tasks"), "{err}");
+    let (out, _) = run(path, url, &["rebase", "002_tasks"], 0);
+    assert!(out.contains("renumbered 002_tasks -> 003_tasks"), "{out}");
+    git_ok(path, &["add", "-A"]);
+    git_ok(path, &["commit", "-qm", "merge"]);
+    run(path, url, &["upgrade"], 0);
+    let (out, _) = run(path, url, &["check"], 0);
+    assert!(out.contains("003_tasks (head)"), "{out}");
+}
