@@ -10,6 +10,10 @@ pub use crate::progress::Interrupted;
 pub use crate::repair::Repair;
 pub use crate::resolve::Resolved;
 
+mod parting;
+
+pub use parting::Parting;
+
 use crate::plan::State;
 use crate::target::describe_level;
 
@@ -85,6 +89,9 @@ pub struct Status {
     /// `no-transaction` revisions another runner is running now, e.g. `002_idx (up): statement
     /// 2 of 3`, and batched Rust ones, e.g. `004_backfill (up): batch 37 (after cursor 36000)`.
     pub in_progress: Vec<String>,
+    /// The first revision at which the database's history stops being a prefix of this
+    /// binary's, if it does.
+    pub parted_at: Option<Parting>,
 }
 
 impl Status {
@@ -148,6 +155,7 @@ impl Status {
                     )
                 })
                 .collect(),
+            parted_at: parting::find(migrations, &revisions, &state.unknown),
             revisions,
             unknown: state.unknown.clone(),
             out_of_order: labels(state.out_of_order()),

@@ -117,6 +117,21 @@ async fn two_branches_conflict_at_merge_in_either_order_and_rebase_settles_it() 
             run(path, url, &["lock"], 0);
             let (_, err) = run(path, url, &["upgrade"], 1);
             assert!(err.contains("20261201090000"), "{err}");
+            // `check` says where the database and the directory part ways, and through which
+            // line of the lock file they agree.
+            let (out, _) = run(path, url, &["check"], 1);
+            let lock = std::fs::read_to_string(path.join("m/migrations.lock")).expect("lock");
+            let calls = lock
+                .lines()
+                .find(|l| l.starts_with("20261101000000_calls "))
+                .and_then(|l| l.split(' ').nth(2))
+                .expect("the lock lists calls");
+            assert!(
+                out.contains(&format!(
+                    "part ways at 20261201090000_notes: this binary has it before `20261201100000_tasks`, which the database applied without it; they agree through 20261101000000_calls (lock chain {calls})"
+                )),
+                "{out}"
+            );
         }
         let second_name = match second {
             "notes" => "20261201090000_notes",
@@ -154,6 +169,13 @@ async fn rebase_refuses_a_revision_the_database_applied_and_renames_nothing() {
     let path = repo.path();
     git_ok(path, &["checkout", "-q", "notes"]);
     run(path, url, &["upgrade"], 0);
+    git_ok(path, &["checkout", "-q", "tasks"]);
+    let (out, _) = run(path, url, &["check"], 1);
+    assert!(
+        out.contains("part ways at 20261201090000_notes: the database applied it; this binary does not have it; they agree through 20261101000000_calls"),
+        "{out}"
+    );
+    git_ok(path, &["checkout", "-q", "notes"]);
     let (merged, _) = git(path, &["merge", "--no-edit", "tasks"]);
     assert!(!merged, "the lock file conflicts");
     let (_, err) = run(path, url, &["rebase", "20261201090000"], 1);

@@ -273,6 +273,16 @@ pub(super) fn check(
             status.revisions.len()
         );
     }
+    if let Some(parting) = &status.parted_at {
+        let through = match &parting.agree_through {
+            Some((label, chain)) => format!("they agree through {label} (lock chain {chain})"),
+            None => "they agree on no revision".to_owned(),
+        };
+        println!(
+            "the database and this binary part ways at {}: {}; {through}",
+            parting.revision, parting.reason
+        );
+    }
     if !status.pending.is_empty() {
         println!("pending: {}", status.pending.join(", "));
     }
