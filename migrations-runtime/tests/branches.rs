@@ -62,16 +62,27 @@ fn run(repo: &Path, url: &str, args: &[&str], code: i32) -> (String, String) {
     (out, err)
 }
 
+/// Commits everything in the work tree.
+fn commit(repo: &Path, message: &str) {
+    git_ok(repo, &["add", "-A"]);
+    git_ok(repo, &["commit", "-qm", message]);
+}
+
+/// A repository whose `main` has revision `name` (creating table `calls`), locked.
+fn locked_main(url: &str, name: &str) -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("tempdir");
+    git_ok(repo.path(), &["init", "-q"]);
+    revision(repo.path(), name, "calls");
+    run(repo.path(), url, &["lock"], 0);
+    commit(repo.path(), "calls");
+    repo
+}
+
 /// A repository on `main` with one locked revision, and branches `notes` and `tasks`, each
 /// adding a revision (with a timestamp, notes' the older) and locking it.
 fn repository(url: &str) -> tempfile::TempDir {
-    let repo = tempfile::tempdir().expect("tempdir");
+    let repo = locked_main(url, "20261101000000_calls");
     let path = repo.path();
-    git_ok(path, &["init", "-q"]);
-    revision(path, "20261101000000_calls", "calls");
-    run(path, url, &["lock"], 0);
-    git_ok(path, &["add", "-A"]);
-    git_ok(path, &["commit", "-qm", "calls"]);
     for (branch, name) in [
         ("notes", "20261201090000_notes"),
         ("tasks", "20261201100000_tasks"),
@@ -80,8 +91,7 @@ fn repository(url: &str) -> tempfile::TempDir {
         revision(path, name, branch);
         let (out, _) = run(path, url, &["lock"], 0);
         assert!(out.contains("locked 2 revisions"), "{out}");
-        git_ok(path, &["add", "-A"]);
-        git_ok(path, &["commit", "-qm", branch]);
+        commit(path, branch);
     }
     git_ok(path, &["checkout", "-q", "main"]);
     repo
@@ -148,8 +158,7 @@ async fn two_branches_conflict_at_merge_in_either_order_and_rebase_settles_it() 
             !renumbered,
             "{out}"
         );
-        git_ok(path, &["add", "-A"]);
-        git_ok(path, &["commit", "-qm", "merge"]);
+        commit(path, "merge");
         assert_eq!(git_ok(path, &["status", "--porcelain"]), "");
 
         let (out, _) = run(path, url, &["upgrade"], 0);
@@ -193,8 +202,7 @@ async fn rebase_refuses_a_revision_the_database_applied_and_renames_nothing() {
     assert!(!merged, "the lock file conflicts");
     let (out, _) = run(path, url, &["rebase", "20261201090000"], 0);
     assert!(out.contains("renumbered 20261201090000_notes -> "), "{out}");
-    git_ok(path, &["add", "-A"]);
-    git_ok(path, &["commit", "-qm", "merge"]);
+    commit(path, "merge");
     run(path, url, &["upgrade"], 0);
     run(path, url, &["check"], 0);
 }
@@ -203,13 +211,8 @@ async fn rebase_refuses_a_revision_the_database_applied_and_renames_nothing() {
 async fn sequential_numbers_collide_and_rebase_takes_the_next_one() {
     let production = database().await;
     let url = production.url();
-    let repo = tempfile::tempdir().expect("tempdir");
+    let repo = locked_main(url, "001_calls");
     let path = repo.path();
-    git_ok(path, &["init", "-q"]);
-    revision(path, "001_calls", "calls");
-    run(path, url, &["lock"], 0);
-    git_ok(path, &["add", "-A"]);
-    git_ok(path, &["commit", "-qm", "calls"]);
     for branch in ["notes", "tasks"] {
         git_ok(path, &["checkout", "-qb", branch, "main"]);
         let (out, _) = run(path, url, &["revision", "-m", branch], 0);
@@ -233,8 +236,7 @@ async fn sequential_numbers_collide_and_rebase_takes_the_next_one() {
             "{err}"
         );
         run(path, url, &["lock"], 0);
-        git_ok(path, &["add", "-A"]);
-        git_ok(path, &["commit", "-qm", branch]);
+        commit(path, branch);
     }
     git_ok(path, &["checkout", "-q", "main"]);
     git_ok(path, &["merge", "-q", "--no-edit", "notes"]);
@@ -250,8 +252,7 @@ async fn sequential_numbers_collide_and_rebase_takes_the_next_one() {
     assert!(err.contains("002_notes, 002_tasks"), "{err}");
     let (out, _) = run(path, url, &["rebase", "002_tasks"], 0);
     assert!(out.contains("renumbered 002_tasks -> 003_tasks"), "{out}");
-    git_ok(path, &["add", "-A"]);
-    git_ok(path, &["commit", "-qm", "merge"]);
+    commit(path, "merge");
     run(path, url, &["upgrade"], 0);
     let (out, _) = run(path, url, &["check"], 0);
     assert!(out.contains("003_tasks (head)"), "{out}");

@@ -40,13 +40,14 @@ fn workspace() -> PathBuf {
 }
 
 /// Copies a migrations directory but its Rust revisions: this crate has no runtime for their
-/// code to compile against, and the grammar has nothing to do with them.
+/// code to compile against, and the grammar has nothing to do with them. The lock file stays
+/// behind too, since it lists them.
 fn copy_dir(from: &Path, to: &Path) {
     fs::create_dir_all(to).expect("mkdir");
     for entry in fs::read_dir(from).expect("readable") {
         let entry = entry.expect("entry");
         let target = to.join(entry.file_name());
-        if entry.path().join("up.rs").exists() {
+        if entry.path().join("up.rs").exists() || entry.file_name() == migrations_core::lock::FILE {
             continue;
         }
         if entry.path().is_dir() {

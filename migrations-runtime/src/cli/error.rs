@@ -102,6 +102,15 @@ pub enum CliError {
         /// Its version.
         version: String,
     },
+    /// Reading the migrations directory failed (`rebase`).
+    #[error("cannot read `{path}`")]
+    Read {
+        /// The path.
+        path: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// Writing a new revision failed.
     #[error("cannot create `{path}`")]
     Write {

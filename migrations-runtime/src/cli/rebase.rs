@@ -54,7 +54,7 @@ pub(super) async fn run(
 
 /// Every revision in `dir`, ordered as versions sort for numbering (shorter first).
 fn entries(dir: &Path) -> Result<Vec<Entry>, CliError> {
-    let unreadable = |source| CliError::Write {
+    let unreadable = |source| CliError::Read {
         path: dir.display().to_string(),
         source,
     };
