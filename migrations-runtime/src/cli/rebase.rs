@@ -35,11 +35,10 @@ pub(super) async fn run(
     refuse_applied(global, &entries, &chosen).await?;
     let renames = renumber(&entries, &chosen, SystemTime::now());
     for (entry, version) in &renames {
-        rename(dir, &entries[*entry], version)?;
-        println!(
-            "renumbered {} -> {version}_{}",
-            entries[*entry].stem, entries[*entry].version.slug
-        );
+        let entry = &entries[*entry];
+        rename(dir, entry, version)?;
+        let renamed = format!("{version}{}", &entry.stem[entry.version.raw.len()..]);
+        println!("renumbered {} -> {renamed}", entry.stem);
     }
     if renames.is_empty() {
         println!("already after every other revision: nothing renumbered");
@@ -71,7 +70,9 @@ fn entries(dir: &Path) -> Result<Vec<Entry>, CliError> {
                 .map(|f| f.version),
         };
         let Some(version) = version else { continue };
-        let stem = format!("{}_{}", version.raw, version.slug);
+        // As written: the separator may be a dash (`2023-05-23-1715-update-x`), and a flat
+        // file's suffix follows the slug.
+        let stem = file[..version.raw.len() + 1 + version.slug.len()].to_owned();
         match entries.iter_mut().find(|e| e.stem == stem) {
             Some(entry) => entry.files.push(file),
             None => entries.push(Entry {
