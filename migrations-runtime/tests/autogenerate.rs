@@ -39,6 +39,10 @@ async fn autogenerate_writes_staged_revisions_that_the_runner_applies_both_ways(
     write(root.path(), &[("schema.sql", DECLARED)]);
     let db = database().await;
     let url = db.url();
+    // Locked, so that the generated revisions must be added to the lock file for the commands
+    // below to load the directory.
+    let (_, err, code) = migrate(&dir, url, &["lock"]);
+    assert_eq!(code, 0, "{err}");
     let (out, err, code) = migrate(
         &dir,
         url,
@@ -58,6 +62,10 @@ async fn autogenerate_writes_staged_revisions_that_the_runner_applies_both_ways(
     );
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("proven in a scratch database"), "{out}");
+    assert!(
+        out.contains("migrations.lock"),
+        "the lock file is rewritten: {out}"
+    );
     let read = |name: &str| {
         std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
     };

@@ -257,3 +257,24 @@ async fn sequential_numbers_collide_and_rebase_takes_the_next_one() {
     let (out, _) = run(path, url, &["check"], 0);
     assert!(out.contains("003_tasks (head)"), "{out}");
 }
+
+#[tokio::test]
+async fn revision_refuses_to_add_to_a_stale_lock_and_writes_nothing() {
+    let development = database().await;
+    let url = development.url();
+    let repo = locked_main(url, "001_calls");
+    let path = repo.path();
+    // A revision added by hand, not locked: `revision` would bless it by rewriting the file.
+    revision(path, "002_notes", "notes");
+    let (_, err) = run(path, url, &["revision", "-m", "tasks"], 1);
+    assert!(
+        err.contains("disagrees with the directory at revision `002_notes`")
+            && err.contains("lock`"),
+        "{err}"
+    );
+    assert!(!path.join("m/003_tasks").exists());
+    run(path, url, &["lock"], 0);
+    run(path, url, &["revision", "-m", "tasks"], 0);
+    assert!(path.join("m/003_tasks/up.sql").is_file());
+    run(path, url, &["check"], 1); // pending, but the directory loads
+}

@@ -198,6 +198,7 @@ pub(super) fn revision(
     language: scaffold::Language,
 ) -> Result<ExitCode, CliError> {
     let (path, allow_up_only) = super::lockfile::directory(source, "revision")?;
+    super::lockfile::refuse_stale(path)?;
     scaffold::create(path, message, language)?;
     super::lockfile::refresh(path, allow_up_only)?;
     Ok(ExitCode::SUCCESS)

@@ -31,6 +31,7 @@ pub(super) async fn autogenerate(
     renames: &[migrations_schema::Rename],
 ) -> Result<ExitCode, CliError> {
     let (dir, allow_up_only) = directory(source, "revision")?;
+    lockfile::refuse_stale(dir)?;
     let declared = match schema {
         Some(path) => path.to_owned(),
         None => default_schema(dir)?,
@@ -63,6 +64,7 @@ pub(super) async fn baseline(
     message: &str,
 ) -> Result<ExitCode, CliError> {
     let (dir, allow_up_only) = directory(source, "baseline")?;
+    lockfile::refuse_stale(dir)?;
     let loaded = source.load()?;
     let (migrator, mut client) = open(&loaded, global).await?;
     let generated = migrator.baseline(&mut client).await?;

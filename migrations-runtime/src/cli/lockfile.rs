@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use migrations_core::{lock, scan, InvalidDirectory, Migrations, ScanOptions};
+use migrations_core::{lock, scan, InvalidDirectory, Migrations, Problem, ScanOptions};
 
 use super::{CliError, Source};
 
@@ -79,4 +79,30 @@ pub(super) fn refresh(dir: &Path, allow_up_only: bool) -> Result<(), CliError> {
     let file = write(dir, &migrations)?;
     println!("updated {file}");
     Ok(())
+}
+
+/// Before a command adds revisions: refuses when the lock file is stale or conflicted, which
+/// rewriting it afterwards would bless.
+pub(super) fn refuse_stale(dir: &Path) -> Result<(), CliError> {
+    if !exists(dir) {
+        return Ok(());
+    }
+    let display = dir.display().to_string();
+    let options = ScanOptions {
+        allow_up_only: true,
+        ..ScanOptions::default()
+    };
+    let report = scan(dir, &display, options);
+    let lock: Vec<Problem> = report
+        .problems
+        .into_iter()
+        .filter(Problem::is_lock)
+        .collect();
+    match lock.is_empty() {
+        true => Ok(()),
+        false => Err(CliError::Directory(InvalidDirectory {
+            dir: display,
+            problems: lock,
+        })),
+    }
 }

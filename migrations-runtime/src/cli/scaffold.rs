@@ -4,7 +4,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use migrations_core::{scan, InvalidDirectory, Layout, Problem, ScanOptions};
+use migrations_core::{scan, Layout, ScanOptions};
 
 use super::CliError;
 
@@ -65,19 +65,6 @@ fn create_files(
             ..ScanOptions::default()
         },
     );
-    // A revision added on a stale or conflicted lock would bless it when the lock is rewritten.
-    let lock: Vec<Problem> = report
-        .problems
-        .iter()
-        .filter(|p| p.is_lock())
-        .cloned()
-        .collect();
-    if !lock.is_empty() {
-        return Err(CliError::Directory(InvalidDirectory {
-            dir: dir.display().to_string(),
-            problems: lock,
-        }));
-    }
     let existing: Vec<String> = report
         .revisions
         .iter()
