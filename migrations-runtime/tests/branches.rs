@@ -278,3 +278,28 @@ async fn revision_refuses_to_add_to_a_stale_lock_and_writes_nothing() {
     assert!(path.join("m/003_tasks/up.sql").is_file());
     run(path, url, &["check"], 1); // pending, but the directory loads
 }
+
+#[tokio::test]
+async fn rebase_names_a_flat_revision_by_its_file_name() {
+    // `rebase --help` and the unknown-revision error both say a revision may be named by its
+    // file name; in a flat (sqlx-style) directory the file is `002_tasks.up.sql`.
+    let production = database().await;
+    let url = production.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    write(
+        &path.join("m"),
+        &[
+            ("001_calls.up.sql", "CREATE TABLE calls (id int);\n"),
+            ("001_calls.down.sql", "DROP TABLE calls;\n"),
+            ("002_notes.up.sql", "CREATE TABLE notes (id int);\n"),
+            ("002_notes.down.sql", "DROP TABLE notes;\n"),
+            ("002_tasks.up.sql", "CREATE TABLE tasks (id int);\n"),
+            ("002_tasks.down.sql", "DROP TABLE tasks;\n"),
+        ],
+    );
+    let (out, _) = run(path, url, &["rebase", "002_tasks.up.sql"], 0);
+    assert!(out.contains("renumbered 002_tasks -> 003_tasks"), "{out}");
+    assert!(path.join("m/003_tasks.up.sql").is_file(), "{out}");
+    assert!(path.join("m/003_tasks.down.sql").is_file(), "{out}");
+}
