@@ -258,6 +258,25 @@ async fn sequential_numbers_collide_and_rebase_takes_the_next_one() {
     assert!(out.contains("003_tasks (head)"), "{out}");
 }
 
+/// The up scripts of `dir` (any layout), in the order of their names, as `(name, body)`.
+fn up_scripts(dir: &Path) -> Vec<(String, String)> {
+    let mut scripts: Vec<(String, String)> = std::fs::read_dir(dir)
+        .expect("read dir")
+        .map(|e| e.expect("entry").path())
+        .filter_map(|p| {
+            let name = p.file_name()?.to_str()?.to_owned();
+            let up = match p.is_dir() {
+                true => p.join("up.sql"),
+                false if name.ends_with(".up.sql") => p.clone(),
+                false => return None,
+            };
+            Some((name, std::fs::read_to_string(up).ok()?))
+        })
+        .collect();
+    scripts.sort();
+    scripts
+}
+
 #[tokio::test]
 async fn revision_refuses_to_add_to_a_stale_lock_and_writes_nothing() {
     let development = database().await;
@@ -302,4 +321,59 @@ async fn rebase_names_a_flat_revision_by_its_file_name() {
     assert!(out.contains("renumbered 002_tasks -> 003_tasks"), "{out}");
     assert!(path.join("m/003_tasks.up.sql").is_file(), "{out}");
     assert!(path.join("m/003_tasks.down.sql").is_file(), "{out}");
+}
+
+/// Diesel directories whose slug follows the version after a dash
+/// (`2023-05-23-1715-update-x`, which the scanner accepts), the last one older than the head.
+fn dashed_repository() -> tempfile::TempDir {
+    let repo = tempfile::tempdir().expect("tempdir");
+    for (name, table) in [
+        ("2024-01-01-120000_calls", "calls"),
+        ("2024-01-03-120000_notes", "notes"),
+        ("2024-01-02-120000-tasks", "tasks"),
+    ] {
+        revision(repo.path(), name, table);
+    }
+    repo
+}
+
+#[tokio::test]
+async fn rebase_names_a_diesel_revision_with_a_dash_separator_by_its_directory_name() {
+    let production = database().await;
+    let url = production.url();
+    let repo = dashed_repository();
+    let path = repo.path();
+    run(path, url, &["lock"], 0);
+    let (out, _) = run(path, url, &["rebase", "2024-01-02-120000-tasks"], 0);
+    assert!(
+        out.contains("renumbered 2024-01-02-120000-tasks -> "),
+        "{out}"
+    );
+    assert!(!path.join("m/2024-01-02-120000-tasks").exists(), "{out}");
+}
+
+#[tokio::test]
+async fn rebase_prints_the_name_it_renamed_a_dash_separated_revision_to() {
+    let production = database().await;
+    let url = production.url();
+    let repo = dashed_repository();
+    let path = repo.path();
+    // By version, which does find it.
+    let (out, _) = run(path, url, &["rebase", "2024-01-02-120000"], 0);
+    let line = out
+        .lines()
+        .find(|l| l.starts_with("renumbered "))
+        .unwrap_or_else(|| panic!("renumbered: {out}"));
+    let (old, new) = line["renumbered ".len()..]
+        .split_once(" -> ")
+        .expect("old -> new");
+    assert_eq!(old, "2024-01-02-120000-tasks", "{out}");
+    assert!(
+        path.join("m").join(new).is_dir(),
+        "`{new}` is what rebase says it renamed to, but the directory holds {:?}",
+        up_scripts(&path.join("m"))
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect::<Vec<_>>()
+    );
 }
