@@ -377,3 +377,50 @@ async fn rebase_prints_the_name_it_renamed_a_dash_separated_revision_to() {
             .collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn rebase_of_two_revisions_sharing_a_slug_keeps_both_scripts() {
+    // The branch merged second added `002_fix` and `003_fix`; the first added `002_notes`.
+    // Renumbering `002_fix` to 003 must not land on `003_fix`, which is still there: in the flat
+    // layout a rename onto it replaces its scripts (losing them), in the directory layout it
+    // fails half-way.
+    for flat in [true, false] {
+        let production = database().await;
+        let url = production.url();
+        let repo = tempfile::tempdir().expect("tempdir");
+        let path = repo.path();
+        let mut files: Vec<(String, String)> = Vec::new();
+        for (name, table) in [
+            ("001_calls", "calls"),
+            ("002_notes", "notes"),
+            ("002_fix", "first_fix"),
+            ("003_fix", "second_fix"),
+        ] {
+            let (up, down) = match flat {
+                true => (format!("{name}.up.sql"), format!("{name}.down.sql")),
+                false => (format!("{name}/up.sql"), format!("{name}/down.sql")),
+            };
+            files.push((up, format!("CREATE TABLE {table} (id int);\n")));
+            files.push((down, format!("DROP TABLE {table};\n")));
+        }
+        let files: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_str()))
+            .collect();
+        write(&path.join("m"), &files);
+        let (out, err, code) = migrate(&path.join("m"), url, &["rebase", "002_fix", "003_fix"]);
+        let scripts = up_scripts(&path.join("m"));
+        let bodies: Vec<&str> = scripts.iter().map(|(_, b)| b.as_str()).collect();
+        assert_eq!(
+            bodies,
+            [
+                "CREATE TABLE calls (id int);\n",
+                "CREATE TABLE notes (id int);\n",
+                "CREATE TABLE first_fix (id int);\n",
+                "CREATE TABLE second_fix (id int);\n",
+            ],
+            "flat: {flat}, exit {code}, revisions now {scripts:?}\n{out}\n{err}"
+        );
+        assert_eq!(code, 0, "flat: {flat}\n{out}\n{err}");
+    }
+}
