@@ -424,3 +424,33 @@ async fn rebase_of_two_revisions_sharing_a_slug_keeps_both_scripts() {
         assert_eq!(code, 0, "flat: {flat}\n{out}\n{err}");
     }
 }
+
+#[tokio::test]
+async fn rebase_refuses_an_applied_revision_whose_slug_was_renamed_since() {
+    // The history knows a revision by its version (a slug may be renamed: `check` still
+    // passes, and the lock's chain ignores slugs); rebase matches version and name, so a
+    // revision applied under its old slug is renumbered and the database is left with a
+    // version the directory no longer has.
+    let development = database().await;
+    let url = development.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    revision(path, "20261101000000_calls", "calls");
+    revision(path, "20261201090000_notes", "notes");
+    run(path, url, &["upgrade"], 0);
+    std::fs::rename(
+        path.join("m/20261201090000_notes"),
+        path.join("m/20261201090000_notes_table"),
+    )
+    .expect("rename the slug");
+    let (out, _) = run(path, url, &["check"], 0);
+    assert!(out.starts_with("ok: database at "), "{out}");
+    // Another branch's revision, newer, merged in.
+    revision(path, "20261201100000_tasks", "tasks");
+    let (_, err) = run(path, url, &["rebase", "20261201090000_notes_table"], 1);
+    assert!(
+        err.contains("is applied in the connected database"),
+        "{err}"
+    );
+    assert!(path.join("m/20261201090000_notes_table").is_dir());
+}
