@@ -134,3 +134,12 @@ fn a_stale_head_line_or_stray_text_is_refused() {
         Err(Defect::Malformed { line: 1 })
     ));
 }
+
+#[test]
+fn a_rendered_file_verifies_whatever_the_name_ends_with() {
+    // The scanner accepts `003_trail ` (a slug ending in a space); the file `migrate lock`
+    // writes for it must verify, not report the revision as missing.
+    let revisions = table(&[("001_a", 1), ("003_trail ", 3)]);
+    let text = render(&revisions);
+    assert_eq!(verify(&text, &revisions), Ok(()), "{text}");
+}
