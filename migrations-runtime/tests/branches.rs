@@ -454,3 +454,40 @@ async fn rebase_refuses_an_applied_revision_whose_slug_was_renamed_since() {
     );
     assert!(path.join("m/20261201090000_notes_table").is_dir());
 }
+
+#[tokio::test]
+async fn revision_on_a_conflicted_lock_with_colliding_numbers_creates_nothing() {
+    // `revision -m` refuses a conflicted lock before writing (so that rewriting the lock does not
+    // bless it), but with sequential numbers the merge also leaves two `002`s, the scan stops at
+    // that problem without reading the lock, and the revision is created before the command
+    // fails.
+    let production = database().await;
+    let url = production.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    git_ok(path, &["init", "-q"]);
+    revision(path, "001_calls", "calls");
+    run(path, url, &["lock"], 0);
+    git_ok(path, &["add", "-A"]);
+    git_ok(path, &["commit", "-qm", "calls"]);
+    for branch in ["notes", "tasks"] {
+        git_ok(path, &["checkout", "-qb", branch, "main"]);
+        revision(path, &format!("002_{branch}"), branch);
+        run(path, url, &["lock"], 0);
+        git_ok(path, &["add", "-A"]);
+        git_ok(path, &["commit", "-qm", branch]);
+    }
+    git_ok(path, &["checkout", "-q", "main"]);
+    git_ok(path, &["merge", "-q", "--no-edit", "notes"]);
+    let (merged, _) = git(path, &["merge", "--no-edit", "tasks"]);
+    assert!(!merged, "the lock file conflicts");
+    let (out, err) = run(path, url, &["revision", "-m", "more"], 1);
+    assert!(
+        !path.join("m/003_more").exists(),
+        "a refused revision is not left behind:\n{out}\n{err}"
+    );
+    assert!(
+        err.contains("has a git merge conflict") || err.contains("used by more than one revision"),
+        "{err}"
+    );
+}
