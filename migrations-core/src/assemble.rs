@@ -227,10 +227,7 @@ fn build(
     if problems.len() > before {
         return None;
     }
-    let checksum = match up_language {
-        Language::Sql => source::checksum(&up.text),
-        Language::Rust => crate::rust::checksum(&up.text),
-    };
+    let checksum = crate::revision::checksum_of(up_language, &up.text);
     let revision = Revision::owned(
         c.version.canonical,
         c.version.slug,

@@ -47,7 +47,8 @@ pub use cache::Cache;
 pub use problem::SyntaxError;
 pub use problem::{Ignored, Note, Problem, Warning};
 pub use revision::{
-    Checksum, ChecksumAlgorithm, Code, Language, Layout, Revision, Script, TransactionMode,
+    checksum_of, Checksum, ChecksumAlgorithm, Code, Language, Layout, Revision, Script,
+    TransactionMode,
 };
 pub use scan::{scan, scan_cached, ScanOptions, ScanReport};
 pub use table::Migrations;

@@ -207,6 +207,8 @@ fn parse(text: &str) -> Result<Lines, Defect> {
         entries: Vec::new(),
         head: None,
     };
+    // An editor may have added a byte order mark, as scripts get one (and lose it when read).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -228,7 +230,7 @@ fn parse(text: &str) -> Result<Lines, Defect> {
             return Err(malformed);
         };
         lines.entries.push(Entry {
-            source: source.trim_end().to_owned(),
+            source: source.to_owned(),
             checksum: checksum.to_owned(),
             chain: chain.to_owned(),
         });
@@ -236,8 +238,9 @@ fn parse(text: &str) -> Result<Lines, Defect> {
     Ok(lines)
 }
 
-/// Git's markers (`<<<<<<<`, `|||||||`, `=======`, `>>>>>>>`), with the revisions each side lists.
-fn conflict(text: &str) -> Option<Defect> {
+/// Git's markers (`<<<<<<<`, `|||||||`, `=======`, `>>>>>>>`), with the revisions each side
+/// lists: found whatever else is wrong with the directory.
+pub fn conflict(text: &str) -> Option<Defect> {
     let first = text.lines().position(|l| l.starts_with("<<<<<<<"))?;
     let mut sides: [Vec<String>; 2] = [Vec::new(), Vec::new()];
     let mut side = Some(0);

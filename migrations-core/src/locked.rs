@@ -7,7 +7,9 @@ use crate::lock::{self, Defect, Disagreement};
 use crate::problem::Problem;
 use crate::report::ScanReport;
 
-/// Verifies the lock file of `dir`, if it has one, against the revisions scanned.
+/// Verifies the lock file of `dir`, if it has one, against the revisions scanned. With
+/// problems already found, the revisions are not all known, and only a conflict is looked for
+/// (the merge that left it often left two revisions with one version too).
 pub(crate) fn check(dir: &Path, display: &str, report: &mut ScanReport) {
     let file = dir.join(lock::FILE);
     let path = format!("{display}/{}", lock::FILE);
@@ -22,7 +24,11 @@ pub(crate) fn check(dir: &Path, display: &str, report: &mut ScanReport) {
             return;
         }
     };
-    let Err(defect) = lock::verify(&text, &report.revisions) else {
+    let found = match report.problems.is_empty() {
+        true => lock::verify(&text, &report.revisions).err(),
+        false => lock::conflict(&text),
+    };
+    let Some(defect) = found else {
         return;
     };
     let dir = display.to_owned();
@@ -73,7 +79,7 @@ fn explain(reason: &Disagreement, dir: &str, revision: &str) -> String {
             "the lock file lists it but the directory has no such revision: restore it, or run {lock} if it was removed on purpose"
         ),
         Disagreement::Checksum => format!(
-            "its up script changed since the lock file was written: if the edit is meant, run {lock} (and `migrate repair {revision}` on databases that applied it)"
+            "its up script changed since the lock file was written: if the edit is meant, run {lock} (and `migrate --dir {dir} repair {revision}` on databases that applied it)"
         ),
         Disagreement::Chain => format!(
             "its line is right but the chain over the lines before it is not, so lines of two branches were merged by hand: run `migrate --dir {dir} rebase REV` with the revisions of the branch merged second ({quoted} if it is one of them), then commit the lock file it writes"

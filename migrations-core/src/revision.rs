@@ -83,6 +83,15 @@ impl ChecksumAlgorithm {
     }
 }
 
+/// The checksum of an up script in `language`, from its normalised text
+/// ([`crate::source::normalise`]): what the history records.
+pub fn checksum_of(language: Language, normalised: &str) -> Checksum {
+    match language {
+        Language::Sql => crate::source::checksum(normalised),
+        Language::Rust => crate::rust::checksum(normalised),
+    }
+}
+
 /// How a script is executed with respect to transactions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TransactionMode {

@@ -66,8 +66,7 @@ pub fn scan_cached(
         report.layout = Some(layout);
     }
     assemble::finish(layout, candidates, options, cache, &mut report);
-    // A lock checked against a table with problems would only repeat them.
-    if !options.unlocked && report.problems.is_empty() {
+    if !options.unlocked {
         crate::locked::check(dir, display, &mut report);
     }
     report

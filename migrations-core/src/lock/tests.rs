@@ -143,3 +143,10 @@ fn a_rendered_file_verifies_whatever_the_name_ends_with() {
     let text = render(&revisions);
     assert_eq!(verify(&text, &revisions), Ok(()), "{text}");
 }
+
+#[test]
+fn a_byte_order_mark_an_editor_added_does_not_count() {
+    let revisions = table(&[("001_a", 1)]);
+    let text = format!("\u{feff}{}", render(&revisions).replace('\n', "\r\n"));
+    assert_eq!(verify(&text, &revisions), Ok(()));
+}

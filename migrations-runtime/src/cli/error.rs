@@ -102,6 +102,12 @@ pub enum CliError {
         /// Its version.
         version: String,
     },
+    /// `rebase` would rename onto a revision that stays.
+    #[error("`{path}` exists and is not being renumbered, so nothing was renamed: rebase it too, or rename it by hand")]
+    RebaseTaken {
+        /// The name taken.
+        path: String,
+    },
     /// Reading the migrations directory failed (`rebase`).
     #[error("cannot read `{path}`")]
     Read {

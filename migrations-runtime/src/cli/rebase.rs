@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use migrations_core::name::{self, VersionName};
+use migrations_core::{checksum_of, Checksum, Language};
 
 use super::{lockfile, scaffold, CliError, GlobalArgs, Source};
 use crate::history::HistoryTable;
@@ -32,11 +33,11 @@ pub(super) async fn run(
     let (dir, allow_up_only) = lockfile::directory(source, "rebase")?;
     let entries = entries(dir)?;
     let chosen = choose(&entries, revisions, dir)?;
-    refuse_applied(global, &entries, &chosen).await?;
+    refuse_applied(global, dir, &entries, &chosen).await?;
     let renames = renumber(&entries, &chosen, SystemTime::now());
+    rename(dir, &entries, &renames)?;
     for (entry, version) in &renames {
         let entry = &entries[*entry];
-        rename(dir, entry, version)?;
         let renamed = format!("{version}{}", &entry.stem[entry.version.raw.len()..]);
         println!("renumbered {} -> {renamed}", entry.stem);
     }
@@ -99,7 +100,17 @@ fn order(version: &VersionName) -> (usize, &str) {
 fn choose(entries: &[Entry], revisions: &[String], dir: &Path) -> Result<Vec<usize>, CliError> {
     let mut chosen = Vec::new();
     for revision in revisions {
-        let wanted = revision.trim_end_matches('/').replace('-', "");
+        // A path from the shell (`migrations/002_x/`, `002_x.up.sql`) names the revision too.
+        let base = revision
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(revision);
+        let stem = [".up.sql", ".down.sql", ".sql"]
+            .iter()
+            .find_map(|suffix| base.strip_suffix(suffix))
+            .unwrap_or(base);
+        let wanted = stem.replace('-', "");
         let by_name: Vec<usize> = (0..entries.len())
             .filter(|&i| entries[i].stem.replace('-', "") == wanted)
             .collect();
@@ -134,6 +145,7 @@ fn choose(entries: &[Entry], revisions: &[String], dir: &Path) -> Result<Vec<usi
 /// it by a version the directory no longer has.
 async fn refuse_applied(
     global: &GlobalArgs,
+    dir: &Path,
     entries: &[Entry],
     chosen: &[usize],
 ) -> Result<(), CliError> {
@@ -146,25 +158,52 @@ async fn refuse_applied(
     }
     let client = options.connect().await.map_err(MigrateError::from)?;
     let table = HistoryTable::parse(&global.history_table)?;
-    // By version and name: with sequential numbers the database may have applied the other
-    // branch's revision of the same version, which is exactly when this one must move.
-    let applied: HashSet<(String, String)> = table
-        .read(&client)
-        .await?
-        .into_iter()
-        .map(|row| (row.version, row.name))
+    let rows = table.read(&client).await?;
+    let applied: HashSet<(String, String)> = rows
+        .iter()
+        .map(|row| (row.version.clone(), row.name.clone()))
         .collect();
-    let is_applied = |e: &Entry| {
+    let checksums: HashSet<(String, Vec<u8>)> = rows
+        .into_iter()
+        .map(|row| (row.version, row.checksum))
+        .collect();
+    // By version and name, or version and checksum: with sequential numbers the database may
+    // have applied the other branch's revision of the same version, which is exactly when this
+    // one must move; and a slug renamed since it was applied is still the applied revision.
+    let is_applied = |e: &Entry, dir: &Path| {
         let key = (e.version.canonical.clone(), e.version.slug.clone());
         applied.contains(&key)
+            || up_checksum(dir, e)
+                .is_some_and(|c| checksums.contains(&(e.version.canonical.clone(), c.0.to_vec())))
     };
-    match chosen.iter().find(|&&i| is_applied(&entries[i])) {
+    match chosen.iter().find(|&&i| is_applied(&entries[i], dir)) {
         Some(&i) => Err(CliError::RebaseApplied {
             revision: entries[i].stem.clone(),
             version: entries[i].version.canonical.clone(),
         }),
         None => Ok(()),
     }
+}
+
+/// The checksum of `entry`'s up script, as the history records it; `None` when it has none
+/// or it cannot be read (the revision is then matched by name alone).
+fn up_checksum(dir: &Path, entry: &Entry) -> Option<Checksum> {
+    let up = entry.files.iter().find_map(|file| {
+        let path = dir.join(file);
+        match path.is_dir() {
+            true => ["up.sql", "up.rs"]
+                .iter()
+                .map(|s| path.join(s))
+                .find(|p| p.is_file()),
+            false => (file.ends_with(".up.sql") || !file.ends_with(".down.sql")).then_some(path),
+        }
+    })?;
+    let language = match up.extension().is_some_and(|e| e == "rs") {
+        true => Language::Rust,
+        false => Language::Sql,
+    };
+    let text = migrations_core::source::normalise(&std::fs::read(&up).ok()?).ok()?;
+    Some(checksum_of(language, &text))
 }
 
 /// The new version of each chosen entry that needs one: none when they already come after
@@ -194,14 +233,43 @@ fn renumber(entries: &[Entry], chosen: &[usize], now: SystemTime) -> Vec<(usize,
         .collect()
 }
 
-/// Renames every file of `entry` to carry `version`.
-fn rename(dir: &Path, entry: &Entry, version: &str) -> Result<(), CliError> {
-    for file in &entry.files {
-        let renamed = format!("{version}{}", &file[entry.version.raw.len()..]);
-        std::fs::rename(dir.join(file), dir.join(&renamed)).map_err(|source| CliError::Write {
-            path: dir.join(&renamed).display().to_string(),
-            source,
-        })?;
+/// Renames every file of each entry to carry its new version. A new name may be an old one of
+/// another entry moving too (`002_fix` to `003_fix` while `003_fix` moves on to `004_fix`), so
+/// every file first takes a hidden name, which the scan ignores; a name taken by a revision that
+/// stays is refused before anything moves.
+fn rename(dir: &Path, entries: &[Entry], renames: &[(usize, String)]) -> Result<(), CliError> {
+    let moves: Vec<(&String, String)> = renames
+        .iter()
+        .flat_map(|(i, version)| {
+            let entry = &entries[*i];
+            let raw = entry.version.raw.len();
+            entry
+                .files
+                .iter()
+                .map(move |f| (f, format!("{version}{}", &f[raw..])))
+        })
+        .collect();
+    let moving: HashSet<&String> = moves.iter().map(|(from, _)| *from).collect();
+    if let Some((_, to)) = moves
+        .iter()
+        .find(|(_, to)| !moving.contains(to) && dir.join(to).exists())
+    {
+        return Err(CliError::RebaseTaken {
+            path: dir.join(to).display().to_string(),
+        });
+    }
+    let io = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| CliError::Write { path, source }
+    };
+    let hidden = |n: usize, file: &str| dir.join(format!(".rebase-{n}-{file}"));
+    for (n, (from, _)) in moves.iter().enumerate() {
+        let to = hidden(n, from);
+        std::fs::rename(dir.join(from), &to).map_err(io(&to))?;
+    }
+    for (n, (from, to)) in moves.iter().enumerate() {
+        let to = dir.join(to);
+        std::fs::rename(hidden(n, from), &to).map_err(io(&to))?;
     }
     Ok(())
 }
