@@ -300,8 +300,8 @@ async fn revision_refuses_to_add_to_a_stale_lock_and_writes_nothing() {
 
 #[tokio::test]
 async fn rebase_names_a_flat_revision_by_its_file_name() {
-    // `rebase --help` and the unknown-revision error both say a revision may be named by its
-    // file name; in a flat (sqlx-style) directory the file is `002_tasks.up.sql`.
+    // Regression: `rebase --help` and the unknown-revision error say a revision may be named by
+    // its file name, but a flat (sqlx-style) `002_tasks.up.sql` was refused as unknown.
     let production = database().await;
     let url = production.url();
     let repo = tempfile::tempdir().expect("tempdir");
@@ -325,6 +325,8 @@ async fn rebase_names_a_flat_revision_by_its_file_name() {
 
 /// Diesel directories whose slug follows the version after a dash
 /// (`2023-05-23-1715-update-x`, which the scanner accepts), the last one older than the head.
+/// Regression for the two tests below: rebase did not find such a directory by its name, and
+/// printed old and new names with an underscore that existed nowhere on disk.
 fn dashed_repository() -> tempfile::TempDir {
     let repo = tempfile::tempdir().expect("tempdir");
     for (name, table) in [
@@ -380,10 +382,10 @@ async fn rebase_prints_the_name_it_renamed_a_dash_separated_revision_to() {
 
 #[tokio::test]
 async fn rebase_of_two_revisions_sharing_a_slug_keeps_both_scripts() {
-    // The branch merged second added `002_fix` and `003_fix`; the first added `002_notes`.
-    // Renumbering `002_fix` to 003 must not land on `003_fix`, which is still there: in the flat
-    // layout a rename onto it replaces its scripts (losing them), in the directory layout it
-    // fails half-way.
+    // Regression: the branch merged second added `002_fix` and `003_fix`, the first `002_notes`.
+    // Renumbering `002_fix` to 003 landed on `003_fix` before that one moved on: in the flat
+    // layout the rename replaced its scripts (a revision lost, exit 0), in the directory layout
+    // it failed half-way.
     for flat in [true, false] {
         let production = database().await;
         let url = production.url();
@@ -427,10 +429,10 @@ async fn rebase_of_two_revisions_sharing_a_slug_keeps_both_scripts() {
 
 #[tokio::test]
 async fn rebase_refuses_an_applied_revision_whose_slug_was_renamed_since() {
-    // The history knows a revision by its version (a slug may be renamed: `check` still
-    // passes, and the lock's chain ignores slugs); rebase matches version and name, so a
-    // revision applied under its old slug is renumbered and the database is left with a
-    // version the directory no longer has.
+    // Regression: the history knows a revision by its version (a slug may be renamed: `check`
+    // still passes, and the lock's chain ignores slugs), but rebase matched version and name, so
+    // a revision applied under its old slug was renumbered, leaving the database with a version
+    // the directory no longer has.
     let development = database().await;
     let url = development.url();
     let repo = tempfile::tempdir().expect("tempdir");
@@ -457,10 +459,10 @@ async fn rebase_refuses_an_applied_revision_whose_slug_was_renamed_since() {
 
 #[tokio::test]
 async fn revision_on_a_conflicted_lock_with_colliding_numbers_creates_nothing() {
-    // `revision -m` refuses a conflicted lock before writing (so that rewriting the lock does not
-    // bless it), but with sequential numbers the merge also leaves two `002`s, the scan stops at
-    // that problem without reading the lock, and the revision is created before the command
-    // fails.
+    // Regression: `revision -m` refuses a conflicted lock before writing (so that rewriting the
+    // lock does not bless it), but with sequential numbers the merge also leaves two `002`s, and
+    // the scan stopped at that problem without reading the lock: the revision was created before
+    // the command failed.
     let production = database().await;
     let url = production.url();
     let repo = tempfile::tempdir().expect("tempdir");

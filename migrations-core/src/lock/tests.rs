@@ -137,8 +137,8 @@ fn a_stale_head_line_or_stray_text_is_refused() {
 
 #[test]
 fn a_rendered_file_verifies_whatever_the_name_ends_with() {
-    // The scanner accepts `003_trail ` (a slug ending in a space); the file `migrate lock`
-    // writes for it must verify, not report the revision as missing.
+    // Regression: the scanner accepts `003_trail ` (a slug ending in a space), but the file
+    // `migrate lock` wrote for it reported the revision as missing (the parse trimmed it).
     let revisions = table(&[("001_a", 1), ("003_trail ", 3)]);
     let text = render(&revisions);
     assert_eq!(verify(&text, &revisions), Ok(()), "{text}");
