@@ -493,3 +493,30 @@ async fn revision_on_a_conflicted_lock_with_colliding_numbers_creates_nothing() 
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn rebase_past_the_width_of_unpadded_numbers_still_sorts_after_the_head() {
+    // Directories sort as diesel sorts them, by string: with unpadded numbers (`1_a` … `9_x`,
+    // which the scanner accepts) the next number, `10`, sorts between `1_` and `2_`. rebase
+    // renumbers `9_tasks` to `10_tasks` and exits 0, and the deploy then refuses it as out of
+    // order: the state rebase exists to avoid.
+    let production = database().await;
+    let url = production.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    for i in 1..=8 {
+        revision(path, &format!("{i}_t{i}"), &format!("t{i}"));
+    }
+    revision(path, "9_notes", "notes");
+    run(path, url, &["lock"], 0);
+    run(path, url, &["upgrade"], 0);
+    // The other branch's 9, merged second.
+    revision(path, "9_tasks", "tasks");
+    run(path, url, &["rebase", "9_tasks"], 0);
+    let (out, err) = run(path, url, &["check"], 1);
+    assert!(
+        !out.contains("out of order") && !out.contains("part ways"),
+        "the renumbered revision must come after 9_notes:\n{out}\n{err}"
+    );
+    run(path, url, &["upgrade"], 0);
+}
