@@ -520,3 +520,36 @@ async fn rebase_past_the_width_of_unpadded_numbers_still_sorts_after_the_head() 
     );
     run(path, url, &["upgrade"], 0);
 }
+
+#[tokio::test]
+async fn rebase_that_fails_part_way_leaves_no_revision_under_a_hidden_name() {
+    // rebase moves every file to a hidden `.rebase-N-…` name, then to its new name. When a
+    // move of the first pass fails (here a hidden name is taken, as an interrupted rebase
+    // leaves them), the revisions moved before it stay hidden: the scan ignores them, `check`
+    // says the lock lists a revision the directory does not have (without saying where it
+    // went), and `lock` then drops it from the lock file for good.
+    let development = database().await;
+    let url = development.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    revision(path, "001_calls", "calls");
+    revision(path, "002_a", "a");
+    revision(path, "003_b", "b");
+    revision(path, "004_theirs", "theirs");
+    run(path, url, &["lock"], 0);
+    write(
+        &path.join("m"),
+        &[(
+            ".rebase-1-003_b/up.sql",
+            "-- left by an interrupted rebase\n",
+        )],
+    );
+    let (out, err, code) = migrate(&path.join("m"), url, &["rebase", "002_a", "003_b"]);
+    let revisions = up_scripts(&path.join("m"));
+    let names: Vec<&str> = revisions.iter().map(|(n, _)| n.as_str()).collect();
+    assert!(
+        names.iter().any(|n| n.ends_with("_a") && !n.starts_with('.'))
+            && !path.join("m/.rebase-0-002_a").exists(),
+        "exit {code}: 002_a must stay visible (moved back or renamed), not hidden: {names:?}\n{out}\n{err}"
+    );
+}
