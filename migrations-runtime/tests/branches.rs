@@ -553,3 +553,29 @@ async fn rebase_that_fails_part_way_leaves_no_revision_under_a_hidden_name() {
         "exit {code}: 002_a must stay visible (moved back or renamed), not hidden: {names:?}\n{out}\n{err}"
     );
 }
+
+#[tokio::test]
+async fn rebase_of_a_shared_flat_version_asks_for_a_file_name_not_a_directory_name() {
+    // In a flat (sqlx-style) directory there are no revision directories: the refusal of an
+    // ambiguous version must say what to type there (`002_tasks`, its file name without suffix).
+    let development = database().await;
+    let url = development.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    write(
+        &path.join("m"),
+        &[
+            ("001_calls.up.sql", "CREATE TABLE calls (id int);\n"),
+            ("001_calls.down.sql", "DROP TABLE calls;\n"),
+            ("002_notes.up.sql", "CREATE TABLE notes (id int);\n"),
+            ("002_notes.down.sql", "DROP TABLE notes;\n"),
+            ("002_tasks.up.sql", "CREATE TABLE tasks (id int);\n"),
+            ("002_tasks.down.sql", "DROP TABLE tasks;\n"),
+        ],
+    );
+    let (_, err) = run(path, url, &["rebase", "002"], 1);
+    assert!(
+        err.contains("002_notes, 002_tasks") && !err.contains("directory name"),
+        "{err}"
+    );
+}
