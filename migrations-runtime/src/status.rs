@@ -12,7 +12,7 @@ pub use crate::resolve::Resolved;
 
 mod parting;
 
-pub use parting::Parting;
+pub use parting::{Agreement, Parting};
 
 use crate::plan::State;
 use crate::target::describe_level;

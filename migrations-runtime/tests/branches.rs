@@ -495,11 +495,11 @@ async fn revision_on_a_conflicted_lock_with_colliding_numbers_creates_nothing() 
 }
 
 #[tokio::test]
-async fn rebase_past_the_width_of_unpadded_numbers_still_sorts_after_the_head() {
-    // Directories sort as diesel sorts them, by string: with unpadded numbers (`1_a` … `9_x`,
-    // which the scanner accepts) the next number, `10`, sorts between `1_` and `2_`. rebase
-    // renumbers `9_tasks` to `10_tasks` and exits 0, and the deploy then refuses it as out of
-    // order: the state rebase exists to avoid.
+async fn rebase_refuses_a_number_that_would_sort_before_the_head() {
+    // Regression: directories sort as diesel sorts them, as text, so with unpadded numbers
+    // (`1_a` … `9_x`, which the scanner accepts) the next number, `10`, sorts between `1_` and
+    // `2_`. rebase renumbered `9_tasks` to `10_tasks` and exited 0, and the deploy then refused
+    // it as out of order: the state rebase exists to avoid. Now it refuses and renames nothing.
     let production = database().await;
     let url = production.url();
     let repo = tempfile::tempdir().expect("tempdir");
@@ -512,22 +512,22 @@ async fn rebase_past_the_width_of_unpadded_numbers_still_sorts_after_the_head() 
     run(path, url, &["upgrade"], 0);
     // The other branch's 9, merged second.
     revision(path, "9_tasks", "tasks");
-    run(path, url, &["rebase", "9_tasks"], 0);
-    let (out, err) = run(path, url, &["check"], 1);
+    let (_, err) = run(path, url, &["rebase", "9_tasks"], 1);
     assert!(
-        !out.contains("out of order") && !out.contains("part ways"),
-        "the renumbered revision must come after 9_notes:\n{out}\n{err}"
+        err.contains("`10`, the next number for `9_tasks`, does not sort after `9`")
+            && err.contains("Pad the versions"),
+        "{err}"
     );
-    run(path, url, &["upgrade"], 0);
+    assert!(path.join("m/9_tasks").is_dir() && !path.join("m/10_tasks").exists());
 }
 
 #[tokio::test]
 async fn rebase_that_fails_part_way_leaves_no_revision_under_a_hidden_name() {
-    // rebase moves every file to a hidden `.rebase-N-…` name, then to its new name. When a
-    // move of the first pass fails (here a hidden name is taken, as an interrupted rebase
-    // leaves them), the revisions moved before it stay hidden: the scan ignores them, `check`
-    // says the lock lists a revision the directory does not have (without saying where it
-    // went), and `lock` then drops it from the lock file for good.
+    // Regression: rebase moves every file to a hidden `.rebase-N-…` name, then to its new name.
+    // When a move of the first pass failed (here a hidden name is taken, as an interrupted
+    // rebase leaves them), the revisions moved before it stayed hidden: the scan ignores them,
+    // `check` said the lock lists a revision the directory does not have (without saying where
+    // it went), and `lock` then dropped it from the lock file for good.
     let development = database().await;
     let url = development.url();
     let repo = tempfile::tempdir().expect("tempdir");
@@ -556,8 +556,8 @@ async fn rebase_that_fails_part_way_leaves_no_revision_under_a_hidden_name() {
 
 #[tokio::test]
 async fn rebase_of_a_shared_flat_version_asks_for_a_file_name_not_a_directory_name() {
-    // In a flat (sqlx-style) directory there are no revision directories: the refusal of an
-    // ambiguous version must say what to type there (`002_tasks`, its file name without suffix).
+    // Regression: in a flat (sqlx-style) directory there are no revision directories, but the
+    // refusal of an ambiguous version said to name one by its directory name.
     let development = database().await;
     let url = development.url();
     let repo = tempfile::tempdir().expect("tempdir");

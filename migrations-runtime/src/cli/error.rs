@@ -87,7 +87,7 @@ pub enum CliError {
         dir: String,
     },
     /// `rebase` of a version several revisions share.
-    #[error("several revisions have version `{revision}` ({}): name the one to renumber by its directory name", candidates.join(", "))]
+    #[error("several revisions have version `{revision}` ({}): name the one to renumber by its name on disk (its directory, or its file without `.up.sql`)", candidates.join(", "))]
     RebaseAmbiguous {
         /// The version as given.
         revision: String,
@@ -102,11 +102,34 @@ pub enum CliError {
         /// Its version.
         version: String,
     },
-    /// `rebase` would rename onto a revision that stays.
-    #[error("`{path}` exists and is not being renumbered, so nothing was renamed: rebase it too, or rename it by hand")]
+    /// `rebase` cannot number a revision after the head in the directory's order.
+    #[error("`{version}`, the next number for `{revision}`, does not sort after `{head}`: revision directories are ordered as text (as diesel orders them), so the deploy would refuse it as out of order; nothing was renamed. Pad the versions to one width (e.g. `010`), or rename the revision by hand to a version that sorts last")]
+    RebaseOrder {
+        /// The revision's name on disk.
+        revision: String,
+        /// The number it would get.
+        version: String,
+        /// The head's version as written.
+        head: String,
+    },
+    /// `rebase` would rename onto a name in use.
+    #[error("`{path}` is in the way, so nothing was renamed: {why}")]
     RebaseTaken {
-        /// The name taken.
+        /// The name in use.
         path: String,
+        /// Whose it is and what to do.
+        why: &'static str,
+    },
+    /// A rename of `rebase` failed; those before it were undone.
+    #[error("cannot rename `{from}` to `{to}`; what had moved was moved back")]
+    Rename {
+        /// The old name.
+        from: String,
+        /// The new name.
+        to: String,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
     },
     /// Reading the migrations directory failed (`rebase`).
     #[error("cannot read `{path}`")]

@@ -4,8 +4,9 @@
 //! It works on names, not on the validated table: two branches numbering sequentially both add
 //! `004`, and that directory does not load until one of them is renumbered.
 
+use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
@@ -22,6 +23,8 @@ struct Entry {
     stem: String,
     version: VersionName,
     files: Vec<String>,
+    /// A revision directory, not flat files.
+    is_dir: bool,
 }
 
 /// `rebase REV...`.
@@ -34,7 +37,7 @@ pub(super) async fn run(
     let entries = entries(dir)?;
     let chosen = choose(&entries, revisions, dir)?;
     refuse_applied(global, dir, &entries, &chosen).await?;
-    let renames = renumber(&entries, &chosen, SystemTime::now());
+    let renames = renumber(&entries, &chosen, SystemTime::now())?;
     rename(dir, &entries, &renames)?;
     for (entry, version) in &renames {
         let entry = &entries[*entry];
@@ -64,7 +67,8 @@ fn entries(dir: &Path) -> Result<Vec<Entry>, CliError> {
         let Ok(file) = item.file_name().into_string() else {
             continue;
         };
-        let version = match item.path().is_dir() {
+        let is_dir = item.path().is_dir();
+        let version = match is_dir {
             true => name::parse_dir_name(&file).and_then(Result::ok),
             false => name::parse_flat_name(&file)
                 .and_then(Result::ok)
@@ -80,19 +84,24 @@ fn entries(dir: &Path) -> Result<Vec<Entry>, CliError> {
                 stem,
                 version,
                 files: vec![file],
+                is_dir,
             }),
         }
     }
+    let dirs = entries.iter().any(|e| e.is_dir);
     entries.sort_by(|a, b| {
-        order(&a.version)
-            .cmp(&order(&b.version))
-            .then(a.stem.cmp(&b.stem))
+        order(dirs, &a.version.canonical, &b.version.canonical).then(a.stem.cmp(&b.stem))
     });
     Ok(entries)
 }
 
-fn order(version: &VersionName) -> (usize, &str) {
-    (version.canonical.len(), version.canonical.as_str())
+/// The binary's order of two versions: as text for directories (diesel's), as integers for
+/// flat files (sqlx's).
+fn order(dirs: bool, a: &str, b: &str) -> Ordering {
+    match (dirs, a.parse::<u128>(), b.parse::<u128>()) {
+        (false, Ok(x), Ok(y)) => x.cmp(&y),
+        _ => a.cmp(b),
+    }
 }
 
 /// The entries `revisions` name (by name on disk, or by a version only one revision has), in
@@ -208,29 +217,49 @@ fn up_checksum(dir: &Path, entry: &Entry) -> Option<Checksum> {
 
 /// The new version of each chosen entry that needs one: none when they already come after
 /// every other revision, in order and without sharing a version with one.
-fn renumber(entries: &[Entry], chosen: &[usize], now: SystemTime) -> Vec<(usize, String)> {
+///
+/// Refuses when the next number would not sort after the head in the binary's order (`10`
+/// after `9` in a directory, where `10` sorts before `2`): the deploy would refuse it as out of
+/// order, which is what rebasing is meant to prevent.
+fn renumber(
+    entries: &[Entry],
+    chosen: &[usize],
+    now: SystemTime,
+) -> Result<Vec<(usize, String)>, CliError> {
+    let dirs = entries.iter().any(|e| e.is_dir);
     let others: Vec<&Entry> = (0..entries.len())
         .filter(|i| !chosen.contains(i))
         .map(|i| &entries[i])
         .collect();
-    let newest_other = others.iter().map(|e| order(&e.version)).max();
-    let first_chosen = chosen.first().map(|&i| order(&entries[i].version));
-    if newest_other.is_none() || first_chosen > newest_other {
-        return Vec::new();
+    // Entries are in the binary's order, so the last other is the head.
+    let Some(head) = others.last().map(|e| &e.version) else {
+        return Ok(Vec::new());
+    };
+    let after_head = |v: &str| order(dirs, v, &head.canonical) == Ordering::Greater;
+    if chosen
+        .first()
+        .is_some_and(|&i| after_head(&entries[i].version.canonical))
+    {
+        return Ok(Vec::new());
     }
     let mut existing: Vec<String> = others.iter().map(|e| e.version.canonical.clone()).collect();
-    let newest_raw = others
-        .iter()
-        .max_by_key(|e| order(&e.version))
-        .map(|e| e.version.raw.clone());
-    chosen
-        .iter()
-        .map(|&i| {
-            let version = scaffold::next_version(&existing, newest_raw.as_deref(), now);
-            existing.push(version.replace('-', ""));
-            (i, version)
-        })
-        .collect()
+    let mut previous = head.canonical.clone();
+    let mut renames = Vec::new();
+    for &i in chosen {
+        let version = scaffold::next_version(&existing, Some(&head.raw), now);
+        let canonical = version.replace('-', "");
+        if order(dirs, &canonical, &previous) != Ordering::Greater {
+            return Err(CliError::RebaseOrder {
+                revision: entries[i].stem.clone(),
+                version,
+                head: head.raw.clone(),
+            });
+        }
+        existing.push(canonical.clone());
+        previous = canonical;
+        renames.push((i, version));
+    }
+    Ok(renames)
 }
 
 /// Renames every file of each entry to carry its new version. A new name may be an old one of
@@ -250,26 +279,46 @@ fn rename(dir: &Path, entries: &[Entry], renames: &[(usize, String)]) -> Result<
         })
         .collect();
     let moving: HashSet<&String> = moves.iter().map(|(from, _)| *from).collect();
+    let taken = |path: PathBuf, why| CliError::RebaseTaken {
+        path: path.display().to_string(),
+        why,
+    };
     if let Some((_, to)) = moves
         .iter()
         .find(|(_, to)| !moving.contains(to) && dir.join(to).exists())
     {
-        return Err(CliError::RebaseTaken {
-            path: dir.join(to).display().to_string(),
-        });
+        return Err(taken(
+            dir.join(to),
+            "a revision that stays has that name: rebase it too, or rename it by hand",
+        ));
     }
-    let io = |path: &Path| {
-        let path = path.display().to_string();
-        move |source| CliError::Write { path, source }
-    };
     let hidden = |n: usize, file: &str| dir.join(format!(".rebase-{n}-{file}"));
-    for (n, (from, _)) in moves.iter().enumerate() {
-        let to = hidden(n, from);
-        std::fs::rename(dir.join(from), &to).map_err(io(&to))?;
+    if let Some(n) = (0..moves.len()).find(|&n| hidden(n, moves[n].0).exists()) {
+        return Err(taken(hidden(n, moves[n].0), "an interrupted rebase left it: move it back to the name after `.rebase-N-`, or delete it"));
     }
-    for (n, (from, to)) in moves.iter().enumerate() {
-        let to = dir.join(to);
-        std::fs::rename(hidden(n, from), &to).map_err(io(&to))?;
+    let steps = moves
+        .iter()
+        .enumerate()
+        .map(|(n, (from, _))| (dir.join(from), hidden(n, from)))
+        .chain(
+            moves
+                .iter()
+                .enumerate()
+                .map(|(n, (from, to))| (hidden(n, from), dir.join(to))),
+        )
+        .collect::<Vec<_>>();
+    for (done, (from, to)) in steps.iter().enumerate() {
+        if let Err(source) = std::fs::rename(from, to) {
+            // Back to how it was, so that no revision stays under a hidden name the scan skips.
+            for (back_to, back_from) in steps[..done].iter().rev() {
+                let _ = std::fs::rename(back_from, back_to);
+            }
+            return Err(CliError::Rename {
+                from: from.display().to_string(),
+                to: to.display().to_string(),
+                source,
+            });
+        }
     }
     Ok(())
 }
@@ -287,6 +336,7 @@ mod tests {
             stem: stem.to_owned(),
             version,
             files: vec![stem.to_owned()],
+            is_dir: true,
         }
     }
 
@@ -299,7 +349,10 @@ mod tests {
             entry("002_mine"),
             entry("003_c"),
         ];
-        assert_eq!(renumber(&numbered, &[2], now), vec![(2, "004".to_owned())]);
+        assert_eq!(
+            renumber(&numbered, &[2], now).expect("numbered"),
+            vec![(2, "004".to_owned())]
+        );
         let stamped = [
             entry("20261101000000_a"),
             entry("20261102000000_mine"),
@@ -307,13 +360,19 @@ mod tests {
             entry("20261104000000_theirs"),
         ];
         assert_eq!(
-            renumber(&stamped, &[1, 2], now),
+            renumber(&stamped, &[1, 2], now).expect("stamped"),
             vec![
                 (1, "20261118110640".to_owned()),
                 (2, "20261118110641".to_owned())
             ]
         );
         // Already last: nothing to do.
-        assert!(renumber(&stamped, &[3], now).is_empty());
+        assert!(renumber(&stamped, &[3], now).expect("last").is_empty());
+        // Unpadded, `10` would sort before `2`: refused rather than misplaced.
+        let unpadded = [entry("1_a"), entry("2_b"), entry("9_c"), entry("9_mine")];
+        assert!(matches!(
+            renumber(&unpadded, &[3], now),
+            Err(CliError::RebaseOrder { .. })
+        ));
     }
 }

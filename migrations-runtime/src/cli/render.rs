@@ -275,7 +275,10 @@ pub(super) fn check(
     }
     if let Some(parting) = &status.parted_at {
         let through = match &parting.agree_through {
-            Some((label, chain)) => format!("they agree through {label} (lock chain {chain})"),
+            Some(agreed) => format!(
+                "they agree through {} (lock chain {})",
+                agreed.revision, agreed.chain
+            ),
             None => "they agree on no revision".to_owned(),
         };
         println!(

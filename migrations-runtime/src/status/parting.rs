@@ -18,9 +18,17 @@ pub struct Parting {
     pub revision: String,
     /// Why, for people.
     pub reason: String,
-    /// The last revision both have, with the lock file's chain after it (16 hex digits); `None`
-    /// when they differ from the first revision on.
-    pub agree_through: Option<(String, String)>,
+    /// The last revision both have; `None` when they differ from the first revision on.
+    pub agree_through: Option<Agreement>,
+}
+
+/// The last revision a database and a binary share.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    /// Its name on disk, as the lock file's line starts.
+    pub revision: String,
+    /// The lock file's chain after it (16 hex digits), whether or not the directory has one.
+    pub chain: String,
 }
 
 /// What stands at one place of the merged order.
@@ -75,7 +83,7 @@ pub(super) fn find(
                             "the database applied `{}_{}` under its version",
                             row.version, row.name
                         ),
-                        _ => "the database applied it with another checksum (edited since?)"
+                        _ => "the database applied it with another checksum, so it was edited since (`repair REV` records an edit that is meant)"
                             .to_owned(),
                     },
                 ),
@@ -98,8 +106,10 @@ pub(super) fn find(
         return Some(Parting {
             revision,
             reason,
-            agree_through: agreed
-                .map(|i| (revisions[i].label(), chains[i].to_hex()[..16].to_owned())),
+            agree_through: agreed.map(|i| Agreement {
+                revision: revisions[i].source().to_owned(),
+                chain: chains[i].to_hex()[..16].to_owned(),
+            }),
         });
     }
     None
