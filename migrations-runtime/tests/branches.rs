@@ -298,16 +298,10 @@ async fn revision_refuses_to_add_to_a_stale_lock_and_writes_nothing() {
     run(path, url, &["check"], 1); // pending, but the directory loads
 }
 
-#[tokio::test]
-async fn rebase_names_a_flat_revision_by_its_file_name() {
-    // Regression: `rebase --help` and the unknown-revision error say a revision may be named by
-    // its file name, but a flat (sqlx-style) `002_tasks.up.sql` was refused as unknown.
-    let production = database().await;
-    let url = production.url();
-    let repo = tempfile::tempdir().expect("tempdir");
-    let path = repo.path();
+/// A flat (sqlx-style) directory in which two branches each added a `002`.
+fn flat_collision(repo: &Path) {
     write(
-        &path.join("m"),
+        &repo.join("m"),
         &[
             ("001_calls.up.sql", "CREATE TABLE calls (id int);\n"),
             ("001_calls.down.sql", "DROP TABLE calls;\n"),
@@ -317,6 +311,17 @@ async fn rebase_names_a_flat_revision_by_its_file_name() {
             ("002_tasks.down.sql", "DROP TABLE tasks;\n"),
         ],
     );
+}
+
+#[tokio::test]
+async fn rebase_names_a_flat_revision_by_its_file_name() {
+    // Regression: `rebase --help` and the unknown-revision error say a revision may be named by
+    // its file name, but a flat (sqlx-style) `002_tasks.up.sql` was refused as unknown.
+    let production = database().await;
+    let url = production.url();
+    let repo = tempfile::tempdir().expect("tempdir");
+    let path = repo.path();
+    flat_collision(path);
     let (out, _) = run(path, url, &["rebase", "002_tasks.up.sql"], 0);
     assert!(out.contains("renumbered 002_tasks -> 003_tasks"), "{out}");
     assert!(path.join("m/003_tasks.up.sql").is_file(), "{out}");
@@ -562,17 +567,7 @@ async fn rebase_of_a_shared_flat_version_asks_for_a_file_name_not_a_directory_na
     let url = development.url();
     let repo = tempfile::tempdir().expect("tempdir");
     let path = repo.path();
-    write(
-        &path.join("m"),
-        &[
-            ("001_calls.up.sql", "CREATE TABLE calls (id int);\n"),
-            ("001_calls.down.sql", "DROP TABLE calls;\n"),
-            ("002_notes.up.sql", "CREATE TABLE notes (id int);\n"),
-            ("002_notes.down.sql", "DROP TABLE notes;\n"),
-            ("002_tasks.up.sql", "CREATE TABLE tasks (id int);\n"),
-            ("002_tasks.down.sql", "DROP TABLE tasks;\n"),
-        ],
-    );
+    flat_collision(path);
     let (_, err) = run(path, url, &["rebase", "002"], 1);
     assert!(
         err.contains("002_notes, 002_tasks") && !err.contains("directory name"),
