@@ -86,7 +86,8 @@ pub fn render(revisions: &[Revision]) -> String {
     text
 }
 
-fn short(checksum: Checksum) -> String {
+/// A checksum or chain as the lock file writes it: its first 16 hex digits.
+pub fn short(checksum: Checksum) -> String {
     checksum.to_hex()[..DIGITS].to_owned()
 }
 

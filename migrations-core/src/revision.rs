@@ -115,6 +115,24 @@ pub enum Layout {
     Flat,
 }
 
+impl Layout {
+    /// How two canonical versions of this layout are ordered: as text for directories (diesel),
+    /// as integers for flat files (sqlx), as text when one is not a number.
+    ///
+    /// ```
+    /// use migrations_core::Layout;
+    /// use std::cmp::Ordering;
+    /// assert_eq!(Layout::Directories.compare("10", "9"), Ordering::Less);
+    /// assert_eq!(Layout::Flat.compare("10", "9"), Ordering::Greater);
+    /// ```
+    pub fn compare(self, a: &str, b: &str) -> std::cmp::Ordering {
+        match (self, a.parse::<u128>(), b.parse::<u128>()) {
+            (Self::Flat, Ok(x), Ok(y)) => x.cmp(&y),
+            _ => a.cmp(b),
+        }
+    }
+}
+
 /// What a script is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Language {

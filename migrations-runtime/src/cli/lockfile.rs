@@ -43,18 +43,15 @@ pub(super) fn exists(dir: &Path) -> bool {
 
 /// The directory's revisions, validated in every way but against its lock file.
 pub(super) fn read(dir: &Path, allow_up_only: bool) -> Result<Migrations, CliError> {
-    let display = dir.display().to_string();
     let options = ScanOptions {
         allow_up_only,
         unlocked: true,
     };
-    let report = scan(dir, &display, options);
-    Ok(report
-        .into_migrations()
-        .map_err(|problems| InvalidDirectory {
-            dir: display,
-            problems,
-        })?)
+    Ok(migrations_core::load_dir(
+        dir,
+        &dir.display().to_string(),
+        options,
+    )?)
 }
 
 /// Writes the lock file of `migrations` into `dir`; returns its path for messages.

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 use migrations_core::name::{self, VersionName};
-use migrations_core::{checksum_of, Checksum, Language};
+use migrations_core::{checksum_of, Checksum, Language, Layout};
 
 use super::{lockfile, scaffold, CliError, GlobalArgs, Source};
 use crate::history::HistoryTable;
@@ -88,19 +88,19 @@ fn entries(dir: &Path) -> Result<Vec<Entry>, CliError> {
             }),
         }
     }
-    let dirs = entries.iter().any(|e| e.is_dir);
+    let layout = layout(&entries);
     entries.sort_by(|a, b| {
-        order(dirs, &a.version.canonical, &b.version.canonical).then(a.stem.cmp(&b.stem))
+        let order = layout.compare(&a.version.canonical, &b.version.canonical);
+        order.then(a.stem.cmp(&b.stem))
     });
     Ok(entries)
 }
 
-/// The binary's order of two versions: as text for directories (diesel's), as integers for
-/// flat files (sqlx's).
-fn order(dirs: bool, a: &str, b: &str) -> Ordering {
-    match (dirs, a.parse::<u128>(), b.parse::<u128>()) {
-        (false, Ok(x), Ok(y)) => x.cmp(&y),
-        _ => a.cmp(b),
+/// The layout of the entries, which decides their order.
+fn layout(entries: &[Entry]) -> Layout {
+    match entries.iter().any(|e| e.is_dir) {
+        true => Layout::Directories,
+        false => Layout::Flat,
     }
 }
 
@@ -226,7 +226,7 @@ fn renumber(
     chosen: &[usize],
     now: SystemTime,
 ) -> Result<Vec<(usize, String)>, CliError> {
-    let dirs = entries.iter().any(|e| e.is_dir);
+    let layout = layout(entries);
     let others: Vec<&Entry> = (0..entries.len())
         .filter(|i| !chosen.contains(i))
         .map(|i| &entries[i])
@@ -235,7 +235,7 @@ fn renumber(
     let Some(head) = others.last().map(|e| &e.version) else {
         return Ok(Vec::new());
     };
-    let after_head = |v: &str| order(dirs, v, &head.canonical) == Ordering::Greater;
+    let after_head = |v: &str| layout.compare(v, &head.canonical) == Ordering::Greater;
     if chosen
         .first()
         .is_some_and(|&i| after_head(&entries[i].version.canonical))
@@ -248,7 +248,7 @@ fn renumber(
     for &i in chosen {
         let version = scaffold::next_version(&existing, Some(&head.raw), now);
         let canonical = version.replace('-', "");
-        if order(dirs, &canonical, &previous) != Ordering::Greater {
+        if layout.compare(&canonical, &previous) != Ordering::Greater {
             return Err(CliError::RebaseOrder {
                 revision: entries[i].stem.clone(),
                 version,

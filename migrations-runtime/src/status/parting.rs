@@ -3,9 +3,7 @@
 //! ([`migrations_core::lock`]) through the last revision they share is part of the answer, so
 //! the line of `migrations.lock` up to which a database agrees can be found in it.
 
-use std::cmp::Ordering;
-
-use migrations_core::{lock, Layout, Migrations};
+use migrations_core::{lock, Migrations};
 use serde::Serialize;
 
 use super::{RevisionState, RevisionStatus};
@@ -57,12 +55,11 @@ pub(super) fn find(
             .iter()
             .map(|u| (u.version.as_str(), Item::Unknown(u))),
     );
-    items.sort_by(|a, b| order(migrations.layout(), a.0, b.0));
+    items.sort_by(|a, b| migrations.layout().compare(a.0, b.0));
     let applied = |item: &Item<'_>| match item {
         Item::Known(i) => states[*i].state != RevisionState::Pending,
         Item::Unknown(_) => true,
     };
-    let chains = lock::chain(revisions);
     let mut agreed: Option<usize> = None;
     for (place, (_, item)) in items.iter().enumerate() {
         let (revision, reason) = match item {
@@ -106,23 +103,12 @@ pub(super) fn find(
         return Some(Parting {
             revision,
             reason,
+            // Only now: the chain costs a hash per revision, and most statuses have no parting.
             agree_through: agreed.map(|i| Agreement {
                 revision: revisions[i].source().to_owned(),
-                chain: chains[i].to_hex()[..16].to_owned(),
+                chain: lock::short(lock::chain(&revisions[..=i])[i]),
             }),
         });
     }
     None
-}
-
-/// The binary's order of two versions: diesel's string order for directories, sqlx's integers
-/// for flat files.
-fn order(layout: Layout, a: &str, b: &str) -> Ordering {
-    match layout {
-        Layout::Directories => a.cmp(b),
-        Layout::Flat => match (a.parse::<i128>(), b.parse::<i128>()) {
-            (Ok(x), Ok(y)) => x.cmp(&y),
-            _ => a.cmp(b),
-        },
-    }
 }
