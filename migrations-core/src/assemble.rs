@@ -323,7 +323,7 @@ fn no_transaction(
 /// The file's statements, and where the grammar rejects it: the error is recorded in the report
 /// (the caller decides whether it is fatal) and kept with the script, which then has the
 /// hand-written splitter's boundaries.
-fn statements(
+pub(crate) fn statements(
     file: &FileData,
     cache: &mut Cache,
     syntax_errors: &mut Vec<SyntaxError>,
@@ -407,7 +407,7 @@ fn missing_down(up: &FileData, label: &str, prefix: &str, down_expected: &str) -
     }
 }
 
-fn script(
+pub(crate) fn script(
     file: &FileData,
     statements: &[Range<usize>],
     no_transaction: bool,

@@ -18,6 +18,7 @@
 //! ```
 
 mod assemble;
+pub mod baseline;
 pub mod build;
 mod cache;
 #[doc(hidden)]
@@ -40,9 +41,11 @@ pub mod rust;
 mod scan;
 pub mod source;
 pub mod sql;
+mod squashed;
 pub mod syntax;
 mod table;
 
+pub use baseline::Baseline;
 pub use cache::Cache;
 pub use problem::SyntaxError;
 pub use problem::{Ignored, Note, Problem, Warning};

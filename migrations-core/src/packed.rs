@@ -4,9 +4,13 @@
 //! those thousands of small expressions dominated the build of a crate embedding a long history.
 //!
 //! The text is, per revision in order: version, name, source, then each script's file and SQL
-//! (the down script's only if there is one). The index is, per revision: the 32 checksum bytes,
-//! the lengths of version, name and source, the up script, then 0 (no down script) or 1 and the
-//! down script. A script is the lengths of its file and SQL, its transaction mode (0 wrapped,
+//! (the down script's only if there is one). The index starts with the baseline of a squashed
+//! history ([`crate::baseline`]): 0 for none, or 1, the number of revisions it replaces, its 32
+//! checksum bytes, its up script, then 0 or 1 and its down script (their texts come first in the
+//! text too). Then, per revision: the 32 checksum bytes, a flags byte (1: squashed, its
+//! directory dropped, so no scripts follow; 2: its checksum is of Rust source), the lengths of
+//! version, name and source, then, unless squashed, the up script, then 0 (no down script) or 1
+//! and the down script. A script is the lengths of its file and SQL, its transaction mode (0 wrapped,
 //! 1 own, 2 none; plus 4 when the grammar rejects it, plus 8 for a Rust script, whose SQL is its
 //! source and whose compiled function is the next of the table's codes, in the order of the
 //! Rust scripts), its statement ranges ([`pack`]) preceded
@@ -23,28 +27,49 @@
 
 use std::ops::Range;
 
-use crate::problem::SyntaxError;
-use crate::revision::{Code, Revision, Script, TransactionMode};
+use std::borrow::Cow;
 
-/// The text and index of `revisions`, for `Migrations::__packed_v3`.
-pub fn pack_table(revisions: &[Revision]) -> (String, Vec<u8>) {
+use crate::baseline::{Baseline, DIR, MANIFEST};
+use crate::problem::SyntaxError;
+use crate::revision::{Checksum, ChecksumAlgorithm, Code, Revision, Script, TransactionMode};
+
+/// The text and index of `revisions` and `baseline`, for `Migrations::__packed_v4`.
+pub fn pack_table(revisions: &[Revision], baseline: Option<&Baseline>) -> (String, Vec<u8>) {
     let (mut text, mut index) = (String::new(), Vec::new());
+    match baseline {
+        Some(b) => {
+            index.push(1);
+            push(&mut index, b.level());
+            index.extend_from_slice(&b.checksum().0);
+            pack_scripts(b.up(), b.down(), &mut text, &mut index);
+        }
+        None => index.push(0),
+    }
     for r in revisions {
         index.extend_from_slice(&r.checksum().0);
+        let rust = r.checksum_algorithm() == ChecksumAlgorithm::RustSource;
+        index.push(u8::from(r.is_squashed()) | (u8::from(rust) << 1));
         for part in [r.version(), r.name(), r.source()] {
             push(&mut index, part.len());
             text.push_str(part);
         }
-        pack_script(r.up(), &mut text, &mut index);
-        match r.down() {
-            Some(down) => {
-                index.push(1);
-                pack_script(down, &mut text, &mut index);
-            }
-            None => index.push(0),
+        if !r.is_squashed() {
+            pack_scripts(r.up(), r.down(), &mut text, &mut index);
         }
     }
     (text, index)
+}
+
+/// An up script and the down script if there is one.
+fn pack_scripts(up: &Script, down: Option<&Script>, text: &mut String, index: &mut Vec<u8>) {
+    pack_script(up, text, index);
+    match down {
+        Some(down) => {
+            index.push(1);
+            pack_script(down, text, index);
+        }
+        None => index.push(0),
+    }
 }
 
 fn pack_script(script: &Script, text: &mut String, index: &mut Vec<u8>) {
@@ -78,18 +103,36 @@ fn pack_script(script: &Script, text: &mut String, index: &mut Vec<u8>) {
     }
 }
 
-/// The revisions [`pack_table`] packed, with the compiled functions of their Rust scripts.
-pub(crate) fn unpack_table(text: &'static str, index: &[u8], codes: &[Code]) -> Vec<Revision> {
+/// What [`pack_table`] packed.
+#[derive(Clone)]
+pub(crate) struct Unpacked {
+    pub(crate) revisions: Vec<Revision>,
+    pub(crate) baseline: Option<Baseline>,
+}
+
+/// The revisions and baseline [`pack_table`] packed, with the compiled functions of their Rust
+/// scripts.
+pub(crate) fn unpack_table(text: &'static str, index: &[u8], codes: &[Code]) -> Unpacked {
     let mut reader = Reader {
         text,
         index,
         codes: codes.iter(),
     };
+    let baseline = (reader.byte() == 1).then(|| {
+        let level = reader.number();
+        let checksum = reader.checksum();
+        let up = reader.script();
+        let down = (reader.byte() == 1).then(|| reader.script());
+        Baseline::new(level, up, down, checksum)
+    });
     let mut revisions = Vec::new();
     while !reader.index.is_empty() {
         revisions.push(reader.revision());
     }
-    revisions
+    Unpacked {
+        revisions,
+        baseline,
+    }
 }
 
 /// A cursor over a packed table.
@@ -100,18 +143,32 @@ struct Reader<'i> {
 }
 
 /// Why unpacking cannot fail: the table is the output of [`pack_table`] in the same crate version
-/// (the format is in `__packed_v3`'s name).
+/// (the format is in `__packed_v4`'s name).
 const WELL_FORMED: &str = "embed_migrations! packs the table in the format this crate reads";
 
 impl Reader<'_> {
     fn revision(&mut self) -> Revision {
-        let (checksum, rest) = self.index.split_at(32);
-        let checksum: [u8; 32] = checksum.try_into().expect(WELL_FORMED);
-        self.index = rest;
+        let checksum = self.checksum();
+        let flags = self.byte();
         let (version, name, source) = (self.text(), self.text(), self.text());
+        if flags & 1 != 0 {
+            let algorithm = match flags & 2 {
+                0 => ChecksumAlgorithm::Sha256,
+                _ => ChecksumAlgorithm::RustSource,
+            };
+            let file = Cow::Owned(format!("{DIR}/{MANIFEST}"));
+            let (version, name, source) = (version.into(), name.into(), source.into());
+            return Revision::squashed(version, name, source, file, (algorithm, checksum));
+        }
         let up = self.script();
         let down = (self.byte() == 1).then(|| self.script());
-        Revision::__new(version, name, source, up, down, checksum)
+        Revision::__new(version, name, source, up, down, checksum.0)
+    }
+
+    fn checksum(&mut self) -> Checksum {
+        let (checksum, rest) = self.index.split_at(32);
+        self.index = rest;
+        Checksum(checksum.try_into().expect(WELL_FORMED))
     }
 
     fn script(&mut self) -> Script {
@@ -236,10 +293,10 @@ mod tests {
         write("004_d/up.sql", "SELECT 1;");
         write("004_d/down.sql", "SELECT 1;\nDROP TABLEE é;");
         let loaded = crate::load_dir(dir.path(), "m", Default::default()).expect("valid");
-        let (text, index) = pack_table(loaded.as_slice());
+        let (text, index) = pack_table(loaded.as_slice(), loaded.baseline());
         // The macro emits them as literals: 'static.
         let (text, index) = (text.leak(), index.leak());
-        let embedded = crate::Migrations::__packed_v3(loaded.layout(), text, index, &[]);
+        let embedded = crate::Migrations::__packed_v4(loaded.layout(), text, index, &[]);
         assert_eq!(embedded, loaded);
         assert_eq!(
             embedded.get("003").and_then(|r| r.down()).map(|d| d.sql()),

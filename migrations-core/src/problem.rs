@@ -175,6 +175,25 @@ pub enum Problem {
         /// The line.
         line: usize,
     },
+    /// The baseline directory cannot be used as it is: a file missing, a manifest line that is
+    /// not one, a `no-transaction` or edited `up.sql`.
+    #[error("`{path}` {reason}")]
+    BaselineInvalid {
+        /// The file (or the baseline directory).
+        path: String,
+        /// What is wrong and the command that fixes it.
+        reason: String,
+    },
+    /// The revisions no longer are the ones the baseline was proven equal to.
+    #[error("the baseline `{path}` no longer matches revision `{revision}`: {reason}")]
+    BaselineStale {
+        /// The baseline's manifest.
+        path: String,
+        /// The revision's name on disk.
+        revision: String,
+        /// What differs and the command that fixes it.
+        reason: String,
+    },
     /// An unknown `-- migrate:` directive.
     #[error("`{path}` line 1 has unknown directive `{directive}`: known directives are {known}")]
     UnknownDirective {

@@ -2,6 +2,7 @@
 //! (classification in `scan`, pairing in `flat`, validation in `assemble` and `metadata`)
 //! share, so that none of them depends on another for them.
 
+use crate::baseline::Baseline;
 use crate::problem::{Ignored, Note, Problem, SyntaxError, Warning};
 use crate::revision::{Layout, Revision};
 use crate::table::Migrations;
@@ -37,16 +38,16 @@ pub struct ScanReport {
     /// directory read at run time still loads, so `migrate` can show and run what it can, and
     /// the server reports the error with its position.
     pub syntax_errors: Vec<SyntaxError>,
+    /// The squashed history's baseline, when the directory has one ([`crate::baseline`]).
+    pub baseline: Option<Baseline>,
 }
 
 impl ScanReport {
     /// The revision table, or every problem found.
     pub fn into_migrations(self) -> Result<Migrations, Vec<Problem>> {
         if self.problems.is_empty() {
-            Ok(Migrations::owned(
-                self.layout.unwrap_or(Layout::Directories),
-                self.revisions,
-            ))
+            let layout = self.layout.unwrap_or(Layout::Directories);
+            Ok(Migrations::owned(layout, self.revisions).with_baseline(self.baseline))
         } else {
             Err(self.problems)
         }

@@ -23,6 +23,25 @@ impl Checksum {
         self.0.iter().map(|b| format!("{b:02x}")).collect()
     }
 
+    /// The checksum 64 hex digits spell, as [`Checksum::to_hex`] writes it.
+    ///
+    /// ```
+    /// use migrations_core::Checksum;
+    /// let c = Checksum([7; 32]);
+    /// assert_eq!(Checksum::from_hex(&c.to_hex()), Some(c));
+    /// assert_eq!(Checksum::from_hex("07"), None);
+    /// ```
+    pub fn from_hex(hex: &str) -> Option<Checksum> {
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        let mut bytes = [0u8; 32];
+        for (i, byte) in bytes.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+        }
+        Some(Checksum(bytes))
+    }
+
     /// The first 12 hex digits, for tables meant for humans.
     pub fn short(&self) -> String {
         self.to_hex()[..12].to_owned()
@@ -343,6 +362,8 @@ pub struct Revision {
     down: Option<Script>,
     checksum: Checksum,
     algorithm: ChecksumAlgorithm,
+    /// Dropped after a squash: only its name and checksum remain ([`Revision::is_squashed`]).
+    squashed: bool,
 }
 
 impl Revision {
@@ -366,6 +387,7 @@ impl Revision {
             down,
             checksum: Checksum(checksum),
             algorithm,
+            squashed: false,
         }
     }
 
@@ -386,7 +408,49 @@ impl Revision {
             down,
             checksum,
             algorithm,
+            squashed: false,
         }
+    }
+
+    /// A revision whose directory was dropped after `migrate squash` wrote a baseline in its
+    /// place: its version, name and checksum stand in the table so that databases which applied
+    /// it still match, but it has no script to run. Its up script is empty and named after
+    /// `file` (the baseline's list of squashed revisions).
+    pub(crate) fn squashed(
+        version: Cow<'static, str>,
+        name: Cow<'static, str>,
+        source: Cow<'static, str>,
+        file: Cow<'static, str>,
+        (algorithm, checksum): (ChecksumAlgorithm, Checksum),
+    ) -> Self {
+        let up = match algorithm {
+            ChecksumAlgorithm::RustSource => Script::rust(file, Cow::Borrowed(""), None),
+            ChecksumAlgorithm::Sha256 => Script {
+                file,
+                sql: Cow::Borrowed(""),
+                transaction: TransactionMode::Wrapped,
+                language: Language::Sql,
+                code: Compiled(None),
+                statements: Some(Vec::new()),
+                syntax_error: None,
+            },
+        };
+        Self {
+            version,
+            name,
+            source,
+            up,
+            down: None,
+            checksum,
+            algorithm,
+            squashed: true,
+        }
+    }
+
+    /// True for a revision dropped after a squash ([`crate::Baseline`]): a database that applied
+    /// it matches it, an empty database reaches it through the baseline, and nothing runs it.
+    pub fn is_squashed(&self) -> bool {
+        self.squashed
     }
 
     /// The canonical version: the name's version with dashes removed (`20141113193818`, `001`).

@@ -33,6 +33,7 @@ pub fn scan_cached(
     };
     let mut directories = Vec::new();
     let mut flats = Vec::new();
+    let mut baseline = false;
     for entry in entries {
         let path = format!("{display}/{}", entry.name);
         if entry.name.starts_with('.') {
@@ -40,6 +41,9 @@ pub fn scan_cached(
                 path,
                 reason: "hidden entry",
             });
+        } else if entry.is_dir && entry.name == crate::baseline::DIR {
+            // Read once the revisions are known: it is checked against them.
+            baseline = true;
         } else if entry.is_dir {
             classify_dir(dir, display, &entry.name, &mut report, &mut directories);
         } else {
@@ -66,6 +70,9 @@ pub fn scan_cached(
         report.layout = Some(layout);
     }
     assemble::finish(layout, candidates, options, cache, &mut report);
+    if baseline {
+        crate::squashed::check(dir, display, cache, &mut report);
+    }
     if !options.unlocked {
         crate::locked::check(dir, display, &mut report);
     }
@@ -337,7 +344,7 @@ fn flat_defect(defect: FlatDefect) -> &'static str {
 }
 
 /// Reads and normalises a file; `rel` is its path relative to the migrations directory.
-fn read_file(
+pub(crate) fn read_file(
     path: &Path,
     display: String,
     rel: String,

@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::OnceLock;
 
+use crate::baseline::Baseline;
+use crate::packed::Unpacked;
 use crate::revision::{Checksum, Code, Layout, Revision};
 
 /// An ordered, validated set of revisions: the output of `embed_migrations!` or of
@@ -27,7 +29,9 @@ pub struct Migrations {
 
 impl PartialEq for Migrations {
     fn eq(&self, other: &Self) -> bool {
-        self.layout == other.layout && self.revisions() == other.revisions()
+        self.layout == other.layout
+            && self.revisions() == other.revisions()
+            && self.baseline() == other.baseline()
     }
 }
 
@@ -38,7 +42,7 @@ impl Migrations {
     pub const fn __embedded(layout: Layout, revisions: &'static [Revision]) -> Self {
         Self {
             layout,
-            table: Table::Listed(Cow::Borrowed(revisions)),
+            table: Table::Listed(Cow::Borrowed(revisions), None),
             index: OnceLock::new(),
         }
     }
@@ -48,7 +52,7 @@ impl Migrations {
     /// table order. The format is in the name, so a macro and a runtime that disagree on it fail
     /// to compile rather than misread each other.
     #[doc(hidden)]
-    pub const fn __packed_v3(
+    pub const fn __packed_v4(
         layout: Layout,
         text: &'static str,
         index: &'static [u8],
@@ -60,7 +64,7 @@ impl Migrations {
                 text,
                 index,
                 codes,
-                revisions: OnceLock::new(),
+                unpacked: OnceLock::new(),
             },
             index: OnceLock::new(),
         }
@@ -69,20 +73,45 @@ impl Migrations {
     pub(crate) fn owned(layout: Layout, revisions: Vec<Revision>) -> Self {
         Self {
             layout,
-            table: Table::Listed(Cow::Owned(revisions)),
+            table: Table::Listed(Cow::Owned(revisions), None),
             index: OnceLock::new(),
         }
     }
 
+    /// The same table with `baseline` replacing its first revisions on an empty database.
+    pub(crate) fn with_baseline(mut self, baseline: Option<Baseline>) -> Self {
+        if let Table::Listed(_, slot) = &mut self.table {
+            *slot = baseline;
+        }
+        self
+    }
+
     fn revisions(&self) -> &[Revision] {
         match &self.table {
-            Table::Listed(revisions) => revisions,
+            Table::Listed(revisions, _) => revisions,
+            Table::Packed { .. } => self.unpacked().map_or(&[], |u| &u.revisions),
+        }
+    }
+
+    /// A packed table's revisions and baseline, decoded on first use.
+    fn unpacked(&self) -> Option<&Unpacked> {
+        match &self.table {
             Table::Packed {
                 text,
                 index,
                 codes,
-                revisions,
-            } => revisions.get_or_init(|| crate::packed::unpack_table(text, index, codes)),
+                unpacked,
+            } => Some(unpacked.get_or_init(|| crate::packed::unpack_table(text, index, codes))),
+            Table::Listed(..) => None,
+        }
+    }
+
+    /// The baseline of a squashed history ([`crate::baseline`]): what an empty database runs in
+    /// place of the first [`Baseline::level`] revisions.
+    pub fn baseline(&self) -> Option<&Baseline> {
+        match &self.table {
+            Table::Listed(_, baseline) => baseline.as_ref(),
+            Table::Packed { .. } => self.unpacked().and_then(|u| u.baseline.as_ref()),
         }
     }
 
@@ -152,15 +181,15 @@ impl Migrations {
 /// Where a table's revisions are.
 #[derive(Clone)]
 enum Table {
-    /// Listed (a directory read at run time, or an empty table).
-    Listed(Cow<'static, [Revision]>),
+    /// Listed (a directory read at run time, or an empty table), with its baseline.
+    Listed(Cow<'static, [Revision]>, Option<Baseline>),
     /// Emitted by the macro as one text and one index rather than an expression per revision,
     /// which rustc took long to check and evaluate for a long history; decoded on first use.
     Packed {
         text: &'static str,
         index: &'static [u8],
         codes: &'static [Code],
-        revisions: OnceLock<Vec<Revision>>,
+        unpacked: OnceLock<Unpacked>,
     },
 }
 
@@ -169,6 +198,7 @@ impl fmt::Debug for Migrations {
         f.debug_struct("Migrations")
             .field("layout", &self.layout)
             .field("revisions", &self.revisions())
+            .field("baseline", &self.baseline())
             .finish()
     }
 }

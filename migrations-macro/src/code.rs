@@ -39,8 +39,10 @@ pub(crate) fn functions(
     revisions: &[Revision],
     (errors, unparsable): (&mut Vec<String>, &mut Vec<PathBuf>),
 ) -> Vec<Function> {
+    // A squashed revision has no file left to compile.
     let scripts = revisions
         .iter()
+        .filter(|r| !r.is_squashed())
         .flat_map(|r| [Some((r.up(), "up")), r.down().map(|d| (d, "down"))])
         .flatten()
         .filter(|(script, _)| script.is_rust());

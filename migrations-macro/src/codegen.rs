@@ -1,6 +1,6 @@
 //! Turning validated revisions into tokens. Nothing here can fail.
 
-use migrations_core::{packed, Layout, Revision};
+use migrations_core::{packed, Baseline, Layout, Revision};
 use proc_macro2::{Literal, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::Path;
@@ -17,19 +17,19 @@ pub(crate) struct Paths<'a> {
 }
 
 /// An expression building the table for `revisions` (with the functions of their Rust scripts,
-/// in table order), with a compiler warning per `warnings`.
+/// in table order) and `baseline`, with a compiler warning per `warnings`.
 pub(crate) fn table(
     paths: Paths<'_>,
     span: Span,
     layout: Option<Layout>,
-    (revisions, functions): (&[Revision], &[Function]),
+    (revisions, baseline, functions): (&[Revision], Option<&Baseline>, &[Function]),
     warnings: &[String],
 ) -> TokenStream {
     let krate = paths.krate;
     let layout = layout_tokens(krate, layout.unwrap_or(Layout::Directories));
     // Two literals for the whole table, not an expression per revision: see
     // `migrations_core::packed`.
-    let (text, index) = packed::pack_table(revisions);
+    let (text, index) = packed::pack_table(revisions, baseline);
     let (text, index) = (Literal::string(&text), Literal::byte_string(&index));
     let warnings = warnings
         .iter()
@@ -44,7 +44,7 @@ pub(crate) fn table(
         {
             #(#warnings)*
             #(#items)*
-            #krate::Migrations::__packed_v3(#layout, #text, #index, &[#(#codes),*])
+            #krate::Migrations::__packed_v4(#layout, #text, #index, &[#(#codes),*])
         }
     }
 }

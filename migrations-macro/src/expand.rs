@@ -79,7 +79,7 @@ pub(crate) fn expand(input: &Input) -> TokenStream {
         },
         span,
         report.layout,
-        (&report.revisions, &functions),
+        (&report.revisions, report.baseline.as_ref(), &functions),
         &warnings,
     )
 }

@@ -83,13 +83,32 @@ pub(crate) async fn run_in_transaction(
     watch: Watch<'_>,
 ) -> Result<i64, ApplyError> {
     let script = script(revision, direction);
+    run_script(
+        client,
+        (&revision.label(), script),
+        direction,
+        still_at,
+        watch,
+    )
+    .await
+}
+
+/// [`run_in_transaction`] for any script, named `label` in its errors (a revision, or the
+/// baseline of a squashed history).
+pub(crate) async fn run_script(
+    client: &impl GenericClient,
+    (label, script): (&str, &Script),
+    direction: Direction,
+    still_at: &str,
+    watch: Watch<'_>,
+) -> Result<i64, ApplyError> {
     let prefix = watch.timeouts.set_local_sql();
     let started = Instant::now();
     let (result, lock_wait) = watch
         .run(client.batch_execute(&format!("{prefix}{}", script.sql())))
         .await;
     result.map_err(|source| ApplyError::Script {
-        revision: revision.label(),
+        revision: label.to_owned(),
         direction: direction.as_str(),
         file: script.file().to_owned(),
         location: locate_in(script.sql(), prefix.chars().count(), &source),

@@ -5,6 +5,7 @@ use std::fmt;
 
 use thiserror::Error;
 
+mod baseline;
 mod ddl;
 mod rows;
 mod statements;
@@ -95,7 +96,7 @@ pub struct AppliedRevision {
     pub duration_ms: Option<i64>,
     /// The database role that applied it.
     pub applied_by: String,
-    /// `upgrade`, `stamp` or `offline`.
+    /// `upgrade`, `stamp`, `offline` or `baseline`.
     pub method: String,
 }
 
@@ -119,6 +120,8 @@ pub enum Method {
     Stamp,
     /// Written by an offline (`--sql`) script.
     Offline,
+    /// Recorded by the squashed history's baseline, which ran in place of the revision.
+    Baseline,
 }
 
 impl Method {
@@ -128,6 +131,7 @@ impl Method {
             Self::Upgrade => "upgrade",
             Self::Stamp => "stamp",
             Self::Offline => "offline",
+            Self::Baseline => "baseline",
         }
     }
 }

@@ -60,6 +60,7 @@ macro_rules! locked_transaction {
     };
 }
 
+mod baseline;
 mod exchange;
 mod fast;
 mod locked;
@@ -82,8 +83,12 @@ pub struct Step {
     pub name: String,
     /// Up or down.
     pub direction: Direction,
-    /// Time the script took.
+    /// Time the script took: for the revisions a baseline replaced, the baseline's time is on
+    /// the last of them, and the others have 0.
     pub duration_ms: i64,
+    /// True when the squashed history's baseline brought this revision, in place of its script.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub baseline: bool,
 }
 
 /// A revision of the table, by version and name.
@@ -162,6 +167,8 @@ pub struct Migrator<'m> {
     timeouts: Timeouts,
     connect: Option<ConnectOptions>,
     ignored: Vec<(String, String)>,
+    /// Whether an empty database runs the table's baseline rather than its chain.
+    baseline: bool,
 }
 
 impl<'m> Migrator<'m> {
@@ -186,6 +193,30 @@ impl<'m> Migrator<'m> {
             timeouts: Timeouts::default(),
             connect: None,
             ignored: Vec::new(),
+            baseline: true,
+        }
+    }
+
+    /// Runs every revision itself, even on an empty database whose table has a squashed
+    /// history's baseline ([`migrations_core::baseline`]): what proves the baseline equal to
+    /// the chain, and `migrate upgrade --no-baseline`.
+    pub fn without_baseline(mut self) -> Self {
+        self.baseline = false;
+        self
+    }
+
+    /// Whether an empty database runs the baseline (see [`Migrator::without_baseline`]).
+    pub fn uses_baseline(&self) -> bool {
+        self.baseline
+    }
+
+    /// The plan towards `level` from the revisions `applied`, with the baseline as this runner
+    /// uses it: the planner every turn of a run goes through.
+    pub(crate) fn plan_to(&self, applied: &[bool], direction: Direction, level: usize) -> Plan {
+        let plan = crate::plan::plan_to(self.migrations, applied, direction, level);
+        match self.baseline {
+            true => plan,
+            false => plan.without_baseline(),
         }
     }
 
@@ -280,6 +311,12 @@ impl<'m> Migrator<'m> {
         let snapshot = self.snapshot(client).await?;
         snapshot.state.check(self.migrations, self.overrides)?;
         let plan = snapshot.state.plan(self.migrations, direction, target)?;
+        let plan = match (self.baseline, plan.baseline) {
+            (false, true) => plan
+                .without_baseline()
+                .runnable(self.migrations, &target.to_string())?,
+            _ => plan,
+        };
         Ok((snapshot, plan))
     }
 
@@ -380,6 +417,7 @@ impl Step {
             name: revision.name().to_owned(),
             direction,
             duration_ms: ms,
+            baseline: false,
         }
     }
 }

@@ -17,6 +17,9 @@ pub struct Span<'m> {
     pub to_level: usize,
     /// The revisions, oldest first up, newest first down.
     pub revisions: Vec<&'m Revision>,
+    /// How many of them the squashed history's baseline replaces (the first going up from
+    /// `base`, the last going down to it; 0 when the chain runs).
+    pub baseline: usize,
 }
 
 /// Renders the script for `direction` over `range` (`[FROM:]TO`). An upgrade starts at `base`
@@ -39,8 +42,17 @@ pub fn render(
         out.push_str(&table.create_sql());
         out.push_str("\n\n");
     }
-    for revision in span.revisions {
+    let covered = |r: &&Revision| migrations.position(r.version()) < Some(span.baseline);
+    let (by_baseline, by_chain): (Vec<&Revision>, Vec<&Revision>) =
+        span.revisions.into_iter().partition(covered);
+    if direction == Direction::Up {
+        out.push_str(&baseline_block(migrations, table, &by_baseline, direction));
+    }
+    for revision in by_chain {
         out.push_str(&revision_block(table, revision, direction));
+    }
+    if direction == Direction::Down {
+        out.push_str(&baseline_block(migrations, table, &by_baseline, direction));
     }
     Ok(out)
 }
@@ -98,9 +110,11 @@ pub fn span<'m>(
         },
         other => other,
     })?;
+    let covered = plan.covered(migrations);
     let code = plan
         .revisions
         .iter()
+        .filter(|&&i| i >= covered)
         .map(|&i| &migrations.as_slice()[i])
         .find(|r| crate::apply::script(r, direction).is_rust());
     if let Some(revision) = code {
@@ -125,7 +139,57 @@ pub fn span<'m>(
             .iter()
             .map(|&i| &migrations.as_slice()[i])
             .collect(),
+        baseline: covered,
     })
+}
+
+/// The baseline's script in place of `covered`, with their history rows, in one transaction;
+/// nothing when the baseline does not run.
+fn baseline_block(
+    migrations: &Migrations,
+    table: &HistoryTable,
+    covered: &[&Revision],
+    direction: Direction,
+) -> String {
+    let (Some(baseline), Some(first), Some(last)) =
+        (migrations.baseline(), covered.first(), covered.last())
+    else {
+        return String::new();
+    };
+    let (script, widen, rows) = match direction {
+        Direction::Up => (
+            Some(baseline.up()),
+            format!(
+                "{}
+",
+                table.allow_baseline_sql()
+            ),
+            covered
+                .iter()
+                .map(|r| table.offline_insert_sql(r))
+                .collect::<Vec<_>>(),
+        ),
+        Direction::Down => (
+            baseline.down(),
+            String::new(),
+            covered
+                .iter()
+                .map(|r| table.offline_delete_sql(r))
+                .collect(),
+        ),
+    };
+    let Some(script) = script else {
+        return String::new();
+    };
+    format!(
+        "-- the baseline ({}, `{}`), in place of {} to {}\nBEGIN;\n{}\n{widen}{}\nCOMMIT;\n\n",
+        direction.as_str(),
+        script.file(),
+        comment(&first.label()),
+        comment(&last.label()),
+        terminated(script.sql()),
+        rows.join("\n")
+    )
 }
 
 /// The script with its last statement terminated, so the bookkeeping that follows is a statement
@@ -143,6 +207,13 @@ fn terminated(sql: &str) -> String {
     }
 }
 
+/// Names come from file names, which may hold anything: keep them to one comment line.
+fn comment(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 fn revision_block(table: &HistoryTable, revision: &Revision, direction: Direction) -> String {
     let script = crate::apply::script(revision, direction);
     let bookkeeping = match direction {
@@ -150,12 +221,6 @@ fn revision_block(table: &HistoryTable, revision: &Revision, direction: Directio
         Direction::Down => table.offline_delete_sql(revision),
     };
     let body = terminated(script.sql());
-    // Names come from file names, which may hold anything: keep them to one comment line.
-    let comment = |s: &str| {
-        s.chars()
-            .map(|c| if c.is_control() { '?' } else { c })
-            .collect::<String>()
-    };
     let header = format!(
         "-- {} ({}, `{}`)\n",
         comment(&revision.label()),

@@ -217,6 +217,11 @@ pub struct Plan {
     pub level: usize,
     /// Indices into the revision table, in the order they run.
     pub revisions: Vec<usize>,
+    /// The squashed history's baseline runs in place of the revisions it replaces (the table's
+    /// first [`migrations_core::Baseline::level`], all in `revisions`): first, in one
+    /// transaction with their history rows, going up from an empty database; last going down to
+    /// `base` once some of them were dropped (they have no scripts left).
+    pub baseline: bool,
 }
 
 /// The plan for `direction` towards `target`, for a database whose revisions `applied` are
@@ -269,7 +274,7 @@ pub(crate) fn plan_to(
     level: usize,
 ) -> Plan {
     let applied = &applied[..migrations.len().min(applied.len())];
-    let revisions = match direction {
+    let revisions: Vec<usize> = match direction {
         Direction::Up => (0..level.min(applied.len()))
             .filter(|&i| !applied[i])
             .collect(),
@@ -278,19 +283,74 @@ pub(crate) fn plan_to(
             .filter(|&i| applied[i])
             .collect(),
     };
+    let covered = migrations.baseline().map_or(0, |b| b.level());
+    let baseline = covered > 0
+        && match direction {
+            // An empty history going at least as far as the baseline does.
+            Direction::Up => level >= covered && !applied.iter().any(|&a| a),
+            // Down to base through squashed revisions that can only be reverted together.
+            Direction::Down => {
+                level == 0
+                    && applied.iter().take(covered).all(|&a| a)
+                    && migrations.iter().take(covered).any(|r| r.is_squashed())
+            }
+        };
     Plan {
         direction,
         level,
         revisions,
+        baseline,
     }
 }
 
 impl Plan {
+    /// The revisions the baseline replaces in this plan: the table's first [`Plan::baseline`]
+    /// covers, when it runs.
+    pub fn covered(&self, migrations: &Migrations) -> usize {
+        match self.baseline {
+            true => migrations.baseline().map_or(0, |b| b.level()),
+            false => 0,
+        }
+    }
+
+    /// The same plan running every revision itself (`Migrator::without_baseline`).
+    pub fn without_baseline(mut self) -> Self {
+        self.baseline = false;
+        self
+    }
+
     /// The plan, unless it must revert an irreversible revision (`target` names the goal in
-    /// the refusal) or run a script the grammar rejects. The runner checks on every turn,
-    /// against the history read under the lock.
+    /// the refusal), run a script the grammar rejects, or run a squashed revision, which has no
+    /// script. The runner checks on every turn, against the history read under the lock.
     pub fn runnable(self, migrations: &Migrations, target: &str) -> Result<Self, PlanError> {
-        let revisions = || self.revisions.iter().map(|&i| &migrations.as_slice()[i]);
+        let covered = self.covered(migrations);
+        let revisions = || {
+            self.revisions
+                .iter()
+                .filter(move |&&i| i >= covered)
+                .map(|&i| &migrations.as_slice()[i])
+        };
+        if let Some(revision) = revisions().find(|r| r.is_squashed()) {
+            return Err(PlanError::squashed(migrations, revision, self.direction));
+        }
+        if let (true, Some(baseline)) = (self.baseline, migrations.baseline()) {
+            let script = match self.direction {
+                Direction::Up => Some(baseline.up()),
+                Direction::Down => baseline.down(),
+            };
+            let Some(script) = script else {
+                return Err(PlanError::Irreversible {
+                    target: target.to_owned(),
+                    revision: "the baseline (baseline/down.sql is missing)".to_owned(),
+                });
+            };
+            if let Some(error) = script.syntax_error() {
+                return Err(PlanError::Syntax {
+                    direction: self.direction,
+                    errors: vec![error.clone()],
+                });
+            }
+        }
         if self.direction == Direction::Down {
             if let Some(revision) = revisions().find(|r| r.is_irreversible()) {
                 return Err(PlanError::Irreversible {

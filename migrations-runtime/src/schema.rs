@@ -28,15 +28,19 @@ mod build;
 mod drift;
 mod error;
 mod generate;
+mod rows;
 mod settle;
 mod source;
+mod squash;
 
 use build::in_private_schema;
 pub use drift::Drift;
 pub use error::SchemaError;
 pub use generate::{Generated, GeneratedRevision};
+pub use rows::TableRows;
 pub(crate) use source::declared_scripts;
 pub use source::SchemaSource;
+pub use squash::{BaselineProof, Squash};
 
 /// Where an expected schema was built.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

@@ -266,6 +266,30 @@ pub enum Command {
         #[arg(required = true, value_name = "REV")]
         revisions: Vec<String>,
     },
+    /// Write `baseline/`: one script building the schema and the rows of the revisions through
+    /// REV, proven equal to them in scratch databases, which an empty database runs in their
+    /// place (databases in the chain keep it); and a test proving it again in `cargo test`.
+    /// With `--drop`, remove the squashed revisions once no database is below the baseline.
+    Squash {
+        /// The last revision the baseline replaces (a version, `head`, `-1`, ...).
+        #[arg(
+            long,
+            value_name = "REV",
+            required_unless_present = "drop",
+            conflicts_with = "drop"
+        )]
+        through: Option<String>,
+        /// Remove the revisions the baseline replaces (refused when the database given has
+        /// applied some of them but not all); their names and checksums stay in the baseline.
+        #[arg(long)]
+        drop: bool,
+        /// Where the test goes (default: `tests/baseline.rs` of the crate above the directory).
+        #[arg(long, value_name = "PATH", conflicts_with = "no_test")]
+        test: Option<PathBuf>,
+        /// Write no test.
+        #[arg(long)]
+        no_test: bool,
+    },
     /// Write a revision that builds the connected database's schema from nothing, for a
     /// database that predates the tool (then `stamp` it there), proven in a scratch database.
     Baseline {

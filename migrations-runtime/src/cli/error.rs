@@ -78,6 +78,20 @@ pub enum CliError {
         /// The errors.
         errors: Vec<String>,
     },
+    /// `squash --drop` in a directory without a baseline.
+    #[error("`{dir}` has no baseline to drop revisions for: write one first with `migrate --dir {dir} squash --through REV`")]
+    NoBaseline {
+        /// The directory.
+        dir: String,
+    },
+    /// `squash --drop` while the database given is inside the squashed range.
+    #[error("the connected database has not applied {revision}, which the baseline replaces, but has applied others: once the squashed revisions are dropped, nothing could bring it to {last}; upgrade it to {last} or beyond first, then drop. Nothing was removed")]
+    BelowBaseline {
+        /// The first squashed revision it lacks.
+        revision: String,
+        /// The last squashed revision.
+        last: String,
+    },
     /// `rebase` of a revision the directory does not have.
     #[error("`{dir}` has no revision `{revision}`: name it by its directory (or file) name or its version, as `history` lists them")]
     RebaseUnknown {

@@ -17,6 +17,7 @@ mod resolve;
 mod scaffold;
 mod schema;
 mod session;
+mod squash;
 
 use std::process::ExitCode;
 
@@ -104,5 +105,19 @@ async fn dispatch(
         Command::Baseline { message } => generate::baseline(source, global, &message).await,
         Command::Lock => lockfile::run(source),
         Command::Rebase { revisions } => rebase::run(source, global, &revisions).await,
+        Command::Squash {
+            through,
+            drop,
+            test,
+            no_test,
+        } => {
+            let request = squash::Request {
+                through: through.as_deref(),
+                drop,
+                test: test.as_deref(),
+                no_test,
+            };
+            squash::run(source, global, request).await
+        }
     }
 }

@@ -24,16 +24,38 @@ pub(super) fn outcome(outcome: &Outcome, stamped: bool, format: Format) {
     if format == Format::Json {
         return json(outcome);
     }
-    for step in &outcome.steps {
-        let verb = if step.direction == crate::direction::Direction::Up {
-            "applied"
-        } else {
-            "reverted"
+    let (by_baseline, by_chain): (Vec<_>, Vec<_>) = outcome.steps.iter().partition(|s| s.baseline);
+    let up = |s: &crate::Step| s.direction == crate::direction::Direction::Up;
+    let verb = |s: &crate::Step| if up(s) { "applied" } else { "reverted" };
+    let brought = |steps: &[&crate::Step]| {
+        let (Some(first), Some(last)) = (steps.first(), steps.last()) else {
+            return;
         };
+        let ms: i64 = steps.iter().map(|s| s.duration_ms).sum();
         println!(
-            "{verb} {}_{} ({} ms)",
-            step.version, step.name, step.duration_ms
+            "{} the baseline in place of {} revisions, {}_{} to {}_{} ({ms} ms)",
+            if up(first) { "ran" } else { "reverted" },
+            steps.len(),
+            first.version,
+            first.name,
+            last.version,
+            last.name
         );
+    };
+    if by_baseline.first().is_some_and(|s| up(s)) {
+        brought(&by_baseline);
+    }
+    for step in by_chain {
+        println!(
+            "{} {}_{} ({} ms)",
+            verb(step),
+            step.version,
+            step.name,
+            step.duration_ms
+        );
+    }
+    if by_baseline.first().is_some_and(|s| !up(s)) {
+        brought(&by_baseline);
     }
     let head = if outcome.at_head { " (head)" } else { "" };
     match stamped {

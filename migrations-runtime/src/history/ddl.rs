@@ -5,6 +5,9 @@ use migrations_core::Revision;
 
 use super::{HistoryTable, Method, Values};
 
+/// The values of the `method` column's CHECK constraint.
+pub(super) const METHODS: &str = "('upgrade', 'stamp', 'offline', 'baseline')";
+
 impl HistoryTable {
     /// The DDL creating the schema (unless `public`), the table and its progress table
     /// (the progress of `no-transaction` revisions), idempotent.
@@ -42,7 +45,7 @@ impl HistoryTable {
     applied_at         timestamptz NOT NULL DEFAULT now(),
     duration_ms        bigint,
     applied_by         text        NOT NULL DEFAULT current_user,
-    method             text        NOT NULL DEFAULT 'upgrade' CHECK (method IN ('upgrade', 'stamp', 'offline'))
+    method             text        NOT NULL DEFAULT 'upgrade' CHECK (method IN {METHODS})
 );",
             self.qualified()
         )

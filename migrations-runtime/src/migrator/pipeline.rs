@@ -78,7 +78,7 @@ impl Migrator<'_> {
         level: usize,
         steps: &mut Vec<Step>,
     ) -> Result<Turn, MigrateError> {
-        let plan = plan::plan_to(self.migrations, &known.applied, direction, level);
+        let plan = self.plan_to(&known.applied, direction, level);
         let chain = self.fast_chain(&plan);
         if chain.is_empty() {
             return Ok(match plan.revisions.is_empty() {
@@ -149,12 +149,16 @@ impl Migrator<'_> {
 
     /// The revisions the fast path runs next, in order: the plan's up to the first that needs
     /// the slow path (a `no-transaction` revision, an irreversible one going down, one using
-    /// savepoints, or Rust code, which is not a text to send).
+    /// savepoints, Rust code, which is not a text to send, or one the baseline replaces).
     fn fast_chain(&self, plan: &plan::Plan) -> Vec<usize> {
         let direction = plan.direction;
+        // The baseline runs on the slow path, and a squashed revision not at all.
+        let covered = plan.covered(self.migrations);
         let fast = |&index: &usize| {
             let revision = &self.migrations.as_slice()[index];
-            !(revision.up().transaction() == TransactionMode::None
+            !(index < covered
+                || revision.is_squashed()
+                || revision.up().transaction() == TransactionMode::None
                 || (direction == Direction::Down && revision.is_irreversible())
                 || apply::script(revision, direction).is_rust()
                 || uses_savepoints(apply::script(revision, direction)))

@@ -11,7 +11,7 @@ use crate::blockers::Side;
 use crate::direction::Direction;
 use crate::history::{AppliedRevision, HistoryError, Method};
 use crate::lock;
-use crate::plan::{self, State};
+use crate::plan::State;
 use crate::progress::Interrupted;
 use crate::target::describe_level;
 use crate::MigrateError;
@@ -71,7 +71,8 @@ impl Migrator<'_> {
             state.check(self.migrations, self.overrides)?;
             // The plan again, from the history read under the lock, towards the level resolved at
             // the start: another runner may have moved the database since.
-            let plan = plan::plan_to(self.migrations, &state.applied(), direction, level)
+            let plan = self
+                .plan_to(&state.applied(), direction, level)
                 .runnable(self.migrations, &goal)?;
             let Some(&index) = plan.revisions.first() else {
                 tx.commit()
@@ -79,6 +80,17 @@ impl Migrator<'_> {
                     .map_err(|source| lock::LockError::Query { source })?;
                 return Ok(self.outcome(steps, &state));
             };
+            if let Some(baseline) = self.migrations.baseline() {
+                if index < plan.covered(self.migrations) {
+                    let still_at = describe_level(self.migrations, state.current_level());
+                    let ran = self
+                        .apply_baseline(tx, pid, baseline, direction, &still_at)
+                        .await?;
+                    steps.extend(ran);
+                    // The next turn reads the history it wrote, under the lock.
+                    continue;
+                }
+            }
             let revision = &self.migrations.as_slice()[index];
             if crate::code::own_session(revision, direction) {
                 tx.commit()

@@ -1,7 +1,7 @@
 //! The refusals of planning: the database and the binary disagree, or the request is
 //! impossible. Nothing has been executed when one of these is returned.
 
-use migrations_core::{Migrations, SyntaxError};
+use migrations_core::{Migrations, Revision, SyntaxError};
 use thiserror::Error;
 
 use crate::direction::Direction;
@@ -144,6 +144,21 @@ pub enum PlanError {
         /// The level just after it.
         after: String,
     },
+    /// A revision dropped after a squash would have to run: only the baseline replaces it, and
+    /// only on an empty database (or going down to `base`).
+    #[error("{command} must run revision {revision}, which was squashed into the baseline and its directory dropped: this binary can only bring an empty database to {through} or beyond (with the baseline) {or}. Nothing was run. {fix}")]
+    Squashed {
+        /// The command.
+        command: &'static str,
+        /// `version_name`.
+        revision: String,
+        /// The last revision the baseline replaces.
+        through: String,
+        /// The other way it can go.
+        or: &'static str,
+        /// What to do.
+        fix: &'static str,
+    },
     /// An irreversible revision in a downgrade path.
     #[error("downgrade to {target} must revert {revision}, which is irreversible (it has no down script): nothing was changed; choose a target at or above {revision}")]
     Irreversible {
@@ -155,6 +170,30 @@ pub enum PlanError {
 }
 
 impl PlanError {
+    /// The refusal to run `revision`, squashed and dropped, going `direction`.
+    pub(crate) fn squashed(
+        migrations: &Migrations,
+        revision: &Revision,
+        direction: Direction,
+    ) -> Self {
+        let level = migrations.baseline().map_or(0, |b| b.level());
+        let through = level
+            .checked_sub(1)
+            .and_then(|i| migrations.as_slice().get(i))
+            .map_or_else(|| "base".to_owned(), Revision::label);
+        let (or, fix) = match direction {
+            Direction::Up => ("and upgrade a database that applied every squashed revision", "Upgrade this database with a release that still has the squashed revisions first (the squash was meant to drop them only once no database was below the baseline)."),
+            Direction::Down => ("and take a database with every squashed revision back to base (with baseline/down.sql)", "Choose a target at or above the baseline, or `base`, or downgrade with a release that still has the squashed revisions."),
+        };
+        Self::Squashed {
+            command: direction.command(),
+            revision: revision.label(),
+            through,
+            or,
+            fix,
+        }
+    }
+
     /// The refusal for the unfinished run `stopped`, quoting its statement from the binary.
     pub fn interrupted(migrations: &Migrations, stopped: &Interrupted) -> Self {
         let revision = migrations.get(&stopped.version);

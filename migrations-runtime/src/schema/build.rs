@@ -161,6 +161,11 @@ impl Scratch {
         }
     }
 
+    /// Its connection.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     /// Reads its catalog.
     pub(crate) async fn read(&mut self, read: &ReadOptions) -> Result<Catalog, SchemaError> {
         Catalog::read(&mut self.client, read)

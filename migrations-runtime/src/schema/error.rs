@@ -69,6 +69,14 @@ pub enum SchemaError {
         /// What differs.
         differences: Vec<String>,
     },
+    /// A baseline's rows differ from those of the revisions it replaces: nothing written.
+    #[error("the baseline does not hold the rows of the revisions it replaces: after {step} in a scratch database:\n  - {}\n(a trigger or a volatile default that the chain ran and the copy cannot, or a type whose text form does not read back): nothing was written; squash through another revision, or report it", differences.join("\n  - "))]
+    RowsDiffer {
+        /// Which scripts, compared with what.
+        step: String,
+        /// Each table or sequence that differs.
+        differences: Vec<String>,
+    },
     /// Some changes cannot be generated (the diff says why for each): nothing written.
     #[error("nothing was written: these changes cannot be generated, write them by hand (or in steps the diff can take):\n  - {}", changes.join("\n  - "))]
     Manual {

@@ -43,7 +43,7 @@ pub struct Generated {
 
 /// The scratch server's connection options, or why there is none: a proof needs a database of
 /// its own.
-async fn scratch_options<'o>(
+pub(super) async fn scratch_options<'o>(
     migrator: &'o Migrator<'_>,
     client: &Client,
 ) -> Result<&'o ConnectOptions, SchemaError> {

@@ -1,0 +1,203 @@
+//! Squashing a long history: [`Migrator::squash`] writes the baseline that builds, on an empty
+//! database, the schema and the rows of the revisions through a given one, proven equal to them
+//! in two scratch databases; [`Migrator::prove_baseline`] proves a table's baseline equal to the
+//! chain it replaces again, through the runner itself (the test `migrate squash` writes).
+
+use migrations_schema::diff;
+use tokio_postgres::Client;
+
+use super::build::Scratch;
+use super::generate::scratch_options;
+use super::rows::{self, TableRows};
+use super::settle::proven;
+use super::{Method, Recipe, SchemaError};
+use crate::{IntoTarget, Migrator};
+
+/// A baseline `squash` generated and proved.
+#[derive(Debug, Clone)]
+pub struct Squash {
+    /// How many revisions it replaces: the first `level` of the table.
+    pub level: usize,
+    /// `baseline/up.sql`: the schema, then the rows.
+    pub up: String,
+    /// `baseline/down.sql`: drops what up creates.
+    pub down: String,
+    /// The tables whose rows it copies, with their counts.
+    pub tables: Vec<TableRows>,
+    /// One line per object it creates.
+    pub differences: Vec<String>,
+    /// Definitions PostgreSQL spells differently once regenerated (equal in meaning).
+    pub respelled: Vec<String>,
+}
+
+/// What [`Migrator::prove_baseline`] compared.
+#[derive(Debug, Clone)]
+pub struct BaselineProof {
+    /// How many revisions the baseline replaces.
+    pub level: usize,
+    /// Tables, materialized views and sequences whose contents were compared.
+    pub compared: usize,
+    /// Definitions PostgreSQL spells differently (equal in meaning).
+    pub respelled: Vec<String>,
+}
+
+impl Migrator<'_> {
+    /// The baseline replacing the revisions through `through` (a version, `head`, `-2`, ...):
+    /// up creates their schema (as the diff from an empty database writes it) and inserts the
+    /// rows they left in every table; down drops it all. Proven before it is returned: the chain
+    /// is built in one scratch database, the baseline run in another, and their catalogs, every
+    /// table's rows and every sequence compared; then down must leave an empty database.
+    /// `client`'s database is not changed.
+    pub async fn squash(
+        &self,
+        client: &mut Client,
+        through: impl IntoTarget,
+    ) -> Result<Squash, SchemaError> {
+        let level = through.into_target()?.level(self.migrations(), 0)?;
+        if level == 0 {
+            return Err(SchemaError::CannotBuild {
+                reason: "there is nothing to squash at base: name the last revision the baseline replaces (`--through VERSION`)".to_owned(),
+            });
+        }
+        let recipe = Recipe::Revisions {
+            migrator: self,
+            level,
+        };
+        let not_run = super::build::not_run(&recipe, &Method::ScratchDatabase);
+        if !not_run.is_empty() {
+            return Err(SchemaError::CannotBuild {
+                reason: format!("the revisions to squash include Rust read from files, whose code this program cannot run ({}), so the rows they write would be missing from the baseline: squash through the revision before it, or run `squash` from the binary that embeds the directory", not_run.join(", ")),
+            });
+        }
+        let options = scratch_options(self, client).await?;
+        let read = self.read_options();
+        let through = self.migrations().as_slice()[level - 1].label();
+        let mut chain = Scratch::create(client, options).await?;
+        let squashed = async {
+            chain.build(&recipe).await?;
+            let at = chain.read(&read).await?;
+            let dump = rows::dump(chain.client(), &read).await?;
+            let expected = rows::digests(chain.client(), &read).await?;
+            let mut proof = Scratch::create(client, options).await?;
+            let proved = async {
+                let empty = proof.read(&read).await?;
+                let schema = diff(&empty, &at);
+                let down = diff(&at, &empty).script();
+                let up = format!("{}\n{}", schema.script(), dump.script);
+                proof.run("the baseline", true, [up.as_str()]).await?;
+                let built = proof.read(&read).await?;
+                let step = format!("the baseline's up script, against the revisions through {through}");
+                let respelled = proven(client, options, &built, &at, &read, &step).await?;
+                let found = rows::digests(proof.client(), &read).await?;
+                let differences = rows::differences(&expected, &found);
+                if !differences.is_empty() {
+                    return Err(SchemaError::RowsDiffer {
+                        step: format!("the baseline's up script, against the rows of the revisions through {through}"),
+                        differences,
+                    });
+                }
+                proof
+                    .run("the baseline's down script", true, [down.as_str()])
+                    .await?;
+                let back = proof.read(&read).await?;
+                let step = "the baseline's down script, against an empty database";
+                proven(client, options, &back, &empty, &read, step).await?;
+                Ok(Squash {
+                    level,
+                    up,
+                    down,
+                    tables: dump.tables,
+                    differences: schema.differences().map(ToString::to_string).collect(),
+                    respelled,
+                })
+            }
+            .await;
+            proof.drop(client).await?;
+            proved
+        }
+        .await;
+        chain.drop(client).await?;
+        squashed
+    }
+
+    /// Proves the table's baseline equal to the revisions it replaces, as the runner uses it:
+    /// one scratch database upgraded through the chain ([`Migrator::without_baseline`]), another
+    /// upgraded with the baseline, and their catalogs, rows and sequences compared. What the
+    /// test `migrate squash` writes calls; it needs the squashed revisions, so it cannot run once
+    /// they are dropped. `client`'s database is not changed.
+    pub async fn prove_baseline(&self, client: &mut Client) -> Result<BaselineProof, SchemaError> {
+        let Some(baseline) = self.migrations().baseline() else {
+            return Err(SchemaError::CannotBuild {
+                reason: "this table has no baseline (`migrate squash --through REV` writes one)"
+                    .to_owned(),
+            });
+        };
+        let level = baseline.level();
+        let squashed = &self.migrations().as_slice()[..level];
+        if let Some(dropped) = squashed.iter().find(|r| r.is_squashed()) {
+            return Err(SchemaError::CannotBuild {
+                reason: format!("revision {} was dropped after the squash, so there is no chain left to prove the baseline against: remove the test `migrate squash` wrote", dropped.label()),
+            });
+        }
+        let options = scratch_options(self, client).await?;
+        let read = self.read_options();
+        let through = squashed[level - 1].label();
+        let chain_only = self.clone().without_baseline();
+        let with_baseline = self.clone();
+        let mut chain = Scratch::create(client, options).await?;
+        let proved = async {
+            chain
+                .build(&Recipe::Revisions {
+                    migrator: &chain_only,
+                    level,
+                })
+                .await?;
+            let at = chain.read(&read).await?;
+            let expected = rows::digests(chain.client(), &read).await?;
+            let mut base = Scratch::create(client, options).await?;
+            let compared = async {
+                base.build(&Recipe::Revisions {
+                    migrator: &with_baseline,
+                    level,
+                })
+                .await?;
+                let ran: i64 = base
+                    .client()
+                    .query_one(
+                        &format!("SELECT count(*) FROM {} WHERE method = 'baseline'", self.table()),
+                        &[],
+                    )
+                    .await
+                    .map_err(|source| SchemaError::Scratch {
+                        action: "reading the history the baseline wrote".to_owned(),
+                        source,
+                    })?
+                    .get(0);
+                if ran != level as i64 {
+                    return Err(SchemaError::CannotBuild {
+                        reason: format!("the runner did not bring the empty database to {through} with the baseline ({ran} of {level} rows recorded by it): a bug, please report it"),
+                    });
+                }
+                let built = base.read(&read).await?;
+                let step = format!("the baseline, against the revisions through {through}");
+                let respelled = proven(client, options, &built, &at, &read, &step).await?;
+                let found = rows::digests(base.client(), &read).await?;
+                let differences = rows::differences(&expected, &found);
+                if !differences.is_empty() {
+                    return Err(SchemaError::RowsDiffer { step, differences });
+                }
+                Ok(BaselineProof {
+                    level,
+                    compared: expected.len(),
+                    respelled,
+                })
+            }
+            .await;
+            base.drop(client).await?;
+            compared
+        }
+        .await;
+        chain.drop(client).await?;
+        proved
+    }
+}
