@@ -312,4 +312,74 @@ mod tests {
         #[cfg(not(feature = "parse"))]
         assert!(error.is_none(), "nothing checks syntax without the grammar");
     }
+
+    /// A squashed history: its baseline, and revisions dropped since (one of them Rust, whose
+    /// checksum algorithm must survive) beside one still on disk.
+    #[test]
+    fn baselines_and_squashed_revisions_round_trip() {
+        use crate::baseline::{render, Manifest, Squashed};
+        let dir = tempfile::tempdir().expect("tempdir");
+        let write = |path: &str, text: &str| {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().expect("in a directory")).expect("mkdir");
+            std::fs::write(path, text).expect("write");
+        };
+        write("003_c/up.sql", "CREATE TABLE c ();");
+        write("003_c/down.sql", "DROP TABLE c;");
+        write("004_d/up.sql", "CREATE TABLE d ();");
+        write("004_d/down.sql", "DROP TABLE d;");
+        let on_disk = crate::load_dir(
+            dir.path(),
+            "m",
+            crate::ScanOptions {
+                unlocked: true,
+                ..Default::default()
+            },
+        );
+        let c = Squashed::of(
+            on_disk
+                .as_ref()
+                .ok()
+                .and_then(|m| m.get("003"))
+                .expect("003"),
+        );
+        let up = "CREATE TABLE a ();\nCREATE TABLE b ();\nCREATE TABLE c ();\n";
+        write("baseline/up.sql", up);
+        write("baseline/down.sql", "DROP TABLE a, b, c;\n");
+        let manifest = Manifest {
+            up: crate::source::checksum(up),
+            squashed: vec![
+                Squashed {
+                    source: "001_a".into(),
+                    algorithm: crate::ChecksumAlgorithm::Sha256,
+                    checksum: crate::Checksum([1; 32]),
+                },
+                Squashed {
+                    source: "002_b".into(),
+                    algorithm: crate::ChecksumAlgorithm::RustSource,
+                    checksum: crate::Checksum([2; 32]),
+                },
+                c,
+            ],
+        };
+        write("baseline/squashed.list", &render(&manifest));
+        let loaded = crate::load_dir(dir.path(), "m", Default::default()).expect("valid");
+        let versions: Vec<(&str, bool)> = loaded
+            .iter()
+            .map(|r| (r.version(), r.is_squashed()))
+            .collect();
+        assert_eq!(
+            versions,
+            [("001", true), ("002", true), ("003", false), ("004", false)]
+        );
+        assert_eq!(loaded.baseline().map(|b| b.level()), Some(3));
+        let (text, index) = pack_table(loaded.as_slice(), loaded.baseline());
+        let (text, index) = (text.leak(), index.leak());
+        let embedded = crate::Migrations::__packed_v4(loaded.layout(), text, index, &[]);
+        assert_eq!(embedded, loaded);
+        let b = embedded.get("002").expect("002");
+        assert_eq!(b.checksum_algorithm(), crate::ChecksumAlgorithm::RustSource);
+        assert_eq!(b.checksum(), crate::Checksum([2; 32]));
+        assert_eq!(embedded.baseline().map(|b| b.up().sql()), Some(up));
+    }
 }

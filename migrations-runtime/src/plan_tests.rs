@@ -155,3 +155,88 @@ fn refusals() {
         Err(PlanError::UnknownAlgorithm { algorithm: 7, .. })
     ));
 }
+
+/// Three revisions and a baseline replacing the first two; with `dropped`, the first is gone
+/// from disk (only the manifest names it).
+fn squashed(dropped: bool) -> (tempfile::TempDir, Migrations) {
+    use migrations_core::baseline::{render, Manifest, Squashed};
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (name, sql) in [
+        ("001_a", "SELECT 1;"),
+        ("002_b", "SELECT 2;"),
+        ("003_c", "SELECT 3;"),
+    ] {
+        std::fs::create_dir(dir.path().join(name)).expect("mkdir");
+        std::fs::write(dir.path().join(name).join("up.sql"), sql).expect("up");
+        std::fs::write(dir.path().join(name).join("down.sql"), sql).expect("down");
+    }
+    let chain = migrations_core::load_dir(dir.path(), "m", Default::default()).expect("valid");
+    let up = "SELECT 12;\n";
+    std::fs::create_dir(dir.path().join("baseline")).expect("mkdir");
+    std::fs::write(dir.path().join("baseline/up.sql"), up).expect("up");
+    std::fs::write(dir.path().join("baseline/down.sql"), "SELECT 0;\n").expect("down");
+    let manifest = Manifest {
+        up: migrations_core::source::checksum(up),
+        squashed: chain.iter().take(2).map(Squashed::of).collect(),
+    };
+    std::fs::write(dir.path().join("baseline/squashed.list"), render(&manifest)).expect("list");
+    if dropped {
+        std::fs::remove_dir_all(dir.path().join("001_a")).expect("drop");
+    }
+    let loaded = migrations_core::load_dir(dir.path(), "m", Default::default()).expect("valid");
+    (dir, loaded)
+}
+
+#[test]
+fn the_baseline_runs_only_from_an_empty_history_to_its_level_or_beyond() {
+    let (_dir, m) = squashed(false);
+    let up = |applied: &[bool], level| plan_to(&m, applied, Direction::Up, level);
+    let empty = [false, false, false];
+    assert!(up(&empty, 3).baseline && up(&empty, 2).baseline);
+    assert_eq!(up(&empty, 3).covered(&m), 2);
+    assert_eq!(up(&empty, 3).revisions, [0, 1, 2]);
+    assert!(!up(&empty, 1).baseline, "short of the baseline: the chain");
+    assert!(
+        !up(&[true, false, false], 3).baseline,
+        "in the chain: the chain"
+    );
+    assert!(
+        !up(&[false, false, true], 3).baseline,
+        "not empty: the chain"
+    );
+    let down = plan_to(&m, &[true, true, true], Direction::Down, 0);
+    assert!(!down.baseline, "the chain's down scripts are there");
+    assert!(up(&empty, 3).runnable(&m, "head").is_ok());
+}
+
+#[test]
+fn a_dropped_revision_runs_only_inside_the_baseline() {
+    let (_dir, m) = squashed(true);
+    assert!(m.as_slice()[0].is_squashed() && !m.as_slice()[1].is_squashed());
+    let plan = |applied: &[bool], direction, level| plan_to(&m, applied, direction, level);
+    let empty = [false, false, false];
+    assert!(plan(&empty, Direction::Up, 3).runnable(&m, "head").is_ok());
+    let chain = plan(&empty, Direction::Up, 3).without_baseline();
+    assert!(matches!(
+        chain.runnable(&m, "head"),
+        Err(PlanError::Squashed { revision, .. }) if revision == "001_a"
+    ));
+    let all = [true, true, true];
+    let to_base = plan(&all, Direction::Down, 0);
+    assert!(
+        to_base.baseline,
+        "down to base through the baseline's down script"
+    );
+    assert!(to_base.clone().runnable(&m, "base").is_ok());
+    assert!(plan(&all, Direction::Down, 1).runnable(&m, "001").is_ok());
+    assert!(matches!(
+        plan(&all, Direction::Down, 0).without_baseline().runnable(&m, "base"),
+        Err(PlanError::Squashed { revision, .. }) if revision == "001_a"
+    ));
+    assert!(
+        plan(&[true, false, false], Direction::Up, 3)
+            .runnable(&m, "head")
+            .is_ok(),
+        "002 is still on disk"
+    );
+}

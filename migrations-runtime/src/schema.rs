@@ -25,6 +25,7 @@ use tokio_postgres::Client;
 use crate::{IntoTarget, Migrator};
 
 mod build;
+mod digest;
 mod drift;
 mod error;
 mod generate;

@@ -149,7 +149,7 @@ async fn an_empty_database_reaches_head_through_the_baseline_and_equals_the_chai
     );
     let test = std::fs::read_to_string(root.path().join("tests/baseline.rs")).expect("test");
     assert!(
-        test.contains("embed_migrations!(\"m\")") && test.contains("prove_baseline"),
+        test.contains("const DIR: &str = \"m\";") && test.contains("prove_baseline"),
         "{test}"
     );
 

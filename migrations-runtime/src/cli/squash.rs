@@ -47,26 +47,38 @@ pub(super) async fn run(
         "-- The baseline of the revisions through {last}: written by `migrate squash --through {through}` and\n\
          -- proven equal to them (schema, rows and sequences) in scratch databases. Do not edit.\n"
     );
-    let up = format!(
-        "{header}--   {}\n--   rows: {}\n\n{}",
-        squash.differences.join("\n--   "),
-        match squash.tables.is_empty() {
-            true => "none".to_owned(),
-            false => squash
-                .tables
-                .iter()
-                .map(|t| format!("{} ({})", t.table, t.rows))
-                .collect::<Vec<_>>()
-                .join(", "),
-        },
-        squash.up
-    );
+    // What it holds, as comments above the script: each object (the diff from an empty
+    // database says "<object>: missing (expected …)"), the rows, the run-dependent columns.
+    let mut notes: Vec<String> = squash
+        .differences
+        .iter()
+        .map(|d| format!("creates {}", d.split(": missing").next().unwrap_or(d)))
+        .collect();
+    let rows: Vec<String> = squash
+        .tables
+        .iter()
+        .map(|t| format!("{} ({})", t.table, t.rows))
+        .collect();
+    notes.push(match rows.is_empty() {
+        true => "rows: none".to_owned(),
+        false => format!("rows: {}", rows.join(", ")),
+    });
+    if !squash.varying.is_empty() {
+        notes.push(format!(
+            "set when the revisions run, not compared (left to their defaults): {}",
+            squash.varying.join(", ")
+        ));
+    }
+    let up = format!("{header}--   {}\n\n{}", notes.join("\n--   "), squash.up);
     let down = format!("{header}\n{}", squash.down);
     let manifest = Manifest {
         up: migrations_core::source::checksum(&up),
         squashed: revisions.iter().map(Squashed::of).collect(),
     };
     write_baseline(dir, allow_up_only, &up, &down, &manifest)?;
+    if !squash.varying.is_empty() {
+        println!("note: two runs of the revisions disagree on {}, so they depend on when the revisions run: not compared, and a column with a default is left to it (a fresh database gets it as the chain would give it)", squash.varying.join(", "));
+    }
     for respelled in &squash.respelled {
         println!("note: PostgreSQL spells this definition differently once regenerated (same meaning): {respelled}");
     }
@@ -175,24 +187,38 @@ fn test_path(dir: &Path, given: Option<&Path>) -> Option<(PathBuf, String)> {
 const TEST_MARK: &str = "//! Written by `migrate squash";
 
 fn write_test(path: &Path, rel: &str, last: &str, level: usize) -> Result<(), CliError> {
+    // The directory is read at test time, not embedded: a test binary is a crate of its own,
+    // where Rust revisions naming their crate's items would not compile. Written as rustfmt
+    // writes it, so that a project's `cargo fmt --check` passes as it is.
     let text = format!(
-        "{TEST_MARK} --through`: proves `{rel}/{DIR}` equal to the {level} revisions it replaces,\n\
-         //! through {last}, on a real PostgreSQL: one scratch database upgraded through the chain, one\n\
-         //! with the baseline, their schemas, rows and sequences compared. It needs those revisions:\n\
+        "{TEST_MARK} --through`: proves `{rel}/{DIR}` equal to the revisions it\n\
+         //! replaces, on a real PostgreSQL: one scratch database upgraded through the chain, one with\n\
+         //! the baseline, their schemas, rows and sequences compared. It needs those revisions:\n\
          //! `migrate squash --drop` removes this file with them. Needs the dev-dependency\n\
-         //! `migrations-runtime` with the features `macros` and `testing`.\n\
+         //! `migrations-runtime` with the feature `testing`.\n\
          \n\
-         static MIGRATIONS: migrations_runtime::Migrations =\n    migrations_runtime::embed_migrations!(\"{rel}\");\n\
+         use migrations_runtime::migrations_core::load_dir;\n\
+         use migrations_runtime::{{ConnectOptions, Migrator}};\n\
+         \n\
+         /// The migrations directory, relative to the crate.\n\
+         const DIR: &str = {rel:?};\n\
+         /// How many revisions the baseline replaces, and the last of them.\n\
+         const LEVEL: usize = {level};\n\
+         const THROUGH: &str = {last:?};\n\
          \n\
          #[migrations_runtime::test(empty)]\n\
-         async fn the_baseline_equals_the_revisions_it_replaces(db: migrations_runtime::testing::TestDatabase) {{\n    \
-             let options = migrations_runtime::ConnectOptions::from_config(db.config().clone());\n    \
-             let mut client = db.connect().await.expect(\"the test database\");\n    \
-             let migrator = migrations_runtime::Migrator::new(&MIGRATIONS, options);\n    \
-             match migrator.prove_baseline(&mut client).await {{\n        \
-                 Ok(proof) => assert_eq!(proof.level, {level}, \"the baseline replaces the revisions through {last}\"),\n        \
-                 Err(error) => panic!(\"{{error}}\"),\n    \
-             }}\n\
+         async fn the_baseline_equals_the_revisions_it_replaces(\n    \
+             db: migrations_runtime::testing::TestDatabase,\n\
+         ) -> Result<(), Box<dyn std::error::Error>> {{\n    \
+             let dir = std::path::Path::new(env!(\"CARGO_MANIFEST_DIR\")).join(DIR);\n    \
+             let migrations = load_dir(&dir, DIR, Default::default())?;\n    \
+             let options = ConnectOptions::from_config(db.config().clone());\n    \
+             let mut client = db.connect().await?;\n    \
+             let proof = Migrator::new(&migrations, options)\n        \
+                 .prove_baseline(&mut client)\n        \
+                 .await?;\n    \
+             assert_eq!(proof.level, LEVEL, \"the revisions through {{THROUGH}}\");\n    \
+             Ok(())\n\
          }}\n"
     );
     if let Some(parent) = path.parent() {

@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use migrations_schema::{Name, ReadOptions};
 use tokio_postgres::Client;
 
+use super::digest::Varying;
 use super::SchemaError;
 
 /// Rows a statement inserts at most, so that no statement grows without bound.
@@ -36,19 +37,22 @@ pub(crate) struct Dump {
 }
 
 /// One table or materialized view, as the queries below name it.
-struct Relation {
-    oid: u32,
+pub(super) struct Relation {
+    /// Its `pg_class` oid.
+    pub oid: u32,
     /// Quoted `schema.table`.
-    name: String,
+    pub name: String,
     /// `ONLY` for a plain table (its inheritance children load on their own), empty for a
     /// partitioned one (read and written through the parent).
-    only: &'static str,
+    pub only: &'static str,
     /// A materialized view.
-    view: bool,
-    populated: bool,
+    pub view: bool,
+    /// Holds rows (a materialized view created `WITH NO DATA` does not).
+    pub populated: bool,
 }
 
-fn failed(action: &str) -> impl Fn(tokio_postgres::Error) -> SchemaError + '_ {
+/// The error of a query on the scratch database, saying what it was for.
+pub(super) fn failed(action: &str) -> impl Fn(tokio_postgres::Error) -> SchemaError + '_ {
     move |source| SchemaError::Scratch {
         action: action.to_owned(),
         source,
@@ -57,7 +61,10 @@ fn failed(action: &str) -> impl Fn(tokio_postgres::Error) -> SchemaError + '_ {
 
 /// The tables (not partitions, not an extension's, not those `read` leaves out) and
 /// materialized views of `client`'s database, in creation order.
-async fn relations(client: &Client, read: &ReadOptions) -> Result<Vec<Relation>, SchemaError> {
+pub(super) async fn relations(
+    client: &Client,
+    read: &ReadOptions,
+) -> Result<Vec<Relation>, SchemaError> {
     let rows = client
         .query(
             "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind::text, \
@@ -130,14 +137,19 @@ async fn in_key_order(
     Ok(ordered)
 }
 
-/// The script loading `client`'s rows, sequences and materialized views.
-pub(crate) async fn dump(client: &Client, read: &ReadOptions) -> Result<Dump, SchemaError> {
+/// The script loading `client`'s rows, sequences and materialized views; `varying` are the
+/// columns whose values depend on when the revisions ran ([`super::digest`]).
+pub(crate) async fn dump(
+    client: &Client,
+    read: &ReadOptions,
+    varying: &Varying,
+) -> Result<Dump, SchemaError> {
     let all = relations(client, read).await?;
     let (views, tables): (Vec<Relation>, Vec<Relation>) = all.into_iter().partition(|r| r.view);
     let mut script = String::new();
     let mut loaded = Vec::new();
     for table in in_key_order(client, tables).await? {
-        let (copied, rows) = table_rows(client, &table).await?;
+        let (copied, rows) = table_rows(client, &table, varying).await?;
         if rows > 0 {
             script.push_str(&copied);
             loaded.push(TableRows {
@@ -156,24 +168,64 @@ pub(crate) async fn dump(client: &Client, read: &ReadOptions) -> Result<Dump, Sc
     })
 }
 
-/// The statements inserting `table`'s rows (with its triggers off), and how many rows.
-async fn table_rows(client: &Client, table: &Relation) -> Result<(String, i64), SchemaError> {
-    let columns = client
+/// A column of a table, as the dump and the digests need it.
+pub(super) struct Column {
+    /// Quoted.
+    pub name: String,
+    /// Computed (`GENERATED ALWAYS AS ... STORED`): read, never written.
+    pub generated: bool,
+    /// `GENERATED ALWAYS AS IDENTITY`: written with `OVERRIDING SYSTEM VALUE`.
+    pub always_identity: bool,
+    /// Has a default, which an INSERT leaving it out computes.
+    pub default: bool,
+}
+
+/// The columns of the table `oid`, in order.
+pub(super) async fn columns(client: &Client, oid: u32) -> Result<Vec<Column>, SchemaError> {
+    let rows = client
         .query(
-            "SELECT quote_ident(attname), EXISTS (SELECT FROM pg_catalog.pg_attribute a2 WHERE a2.attrelid = a.attrelid AND a2.attidentity = 'a') \
-             FROM pg_catalog.pg_attribute a WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
-            &[&table.oid],
+            "SELECT quote_ident(attname), attgenerated <> '', attidentity = 'a', atthasdef \
+             FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            &[&oid],
         )
         .await
         .map_err(failed("reading a table's columns"))?;
-    let Some(first) = columns.first() else {
+    Ok(rows
+        .iter()
+        .map(|r| Column {
+            name: r.get(0),
+            generated: r.get(1),
+            always_identity: r.get(2),
+            default: r.get(3),
+        })
+        .collect())
+}
+
+/// The statements inserting `table`'s rows (with its triggers off), and how many rows. The
+/// columns in `varying` that have a default are left to it, as the revisions left them.
+async fn table_rows(
+    client: &Client,
+    table: &Relation,
+    varying: &Varying,
+) -> Result<(String, i64), SchemaError> {
+    let omitted = varying.get(&table.name);
+    let columns: Vec<Column> = columns(client, table.oid)
+        .await?
+        .into_iter()
+        .filter(|c| {
+            // Computed, or left to a default that depends on the run.
+            let left_out = c.default && omitted.is_some_and(|o| o.contains(&c.name));
+            !c.generated && !left_out
+        })
+        .collect();
+    if columns.is_empty() {
         return Ok((String::new(), 0));
-    };
-    let overriding = match first.get::<_, bool>(1) {
+    }
+    let overriding = match columns.iter().any(|c| c.always_identity) {
         true => " OVERRIDING SYSTEM VALUE",
         false => "",
     };
-    let names: Vec<String> = columns.iter().map(|c| c.get(0)).collect();
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
     let quoted: Vec<String> = names
         .iter()
         .map(|c| format!("quote_nullable(t.{c})"))
@@ -245,7 +297,9 @@ async fn sequences(client: &Client) -> Result<String, SchemaError> {
 }
 
 /// Every sequence (not an extension's) with its value and whether it was used.
-async fn sequence_values(client: &Client) -> Result<Vec<(String, i64, bool)>, SchemaError> {
+pub(super) async fn sequence_values(
+    client: &Client,
+) -> Result<Vec<(String, i64, bool)>, SchemaError> {
     let names = client
         .query(
             "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) \
@@ -267,54 +321,4 @@ async fn sequence_values(client: &Client) -> Result<Vec<(String, i64, bool)>, Sc
         out.push((name, value.get(0), value.get(1)));
     }
     Ok(out)
-}
-
-/// Each table's and materialized view's row count and a digest of its rows (their text forms,
-/// sorted), and each sequence's state: equal for two databases holding the same data.
-pub(crate) async fn digests(
-    client: &Client,
-    read: &ReadOptions,
-) -> Result<BTreeMap<String, String>, SchemaError> {
-    let mut out = BTreeMap::new();
-    for relation in relations(client, read).await? {
-        if !relation.populated {
-            out.insert(relation.name, "not populated".to_owned());
-            continue;
-        }
-        let sql = format!(
-            "SELECT count(*)::text || ' rows, md5 ' || md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '')) FROM {}{} AS t",
-            relation.only, relation.name
-        );
-        let row = client
-            .query_one(&sql, &[])
-            .await
-            .map_err(failed("digesting a table's rows"))?;
-        out.insert(relation.name, row.get(0));
-    }
-    for (name, value, called) in sequence_values(client).await? {
-        out.insert(name, format!("sequence at {value}, called {called}"));
-    }
-    Ok(out)
-}
-
-/// The lines on which two digests differ.
-pub(crate) fn differences(
-    expected: &BTreeMap<String, String>,
-    found: &BTreeMap<String, String>,
-) -> Vec<String> {
-    let names: BTreeSet<&String> = expected.keys().chain(found.keys()).collect();
-    names
-        .into_iter()
-        .filter_map(|name| {
-            let (e, f) = (expected.get(name), found.get(name));
-            (e != f).then(|| {
-                let show = |v: Option<&String>| v.map_or("nothing", |s| s.as_str()).to_owned();
-                format!(
-                    "{name}: the chain has {}, the baseline {}",
-                    show(e),
-                    show(f)
-                )
-            })
-        })
-        .collect()
 }

@@ -7,6 +7,7 @@ use migrations_schema::diff;
 use tokio_postgres::Client;
 
 use super::build::Scratch;
+use super::digest::{self, Varying};
 use super::generate::scratch_options;
 use super::rows::{self, TableRows};
 use super::settle::proven;
@@ -26,6 +27,9 @@ pub struct Squash {
     pub tables: Vec<TableRows>,
     /// One line per object it creates.
     pub differences: Vec<String>,
+    /// `table.column` of the columns whose values depend on when the revisions ran (two runs
+    /// of the chain disagree on them): not compared, and left to their defaults if they have one.
+    pub varying: Vec<String>,
     /// Definitions PostgreSQL spells differently once regenerated (equal in meaning).
     pub respelled: Vec<String>,
 }
@@ -37,6 +41,8 @@ pub struct BaselineProof {
     pub level: usize,
     /// Tables, materialized views and sequences whose contents were compared.
     pub compared: usize,
+    /// The columns not compared because two runs of the chain disagree on them.
+    pub varying: Vec<String>,
     /// Definitions PostgreSQL spells differently (equal in meaning).
     pub respelled: Vec<String>,
 }
@@ -76,8 +82,9 @@ impl Migrator<'_> {
         let squashed = async {
             chain.build(&recipe).await?;
             let at = chain.read(&read).await?;
-            let dump = rows::dump(chain.client(), &read).await?;
-            let expected = rows::digests(chain.client(), &read).await?;
+            let varying = run_dependent(client, options, &recipe, &read, &chain).await?;
+            let dump = rows::dump(chain.client(), &read, &varying).await?;
+            let expected = digest::digests(chain.client(), &read, &varying).await?;
             let mut proof = Scratch::create(client, options).await?;
             let proved = async {
                 let empty = proof.read(&read).await?;
@@ -88,8 +95,8 @@ impl Migrator<'_> {
                 let built = proof.read(&read).await?;
                 let step = format!("the baseline's up script, against the revisions through {through}");
                 let respelled = proven(client, options, &built, &at, &read, &step).await?;
-                let found = rows::digests(proof.client(), &read).await?;
-                let differences = rows::differences(&expected, &found);
+                let found = digest::digests(proof.client(), &read, &varying).await?;
+                let differences = digest::differences(&expected, &found);
                 if !differences.is_empty() {
                     return Err(SchemaError::RowsDiffer {
                         step: format!("the baseline's up script, against the rows of the revisions through {through}"),
@@ -108,6 +115,7 @@ impl Migrator<'_> {
                     down,
                     tables: dump.tables,
                     differences: schema.differences().map(ToString::to_string).collect(),
+                    varying: digest::listed(&varying),
                     respelled,
                 })
             }
@@ -144,16 +152,16 @@ impl Migrator<'_> {
         let through = squashed[level - 1].label();
         let chain_only = self.clone().without_baseline();
         let with_baseline = self.clone();
+        let recipe = Recipe::Revisions {
+            migrator: &chain_only,
+            level,
+        };
         let mut chain = Scratch::create(client, options).await?;
         let proved = async {
-            chain
-                .build(&Recipe::Revisions {
-                    migrator: &chain_only,
-                    level,
-                })
-                .await?;
+            chain.build(&recipe).await?;
             let at = chain.read(&read).await?;
-            let expected = rows::digests(chain.client(), &read).await?;
+            let varying = run_dependent(client, options, &recipe, &read, &chain).await?;
+            let expected = digest::digests(chain.client(), &read, &varying).await?;
             let mut base = Scratch::create(client, options).await?;
             let compared = async {
                 base.build(&Recipe::Revisions {
@@ -181,14 +189,15 @@ impl Migrator<'_> {
                 let built = base.read(&read).await?;
                 let step = format!("the baseline, against the revisions through {through}");
                 let respelled = proven(client, options, &built, &at, &read, &step).await?;
-                let found = rows::digests(base.client(), &read).await?;
-                let differences = rows::differences(&expected, &found);
+                let found = digest::digests(base.client(), &read, &varying).await?;
+                let differences = digest::differences(&expected, &found);
                 if !differences.is_empty() {
                     return Err(SchemaError::RowsDiffer { step, differences });
                 }
                 Ok(BaselineProof {
                     level,
                     compared: expected.len(),
+                    varying: digest::listed(&varying),
                     respelled,
                 })
             }
@@ -200,4 +209,24 @@ impl Migrator<'_> {
         chain.drop(client).await?;
         proved
     }
+}
+
+/// The columns whose values differ between `chain`, built by `recipe`, and a second build of
+/// the same revisions: those that depend on when the revisions ran ([`digest`]).
+async fn run_dependent(
+    client: &Client,
+    options: &crate::ConnectOptions,
+    recipe: &Recipe<'_>,
+    read: &migrations_schema::ReadOptions,
+    chain: &Scratch,
+) -> Result<Varying, SchemaError> {
+    let first = digest::by_column(chain.client(), read).await?;
+    let mut again = Scratch::create(client, options).await?;
+    let second = async {
+        again.build(recipe).await?;
+        digest::by_column(again.client(), read).await
+    }
+    .await;
+    again.drop(client).await?;
+    Ok(digest::varying(&first, &second?))
 }
