@@ -2,6 +2,18 @@
 //! scripts and in the pipelined exchange): the one place the runtime, the schema engine, the tests' helpers and the
 //! applications on top quote anything. Values are otherwise bound parameters.
 
+/// `text` with every control character (a line break among them) as `?`: a name from a file or
+/// a catalog, made safe to print inside a `--` comment, which a line break would end.
+///
+/// ```
+/// assert_eq!(migrations_core::quote::one_line("two\nlines"), "two?lines");
+/// ```
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect()
+}
+
 /// An identifier, double-quoted with its quotes doubled: `a"b` becomes `"a""b"`.
 pub fn ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

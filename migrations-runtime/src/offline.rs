@@ -209,9 +209,7 @@ fn terminated(sql: &str) -> String {
 
 /// Names come from file names, which may hold anything: keep them to one comment line.
 fn comment(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { '?' } else { c })
-        .collect()
+    crate::quote::one_line(s)
 }
 
 fn revision_block(table: &HistoryTable, revision: &Revision, direction: Direction) -> String {

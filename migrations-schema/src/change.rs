@@ -273,7 +273,11 @@ impl Diff {
                     Hazard::Manual(why) => ("MANUAL", why),
                 };
                 let object = format!("{} {}", change.kind.words(), change.object);
-                out.push_str(&format!("-- {word}: {object}: {why}\n"));
+                // A name may hold a line break: the comment must stay one line, or the rest
+                // of it would be read as SQL.
+                let line = format!("-- {word}: {object}: {why}");
+                out.push_str(&migrations_core::quote::one_line(&line));
+                out.push('\n');
             }
             for statement in &change.sql {
                 out.push_str(statement);

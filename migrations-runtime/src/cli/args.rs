@@ -115,6 +115,10 @@ pub enum Command {
         /// Print the SQL instead of running it (offline mode).
         #[arg(long)]
         sql: bool,
+        /// Run every revision, even on an empty database whose directory has a squashed
+        /// history's baseline (which it otherwise runs in their place).
+        #[arg(long, conflicts_with = "sql")]
+        no_baseline: bool,
     },
     /// Revert applied revisions down to TARGET (base, a version or prefix, -N, REV-N).
     Downgrade {

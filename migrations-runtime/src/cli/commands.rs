@@ -13,14 +13,19 @@ use crate::resolve::Resolution;
 use crate::status::Status;
 use crate::{MigrateError, Migrator, Target};
 
-/// `upgrade TARGET`.
+/// `upgrade TARGET [--no-baseline]`.
 pub(super) async fn upgrade(
     source: &Source<'_>,
     global: &GlobalArgs,
     target: &str,
+    no_baseline: bool,
 ) -> Result<ExitCode, CliError> {
     let loaded = source.load()?;
     let (migrator, mut client) = open(&loaded, global).await?;
+    let migrator = match no_baseline {
+        true => migrator.without_baseline(),
+        false => migrator,
+    };
     let outcome = migrator.upgrade(&mut client, target).await?;
     render::outcome(&outcome, false, global.format);
     Ok(ExitCode::SUCCESS)

@@ -116,6 +116,14 @@ pub enum CliError {
         /// Its version.
         version: String,
     },
+    /// `rebase` of a revision a baseline replaces.
+    #[error("revision `{revision}` is squashed into the baseline (`{list}` lists it): renumbered, it would run again after the baseline, which already holds what it does; nothing was renamed. Rebase the revisions after the baseline only")]
+    RebaseSquashed {
+        /// The revision's name on disk.
+        revision: String,
+        /// The baseline's manifest.
+        list: String,
+    },
     /// `rebase` cannot number a revision after the head in the directory's order.
     #[error("`{version}`, the next number for `{revision}`, does not sort after `{head}`: revision directories are ordered as text (as diesel orders them), so the deploy would refuse it as out of order; nothing was renamed. Pad the versions to one width (e.g. `010`), or rename the revision by hand to a version that sorts last")]
     RebaseOrder {

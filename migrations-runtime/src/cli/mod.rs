@@ -48,10 +48,14 @@ async fn dispatch(
 ) -> Result<ExitCode, CliError> {
     use commands as c;
     match command {
-        Command::Upgrade { target, sql: false } => c::upgrade(source, global, &target).await,
-        Command::Upgrade { target, sql: true } => {
-            c::offline(source, global, Direction::Up, &target)
-        }
+        Command::Upgrade {
+            target,
+            sql: false,
+            no_baseline,
+        } => c::upgrade(source, global, &target, no_baseline).await,
+        Command::Upgrade {
+            target, sql: true, ..
+        } => c::offline(source, global, Direction::Up, &target),
         Command::Downgrade { target, sql: false } => c::downgrade(source, global, &target).await,
         Command::Downgrade { target, sql: true } => {
             c::offline(source, global, Direction::Down, &target)

@@ -36,6 +36,7 @@ pub(super) async fn run(
     let (dir, allow_up_only) = lockfile::directory(source, "rebase")?;
     let entries = entries(dir)?;
     let chosen = choose(&entries, revisions, dir)?;
+    refuse_squashed(dir, &entries, &chosen)?;
     refuse_applied(global, dir, &entries, &chosen).await?;
     let renames = renumber(&entries, &chosen, SystemTime::now())?;
     rename(dir, &entries, &renames)?;
@@ -53,6 +54,31 @@ pub(super) async fn run(
     }
     println!("commit the revisions and the lock file");
     Ok(ExitCode::SUCCESS)
+}
+
+/// Refuses a revision the directory's baseline replaces: renumbered, it would run again after
+/// the baseline (or after the chain that applied it), and the baseline would miss it.
+fn refuse_squashed(dir: &Path, entries: &[Entry], chosen: &[usize]) -> Result<(), CliError> {
+    let list = dir
+        .join(migrations_core::baseline::DIR)
+        .join(migrations_core::baseline::MANIFEST);
+    let Ok(text) = std::fs::read_to_string(&list) else {
+        return Ok(());
+    };
+    let Ok(manifest) = migrations_core::baseline::parse(&text) else {
+        return Ok(());
+    };
+    let squashed = chosen
+        .iter()
+        .map(|&i| &entries[i])
+        .find(|e| manifest.squashed.iter().any(|s| s.source == e.stem));
+    match squashed {
+        Some(entry) => Err(CliError::RebaseSquashed {
+            revision: entry.stem.clone(),
+            list: list.display().to_string(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Every revision in `dir`, ordered as versions sort for numbering (shorter first).

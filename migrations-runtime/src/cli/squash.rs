@@ -69,6 +69,8 @@ pub(super) async fn run(
             squash.varying.join(", ")
         ));
     }
+    // Names may hold anything: keep each note to its comment line.
+    let notes: Vec<String> = notes.iter().map(|n| crate::quote::one_line(n)).collect();
     let up = format!("{header}--   {}\n\n{}", notes.join("\n--   "), squash.up);
     let down = format!("{header}\n{}", squash.down);
     let manifest = Manifest {
@@ -89,7 +91,10 @@ pub(super) async fn run(
         squash.tables.len(),
         squash.level
     );
-    if !request.no_test {
+    let dropped = revisions.iter().any(|r| r.is_squashed());
+    if dropped && !request.no_test {
+        println!("note: no test was written: revisions the new baseline replaces were dropped, so there is no chain to prove it against in `cargo test` (it was proven here against the old baseline and the revisions after it)");
+    } else if !request.no_test {
         match test_path(dir, request.test) {
             Some((path, rel)) => {
                 write_test(&path, &rel, &last, squash.level)?;

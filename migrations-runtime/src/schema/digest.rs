@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use migrations_schema::ReadOptions;
 use tokio_postgres::Client;
 
-use super::rows::{columns, failed, relations, sequence_values};
+use super::rows::{columns, failed, forced, pin, relations, sequence_values, unforced};
 use super::SchemaError;
 
 /// Per table (quoted `schema.table`), the columns (quoted) whose values depend on the run.
@@ -24,8 +24,12 @@ pub(crate) async fn by_column(
     client: &Client,
     read: &ReadOptions,
 ) -> Result<BTreeMap<(String, String), String>, SchemaError> {
+    pin(client).await?;
+    let all = relations(client, read).await?;
+    let forced = forced(&all);
+    unforced(client, &forced, true).await?;
     let mut out = BTreeMap::new();
-    for relation in relations(client, read).await? {
+    for relation in all {
         if relation.view && !relation.populated {
             continue;
         }
@@ -42,6 +46,7 @@ pub(crate) async fn by_column(
             out.insert((relation.name.clone(), column.name), digest);
         }
     }
+    unforced(client, &forced, false).await?;
     Ok(out)
 }
 
@@ -75,8 +80,12 @@ pub(crate) async fn digests(
     read: &ReadOptions,
     varying: &Varying,
 ) -> Result<BTreeMap<String, String>, SchemaError> {
+    pin(client).await?;
+    let all = relations(client, read).await?;
+    let forced = forced(&all);
+    unforced(client, &forced, true).await?;
     let mut out = BTreeMap::new();
-    for relation in relations(client, read).await? {
+    for relation in all {
         if !relation.populated {
             out.insert(relation.name, "not populated".to_owned());
             continue;
@@ -103,9 +112,11 @@ pub(crate) async fn digests(
             .get(0);
         out.insert(relation.name, digest);
     }
-    for (name, value, called) in sequence_values(client).await? {
-        out.insert(name, format!("sequence at {value}, called {called}"));
+    for sequence in sequence_values(client).await? {
+        let state = format!("sequence at {}, called {}", sequence.value, sequence.called);
+        out.insert(sequence.name, state);
     }
+    unforced(client, &forced, false).await?;
     Ok(out)
 }
 

@@ -69,6 +69,12 @@ pub enum SchemaError {
         /// What differs.
         differences: Vec<String>,
     },
+    /// The revisions to squash hold what a baseline cannot reproduce: nothing written.
+    #[error("cannot squash: {reason}")]
+    CannotSquash {
+        /// What, and what to do.
+        reason: String,
+    },
     /// A baseline's rows differ from those of the revisions it replaces: nothing written.
     #[error("the baseline does not hold the rows of the revisions it replaces: after {step} in a scratch database:\n  - {}\n(a trigger or a volatile default that the chain ran and the copy cannot, or a type whose text form does not read back): nothing was written; squash through another revision, or report it", differences.join("\n  - "))]
     RowsDiffer {

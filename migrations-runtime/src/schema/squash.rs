@@ -9,8 +9,8 @@ use tokio_postgres::Client;
 use super::build::Scratch;
 use super::digest::{self, Varying};
 use super::generate::scratch_options;
-use super::rows::{self, TableRows};
-use super::settle::proven;
+use super::load::{self, TableRows};
+use super::settle::{self, proven};
 use super::{Method, Recipe, SchemaError};
 use crate::{IntoTarget, Migrator};
 
@@ -61,7 +61,7 @@ impl Migrator<'_> {
     ) -> Result<Squash, SchemaError> {
         let level = through.into_target()?.level(self.migrations(), 0)?;
         if level == 0 {
-            return Err(SchemaError::CannotBuild {
+            return Err(SchemaError::CannotSquash {
                 reason: "there is nothing to squash at base: name the last revision the baseline replaces (`--through VERSION`)".to_owned(),
             });
         }
@@ -71,7 +71,7 @@ impl Migrator<'_> {
         };
         let not_run = super::build::not_run(&recipe, &Method::ScratchDatabase);
         if !not_run.is_empty() {
-            return Err(SchemaError::CannotBuild {
+            return Err(SchemaError::CannotSquash {
                 reason: format!("the revisions to squash include Rust read from files, whose code this program cannot run ({}), so the rows they write would be missing from the baseline: squash through the revision before it, or run `squash` from the binary that embeds the directory", not_run.join(", ")),
             });
         }
@@ -81,51 +81,147 @@ impl Migrator<'_> {
         let mut chain = Scratch::create(client, options).await?;
         let squashed = async {
             chain.build(&recipe).await?;
-            let at = chain.read(&read).await?;
+            super::uncopyable::refuse(chain.client(), &through).await?;
+            let at = self.without_history_schema(chain.read(&read).await?);
+            let owned = self.without_history_schema(chain.read(&privileged(&read)).await?);
             let varying = run_dependent(client, options, &recipe, &read, &chain).await?;
-            let dump = rows::dump(chain.client(), &read, &varying).await?;
+            let dump = load::dump(chain.client(), &read, &varying).await?;
             let expected = digest::digests(chain.client(), &read, &varying).await?;
             let mut proof = Scratch::create(client, options).await?;
-            let proved = async {
-                let empty = proof.read(&read).await?;
-                let schema = diff(&empty, &at);
-                let down = diff(&at, &empty).script();
-                let up = format!("{}\n{}", schema.script(), dump.script);
-                proof.run("the baseline", true, [up.as_str()]).await?;
-                let built = proof.read(&read).await?;
-                let step = format!("the baseline's up script, against the revisions through {through}");
-                let respelled = proven(client, options, &built, &at, &read, &step).await?;
-                let found = digest::digests(proof.client(), &read, &varying).await?;
-                let differences = digest::differences(&expected, &found);
-                if !differences.is_empty() {
-                    return Err(SchemaError::RowsDiffer {
-                        step: format!("the baseline's up script, against the rows of the revisions through {through}"),
-                        differences,
-                    });
+            let chain_at = Chain {
+                at: &at,
+                owned: &owned,
+                through: &through,
+            };
+            let proved = self
+                .prove_script(client, options, &mut proof, chain_at, &dump.script)
+                .await;
+            let proved = match proved {
+                Ok(script) => {
+                    let found = digest::digests(proof.client(), &read, &varying).await;
+                    found.and_then(|found| {
+                        let differences = digest::differences(&expected, &found);
+                        match differences.is_empty() {
+                            true => Ok(script),
+                            false => Err(SchemaError::RowsDiffer {
+                                step: format!("the baseline's up script, against the rows of the revisions through {through}"),
+                                differences,
+                            }),
+                        }
+                    })
                 }
-                proof
-                    .run("the baseline's down script", true, [down.as_str()])
-                    .await?;
-                let back = proof.read(&read).await?;
-                let step = "the baseline's down script, against an empty database";
-                proven(client, options, &back, &empty, &read, step).await?;
-                Ok(Squash {
-                    level,
-                    up,
-                    down,
-                    tables: dump.tables,
-                    differences: schema.differences().map(ToString::to_string).collect(),
-                    varying: digest::listed(&varying),
-                    respelled,
-                })
-            }
-            .await;
+                Err(e) => Err(e),
+            };
             proof.drop(client).await?;
-            proved
+            let script = proved?;
+            Ok(Squash {
+                level,
+                up: script.up,
+                down: script.down,
+                tables: dump.tables,
+                differences: script.differences,
+                varying: digest::listed(&varying),
+                respelled: script.respelled,
+            })
         }
         .await;
         chain.drop(client).await?;
         squashed
+    }
+
+    /// Writes the baseline's scripts for the chain at `chain` and runs them in `proof`, an empty
+    /// scratch database, proving each: up (the schema, `rows`, then the grants and owners that
+    /// differ once read) reaches the chain's schema, down an empty database again, after which
+    /// `proof` is back at the chain's rows for the caller to compare.
+    async fn prove_script(
+        &self,
+        client: &Client,
+        options: &crate::ConnectOptions,
+        proof: &mut Scratch,
+        chain: Chain<'_>,
+        rows: &str,
+    ) -> Result<Proven, SchemaError> {
+        let read = self.read_options();
+        let through = chain.through;
+        if self.table().schema() != "public" {
+            // The runner creates the history table's schema before the baseline runs.
+            let create = format!(
+                "CREATE SCHEMA IF NOT EXISTS {}",
+                crate::quote::ident(self.table().schema())
+            );
+            proof
+                .run("the history table's schema", true, [create.as_str()])
+                .await?;
+        }
+        let empty = self.without_history_schema(proof.read(&read).await?);
+        let created = diff(&empty, chain.at);
+        let schema = created.script();
+        let down = diff(chain.at, &empty).script();
+        let loaded = format!("{schema}\n{rows}");
+        proof.run("the baseline", true, [loaded.as_str()]).await?;
+        let built = self.without_history_schema(proof.read(&read).await?);
+        let step = format!("the baseline's up script, against the revisions through {through}");
+        let respelled = proven(client, options, &built, chain.at, &read, &step).await?;
+        // Both scratch databases were built by the same role, so what differs once owners and
+        // grants are read is what the revisions granted, revoked or gave away.
+        let owned_read = privileged(&read);
+        let built = self.without_history_schema(proof.read(&owned_read).await?);
+        let (grants, _) =
+            settle::compare(client, options, &built, chain.owned, &owned_read).await?;
+        let grants = match grants.is_empty() {
+            true => String::new(),
+            false => {
+                let script = grants.script();
+                proof
+                    .run("the baseline's grants", true, [script.as_str()])
+                    .await?;
+                let built = self.without_history_schema(proof.read(&owned_read).await?);
+                let step =
+                    format!("the baseline's grants, against the revisions through {through}");
+                proven(client, options, &built, chain.owned, &owned_read, &step).await?;
+                script
+            }
+        };
+        let up = format!("{loaded}{grants}");
+        // Down is proven on a copy, so that the rows stay for the caller's comparison.
+        let mut copy = Scratch::create(client, options).await?;
+        let back = async {
+            if self.table().schema() != "public" {
+                let create = format!(
+                    "CREATE SCHEMA IF NOT EXISTS {}",
+                    crate::quote::ident(self.table().schema())
+                );
+                copy.run("the history table's schema", true, [create.as_str()])
+                    .await?;
+            }
+            copy.run("the baseline", true, [up.as_str()]).await?;
+            copy.run("the baseline's down script", true, [down.as_str()])
+                .await?;
+            let back = self.without_history_schema(copy.read(&read).await?);
+            let step = "the baseline's down script, against an empty database";
+            proven(client, options, &back, &empty, &read, step).await
+        }
+        .await;
+        copy.drop(client).await?;
+        back?;
+        Ok(Proven {
+            up,
+            down,
+            differences: created.differences().map(ToString::to_string).collect(),
+            respelled,
+        })
+    }
+
+    /// `catalog` without the schema of this runner's history table, unless `public`: the
+    /// runner creates it, so a baseline must not.
+    fn without_history_schema(
+        &self,
+        mut catalog: migrations_schema::Catalog,
+    ) -> migrations_schema::Catalog {
+        if self.table().schema() != "public" {
+            catalog.schemas.remove(self.table().schema());
+        }
+        catalog
     }
 
     /// Proves the table's baseline equal to the revisions it replaces, as the runner uses it:
@@ -159,7 +255,7 @@ impl Migrator<'_> {
         let mut chain = Scratch::create(client, options).await?;
         let proved = async {
             chain.build(&recipe).await?;
-            let at = chain.read(&read).await?;
+            let at = chain.read(&privileged(&read)).await?;
             let varying = run_dependent(client, options, &recipe, &read, &chain).await?;
             let expected = digest::digests(chain.client(), &read, &varying).await?;
             let mut base = Scratch::create(client, options).await?;
@@ -186,9 +282,10 @@ impl Migrator<'_> {
                         reason: format!("the runner did not bring the empty database to {through} with the baseline ({ran} of {level} rows recorded by it): a bug, please report it"),
                     });
                 }
-                let built = base.read(&read).await?;
+                let owned = privileged(&read);
+                let built = base.read(&owned).await?;
                 let step = format!("the baseline, against the revisions through {through}");
-                let respelled = proven(client, options, &built, &at, &read, &step).await?;
+                let respelled = proven(client, options, &built, &at, &owned, &step).await?;
                 let found = digest::digests(base.client(), &read, &varying).await?;
                 let differences = digest::differences(&expected, &found);
                 if !differences.is_empty() {
@@ -229,4 +326,32 @@ async fn run_dependent(
     .await;
     again.drop(client).await?;
     Ok(digest::varying(&first, &second?))
+}
+
+/// The scripts of a proven baseline.
+struct Proven {
+    up: String,
+    down: String,
+    /// One line per object up creates.
+    differences: Vec<String>,
+    respelled: Vec<String>,
+}
+
+/// The chain at the squashed revision, as the proof compares with it.
+#[derive(Clone, Copy)]
+struct Chain<'c> {
+    /// Its catalog.
+    at: &'c migrations_schema::Catalog,
+    /// Its catalog with owners and grants.
+    owned: &'c migrations_schema::Catalog,
+    /// The last squashed revision, for messages.
+    through: &'c str,
+}
+
+/// `read` with owners and grants.
+fn privileged(read: &migrations_schema::ReadOptions) -> migrations_schema::ReadOptions {
+    migrations_schema::ReadOptions {
+        privileges: true,
+        ..read.clone()
+    }
 }
