@@ -51,6 +51,11 @@ pub(crate) fn check(dir: &Path, display: &str, cache: &mut Cache, report: &mut S
             return;
         }
     };
+    // From here on the fix can name the revision the baseline was squashed through.
+    let again = format!(
+        "run `migrate --dir {display} squash --through {}` again",
+        through(&manifest)
+    );
     if crate::source::checksum(&up.text) != manifest.up {
         report.problems.push(Problem::BaselineInvalid {
             path: up.display.clone(),
@@ -99,12 +104,13 @@ fn merge(manifest: &Manifest, path: &str, display: &str, report: &mut ScanReport
         revision: revision.to_owned(),
         reason,
     };
-    let again = format!("run `migrate --dir {display} squash --through REV` again to prove a new baseline, or restore the revision");
+    let rev = through(manifest);
+    let again = format!("run `migrate --dir {display} squash --through {rev}` again to prove a new baseline, or restore the revision");
     for entry in &manifest.squashed {
         let Some(Ok(version)) = crate::name::parse_dir_name(&entry.source) else {
             report.problems.push(Problem::BaselineInvalid {
                 path: path.to_owned(),
-                reason: format!("lists `{}`, which is not a revision name (edited by hand?): run `migrate --dir {display} squash --through REV` again", entry.source),
+                reason: format!("lists `{}`, which is not a revision name (edited by hand?): run `migrate --dir {display} squash --through {rev}` again", entry.source),
             });
             return;
         };
@@ -140,10 +146,19 @@ fn merge(manifest: &Manifest, path: &str, display: &str, report: &mut ScanReport
         .unwrap_or_default();
     for revision in &present {
         if layout.compare(revision.version(), &last) != std::cmp::Ordering::Greater {
-            let reason = format!("it sorts before `{last}`, the last revision the baseline replaces, but the baseline does not include it (merged from a branch after the squash?): renumber it after the head with `migrate --dir {display} rebase {}`, or run `migrate --dir {display} squash --through REV` again", revision.source());
+            let reason = format!("it sorts before `{last}`, the last revision the baseline replaces, but the baseline does not include it (merged from a branch after the squash?): renumber it after the head with `migrate --dir {display} rebase {}`, or run `migrate --dir {display} squash --through {rev}` again", revision.source());
             report.problems.push(stale(revision.source(), reason));
         }
     }
     table.extend(present);
     report.revisions = table;
+}
+
+/// The version of the last revision `manifest` lists, as `squash --through` takes it.
+fn through(manifest: &Manifest) -> String {
+    let last = manifest.squashed.last().map_or("", |s| s.source.as_str());
+    match crate::name::parse_dir_name(last) {
+        Some(Ok(version)) => version.canonical,
+        _ => last.to_owned(),
+    }
 }

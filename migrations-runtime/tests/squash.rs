@@ -6,21 +6,17 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{database, migrate, write};
-use migrations_runtime::testing::{Snapshot, TestDatabase};
-use migrations_runtime::{ConnectOptions, Migrator};
+use common::squash::{history, loaded, run, runner};
+use common::{database, write};
+use migrations_runtime::testing::Snapshot;
 use tokio_postgres::Client;
 
 /// Three revisions with a schema and rows worth copying, and one after them.
-fn history(root: &Path) {
-    write(
-        root,
+fn scenarios() -> tempfile::TempDir {
+    history(
         &[
-            ("Cargo.toml", "[package]\nname = \"squashed\"\nversion = \"0.1.0\"\n"),
             (
-                "m/001_init/up.sql",
+                "001_init/up.sql",
                 "CREATE TYPE kind AS ENUM ('fire', 'medical');\n\
                  CREATE TABLE scenarios (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, title text NOT NULL, kind kind NOT NULL, tags text[], meta jsonb, weight numeric(6,2), at timestamptz DEFAULT now(), shout text GENERATED ALWAYS AS (upper(title)) STORED);\n\
                  CREATE TABLE steps (id serial PRIMARY KEY, scenario_id integer NOT NULL REFERENCES scenarios(id), parent_id integer REFERENCES steps(id), body text, data bytea);\n\
@@ -29,39 +25,32 @@ fn history(root: &Path) {
                  CREATE TRIGGER steps_audit AFTER INSERT ON steps FOR EACH ROW EXECUTE FUNCTION audit_step();\n",
             ),
             (
-                "m/001_init/down.sql",
+                "001_init/down.sql",
                 "DROP TABLE audit, steps, scenarios; DROP FUNCTION audit_step(); DROP TYPE kind;\n",
             ),
             (
-                "m/002_seed/up.sql",
+                "002_seed/up.sql",
                 "INSERT INTO scenarios (title, kind, tags, meta, weight, at) VALUES ('House fire', 'fire', '{a,\"b c\"}', '{\"x\": [1, 2]}', 1.5, '2026-01-01 10:00+02'), ('It''s a \\ heart attack', 'medical', NULL, NULL, NULL, '2026-01-02 00:00Z');\n\
                  INSERT INTO steps (scenario_id, body, data) VALUES (1, 'call', '\\x00ff'), (1, 'dispatch', NULL);\n\
                  INSERT INTO steps (scenario_id, parent_id, body) VALUES (2, 1, E'line\\nbreak');\n",
             ),
             (
-                "m/002_seed/down.sql",
+                "002_seed/down.sql",
                 "DELETE FROM steps; DELETE FROM scenarios; DELETE FROM audit;\n",
             ),
             (
-                "m/003_more/up.sql",
+                "003_more/up.sql",
                 "CREATE MATERIALIZED VIEW scenario_counts AS SELECT kind, count(*) AS n FROM scenarios GROUP BY kind;\n\
                  CREATE SEQUENCE tickets START 100;\nSELECT nextval('tickets');\nSELECT nextval('tickets');\n",
             ),
             (
-                "m/003_more/down.sql",
+                "003_more/down.sql",
                 "DROP SEQUENCE tickets; DROP MATERIALIZED VIEW scenario_counts;\n",
             ),
-            ("m/004_after/up.sql", "ALTER TABLE scenarios ADD COLUMN notes text;\n"),
-            ("m/004_after/down.sql", "ALTER TABLE scenarios DROP COLUMN notes;\n"),
+            ("004_after/up.sql", "ALTER TABLE scenarios ADD COLUMN notes text;\n"),
+            ("004_after/down.sql", "ALTER TABLE scenarios DROP COLUMN notes;\n"),
         ],
-    );
-}
-
-/// `migrate` on `root/m`, asserting its exit code.
-fn run(root: &Path, url: &str, args: &[&str], code: i32) -> (String, String) {
-    let (out, err, got) = migrate(&root.join("m"), url, args);
-    assert_eq!(got, code, "migrate {args:?}:\n{out}\n{err}");
-    (out, err)
+    )
 }
 
 /// Every table's rows as text, sorted, and the next value of every sequence: what two
@@ -110,19 +99,9 @@ async fn methods(client: &Client) -> Vec<String> {
         .collect()
 }
 
-/// The directory read as the runtime reads it, and a runner for `db`.
-fn loaded(root: &Path) -> migrations_runtime::Migrations {
-    migrations_core::load_dir(&root.join("m"), "m", Default::default()).expect("valid directory")
-}
-
-fn runner<'m>(migrations: &'m migrations_runtime::Migrations, db: &TestDatabase) -> Migrator<'m> {
-    Migrator::new(migrations, ConnectOptions::from_config(db.config().clone()))
-}
-
 #[tokio::test]
 async fn an_empty_database_reaches_head_through_the_baseline_and_equals_the_chain() {
-    let root = tempfile::tempdir().expect("tempdir");
-    history(root.path());
+    let root = scenarios();
     let (db, chain_db) = (database().await, database().await);
     let (out, _) = run(root.path(), db.url(), &["squash", "--through", "003"], 0);
     assert!(
@@ -201,8 +180,7 @@ async fn an_empty_database_reaches_head_through_the_baseline_and_equals_the_chai
 
 #[tokio::test]
 async fn a_database_in_the_middle_keeps_the_chain() {
-    let root = tempfile::tempdir().expect("tempdir");
-    history(root.path());
+    let root = scenarios();
     let db = database().await;
     run(
         root.path(),
@@ -231,8 +209,7 @@ async fn a_database_in_the_middle_keeps_the_chain() {
 
 #[tokio::test]
 async fn the_proof_fails_for_a_baseline_that_lost_a_row_and_the_build_for_an_edited_one() {
-    let root = tempfile::tempdir().expect("tempdir");
-    history(root.path());
+    let root = scenarios();
     let db = database().await;
     run(
         root.path(),
@@ -250,7 +227,7 @@ async fn the_proof_fails_for_a_baseline_that_lost_a_row_and_the_build_for_an_edi
     let (_, err) = run(root.path(), db.url(), &["check"], 1);
     assert!(
         err.contains("m/baseline/up.sql` changed since `migrate squash` proved it")
-            && err.contains("squash --through REV` again"),
+            && err.contains("squash --through 003` again"),
         "{err}"
     );
 
@@ -275,8 +252,7 @@ async fn the_proof_fails_for_a_baseline_that_lost_a_row_and_the_build_for_an_edi
 
 #[tokio::test]
 async fn an_edited_or_inserted_revision_makes_the_baseline_stale() {
-    let root = tempfile::tempdir().expect("tempdir");
-    history(root.path());
+    let root = scenarios();
     let db = database().await;
     run(
         root.path(),
@@ -321,8 +297,7 @@ async fn an_edited_or_inserted_revision_makes_the_baseline_stale() {
 
 #[tokio::test]
 async fn drop_waits_until_no_database_is_below_the_baseline() {
-    let root = tempfile::tempdir().expect("tempdir");
-    history(root.path());
+    let root = scenarios();
     let (low, high, middle, fresh) = (
         database().await,
         database().await,
@@ -383,8 +358,7 @@ async fn drop_waits_until_no_database_is_below_the_baseline() {
 
 #[tokio::test]
 async fn the_offline_script_runs_the_baseline_with_psql() {
-    let root = tempfile::tempdir().expect("tempdir");
-    history(root.path());
+    let root = scenarios();
     let (db, offline) = (database().await, database().await);
     run(
         root.path(),

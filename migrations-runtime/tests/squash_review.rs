@@ -3,54 +3,8 @@
 
 mod common;
 
-use std::path::Path;
-
-use common::{database, migrate, write};
-use migrations_runtime::testing::TestDatabase;
-use migrations_runtime::{ConnectOptions, Migrator};
-use tokio_postgres::Client;
-
-/// `migrate` on `root/m` with `url`, asserting its exit code.
-fn run(root: &Path, url: &str, args: &[&str], code: i32) -> (String, String) {
-    let (out, err, got) = migrate(&root.join("m"), url, args);
-    assert_eq!(got, code, "migrate {args:?}:\n{out}\n{err}");
-    (out, err)
-}
-
-/// A crate with the migrations `files` (paths below `m/`).
-fn history(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let root = tempfile::tempdir().expect("tempdir");
-    write(
-        root.path(),
-        &[(
-            "Cargo.toml",
-            "[package]\nname = \"review\"\nversion = \"0.1.0\"\n",
-        )],
-    );
-    let files: Vec<(String, &str)> = files.iter().map(|(p, b)| (format!("m/{p}"), *b)).collect();
-    let files: Vec<(&str, &str)> = files.iter().map(|(p, b)| (p.as_str(), *b)).collect();
-    write(root.path(), &files);
-    root
-}
-
-fn loaded(root: &Path) -> migrations_runtime::Migrations {
-    migrations_core::load_dir(&root.join("m"), "m", Default::default()).expect("valid directory")
-}
-
-fn runner<'m>(migrations: &'m migrations_runtime::Migrations, db: &TestDatabase) -> Migrator<'m> {
-    Migrator::new(migrations, ConnectOptions::from_config(db.config().clone()))
-}
-
-/// `sql`'s rows, each as text.
-async fn rows(client: &Client, sql: &str) -> Vec<String> {
-    client
-        .query(sql, &[])
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .iter()
-        .map(|r| r.get(0))
-        .collect()
-}
+use common::squash::{both_ways, history, loaded, rows, run, runner};
+use common::{database, migrate};
 
 // Regression (review 16): `rows::in_key_order` orders every table, with rows or not, and
 // refuses any cycle of foreign keys, so two empty tables that reference each other (a very
@@ -335,46 +289,6 @@ async fn upgrade_no_baseline_runs_the_chain() {
         rows(&client, "SELECT method FROM schema_revisions").await,
         ["upgrade"]
     );
-}
-
-/// Squashes `root/m` through `through` on `db`, upgrades `fresh` (through the baseline) and
-/// `chain` (revision by revision) to head, and returns each database's rows of `tables`.
-async fn both_ways(root: &Path, through: &str, tables: &[&str]) -> (Vec<String>, Vec<String>) {
-    let (db, fresh, chain) = (database().await, database().await, database().await);
-    run(
-        root,
-        db.url(),
-        &["squash", "--through", through, "--no-test"],
-        0,
-    );
-    run(root, fresh.url(), &["upgrade"], 0);
-    let migrations = loaded(root);
-    let mut client = chain.connect().await.expect("connect");
-    runner(&migrations, &chain)
-        .without_baseline()
-        .upgrade(&mut client, "head")
-        .await
-        .expect("the chain runs");
-    let fresh = fresh.connect().await.expect("connect");
-    let mut out = (Vec::new(), Vec::new());
-    for table in tables {
-        let sql = format!(
-            "SELECT coalesce(string_agg(t::text, ' | ' ORDER BY t::text), '') FROM {table} t"
-        );
-        out.0.extend(
-            rows(&fresh, &sql)
-                .await
-                .into_iter()
-                .map(|r| format!("{table}: {r}")),
-        );
-        out.1.extend(
-            rows(&client, &sql)
-                .await
-                .into_iter()
-                .map(|r| format!("{table}: {r}")),
-        );
-    }
-    (out.0, out.1)
 }
 
 // Regression (review 16): `table_rows` reads each value as `quote_nullable(t.col)`, which

@@ -2,6 +2,9 @@
 
 use migrations_runtime::testing::{self, TestDatabase};
 
+#[allow(dead_code)] // only the squash tests use it
+pub(crate) mod squash;
+
 /// A fresh, empty database on the shared test server.
 pub(crate) async fn database() -> TestDatabase {
     testing::server()
