@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use migrations_schema::ReadOptions;
 use tokio_postgres::Client;
 
-use super::rows::{columns, failed, forced, pin, relations, sequence_values, unforced};
+use super::rows::{columns, failed, readable, sequence_values, unforced};
 use super::SchemaError;
 
 /// Per table (quoted `schema.table`), the columns (quoted) whose values depend on the run.
@@ -24,10 +24,7 @@ pub(crate) async fn by_column(
     client: &Client,
     read: &ReadOptions,
 ) -> Result<BTreeMap<(String, String), String>, SchemaError> {
-    pin(client).await?;
-    let all = relations(client, read).await?;
-    let forced = forced(&all);
-    unforced(client, &forced, true).await?;
+    let (all, forced) = readable(client, read).await?;
     let mut out = BTreeMap::new();
     for relation in all {
         if relation.view && !relation.populated {
@@ -80,10 +77,7 @@ pub(crate) async fn digests(
     read: &ReadOptions,
     varying: &Varying,
 ) -> Result<BTreeMap<String, String>, SchemaError> {
-    pin(client).await?;
-    let all = relations(client, read).await?;
-    let forced = forced(&all);
-    unforced(client, &forced, true).await?;
+    let (all, forced) = readable(client, read).await?;
     let mut out = BTreeMap::new();
     for relation in all {
         if !relation.populated {

@@ -13,9 +13,7 @@ use migrations_schema::ReadOptions;
 use tokio_postgres::Client;
 
 use super::digest::Varying;
-use super::rows::{
-    columns, failed, forced, pin, relations, sequence_values, unforced, Column, Relation,
-};
+use super::rows::{columns, failed, readable, sequence_values, unforced, Column, Relation};
 use super::SchemaError;
 
 /// Rows a statement inserts at most, so that no statement grows without bound.
@@ -102,9 +100,7 @@ pub(crate) async fn dump(
     read: &ReadOptions,
     varying: &Varying,
 ) -> Result<Dump, SchemaError> {
-    let all = relations(client, read).await?;
-    let forced = forced(&all);
-    unforced(client, &forced, true).await?;
+    let (all, forced) = readable(client, read).await?;
     let dumped = dump_relations(client, all, varying).await;
     unforced(client, &forced, false).await?;
     dumped
@@ -117,7 +113,6 @@ async fn dump_relations(
     varying: &Varying,
 ) -> Result<Dump, SchemaError> {
     let (views, tables): (Vec<Relation>, Vec<Relation>) = all.into_iter().partition(|r| r.view);
-    pin(client).await?;
     let whole = self_referencing(client).await?;
     let mut with_rows = Vec::new();
     for table in tables {

@@ -36,7 +36,7 @@ pub(super) fn failed(action: &str) -> impl Fn(tokio_postgres::Error) -> SchemaEr
 
 /// The tables (not partitions, not an extension's, not those `read` leaves out) and
 /// materialized views of `client`'s database, in creation order.
-pub(super) async fn relations(
+async fn relations(
     client: &Client,
     read: &ReadOptions,
 ) -> Result<Vec<Relation>, SchemaError> {
@@ -72,8 +72,22 @@ pub(super) async fn relations(
     Ok(out)
 }
 
+/// The session pinned ([`pin`]) and the relations `read` covers, every row of them readable:
+/// with the names of those whose `FORCE ROW LEVEL SECURITY` was lifted, to put back with
+/// [`unforced`] once read.
+pub(super) async fn readable(
+    client: &Client,
+    read: &ReadOptions,
+) -> Result<(Vec<Relation>, Vec<String>), SchemaError> {
+    pin(client).await?;
+    let all = relations(client, read).await?;
+    let forced = forced(&all);
+    unforced(client, &forced, true).await?;
+    Ok((all, forced))
+}
+
 /// The relations of `all` whose policies apply to their owner.
-pub(super) fn forced(all: &[Relation]) -> Vec<String> {
+fn forced(all: &[Relation]) -> Vec<String> {
     all.iter()
         .filter(|r| r.forced)
         .map(|r| r.name.clone())
@@ -181,7 +195,7 @@ pub(super) async fn sequence_values(client: &Client) -> Result<Vec<SequenceValue
 /// (ISO dates, every float digit, postgres intervals, UTC) and no row is hidden by row security
 /// (a query a policy would filter fails instead): the scratch connection carries the user's
 /// options, whose `DateStyle` may be `SQL, DMY`.
-pub(super) async fn pin(client: &Client) -> Result<(), SchemaError> {
+async fn pin(client: &Client) -> Result<(), SchemaError> {
     client
         .batch_execute(
             "SET DateStyle = ISO, MDY; SET IntervalStyle = postgres; SET extra_float_digits = 3; \
