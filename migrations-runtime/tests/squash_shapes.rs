@@ -399,3 +399,54 @@ async fn stamp_current_and_history_after_a_drop() {
     run(root.path(), stamped.url(), &["upgrade"], 0);
     run(root.path(), stamped.url(), &["check"], 0);
 }
+
+// A key that depends on the run (`gen_random_uuid()`) and is referenced by another table is
+// copied, so the references hold; a timestamp nothing references is left to its default.
+#[tokio::test]
+async fn a_random_key_referenced_elsewhere_is_copied_and_a_timestamp_left_to_its_default() {
+    let root = history(&[
+        (
+            "001_init/up.sql",
+            "CREATE TABLE units (id uuid DEFAULT gen_random_uuid() PRIMARY KEY, name text NOT NULL);\n\
+             CREATE TABLE crews (id serial PRIMARY KEY, unit_id uuid NOT NULL REFERENCES units (id));\n\
+             CREATE TABLE notes (body text NOT NULL, written timestamptz NOT NULL DEFAULT clock_timestamp());\n\
+             INSERT INTO units (name) VALUES ('engine 1'), ('ladder 2');\n\
+             INSERT INTO crews (unit_id) SELECT id FROM units ORDER BY name;\n\
+             INSERT INTO notes (body) VALUES ('seeded');\n",
+        ),
+        ("001_init/down.sql", "DROP TABLE crews, units, notes;\n"),
+    ]);
+    let (db, fresh) = (database().await, database().await);
+    let (out, _) = run(
+        root.path(),
+        db.url(),
+        &["squash", "--through", "001", "--no-test"],
+        0,
+    );
+    assert!(out.contains("public.notes.written"), "{out}");
+    let up = std::fs::read_to_string(root.path().join("m/baseline/up.sql")).expect("up.sql");
+    assert!(
+        up.contains("INSERT INTO public.units (id, name) VALUES"),
+        "{up}"
+    );
+    assert!(
+        up.contains("INSERT INTO public.notes (body) VALUES"),
+        "{up}"
+    );
+    run(root.path(), fresh.url(), &["upgrade"], 0);
+    let client = fresh.connect().await.expect("connect");
+    assert_eq!(
+        rows(
+            &client,
+            "SELECT u.name FROM crews c JOIN units u ON u.id = c.unit_id ORDER BY c.id"
+        )
+        .await,
+        ["engine 1", "ladder 2"]
+    );
+    let written = rows(
+        &client,
+        "SELECT (written > now() - interval '1 minute')::text FROM notes",
+    )
+    .await;
+    assert_eq!(written, ["true"]);
+}

@@ -159,8 +159,9 @@ async fn table_rows(
         .await?
         .into_iter()
         .filter(|c| {
-            // Computed, or left to a default that depends on the run.
-            let left_out = c.default && omitted.is_some_and(|o| o.contains(&c.name));
+            // Computed, or left to a default that depends on the run (unless a key ties rows
+            // to it: then the squash's values are copied, as a dump would).
+            let left_out = c.default && !c.keyed && omitted.is_some_and(|o| o.contains(&c.name));
             !c.generated && !left_out
         })
         .collect();

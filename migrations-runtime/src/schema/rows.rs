@@ -36,10 +36,7 @@ pub(super) fn failed(action: &str) -> impl Fn(tokio_postgres::Error) -> SchemaEr
 
 /// The tables (not partitions, not an extension's, not those `read` leaves out) and
 /// materialized views of `client`'s database, in creation order.
-async fn relations(
-    client: &Client,
-    read: &ReadOptions,
-) -> Result<Vec<Relation>, SchemaError> {
+async fn relations(client: &Client, read: &ReadOptions) -> Result<Vec<Relation>, SchemaError> {
     let rows = client
         .query(
             "SELECT c.oid, quote_ident(n.nspname) || '.' || quote_ident(c.relname), c.relkind::text, \
@@ -122,14 +119,20 @@ pub(super) struct Column {
     pub always_identity: bool,
     /// Has a default, which an INSERT leaving it out computes.
     pub default: bool,
+    /// Part of a foreign key, or referenced by one: its values tie rows together, so they are
+    /// copied even when they depend on the run (a `gen_random_uuid()` key).
+    pub keyed: bool,
 }
 
 /// The columns of the table `oid`, in order.
 pub(super) async fn columns(client: &Client, oid: u32) -> Result<Vec<Column>, SchemaError> {
     let rows = client
         .query(
-            "SELECT quote_ident(attname), attgenerated <> '', attidentity = 'a', atthasdef \
-             FROM pg_catalog.pg_attribute WHERE attrelid = $1 AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            "SELECT quote_ident(a.attname), a.attgenerated <> '', a.attidentity = 'a', a.atthasdef, \
+                    EXISTS (SELECT FROM pg_catalog.pg_constraint k WHERE k.contype = 'f' \
+                            AND ((k.conrelid = a.attrelid AND a.attnum = ANY (k.conkey)) \
+                              OR (k.confrelid = a.attrelid AND a.attnum = ANY (k.confkey)))) \
+             FROM pg_catalog.pg_attribute a WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             &[&oid],
         )
         .await
@@ -141,6 +144,7 @@ pub(super) async fn columns(client: &Client, oid: u32) -> Result<Vec<Column>, Sc
             generated: r.get(1),
             always_identity: r.get(2),
             default: r.get(3),
+            keyed: r.get(4),
         })
         .collect())
 }
