@@ -94,3 +94,47 @@ pub(crate) async fn both_ways(
     }
     out
 }
+
+/// Squashes `root/m` through `through` (with `args` before the command, e.g. a history table),
+/// upgrades a fresh database through the baseline and another through the chain
+/// (`--no-baseline`), and returns each one's answers to `queries` (one text column each): the
+/// baseline's first, the chain's second.
+pub(crate) async fn compare(
+    root: &Path,
+    through: &str,
+    args: &[&str],
+    queries: &[&str],
+) -> (Vec<String>, Vec<String>) {
+    let (db, fresh, chain) = (database().await, database().await, database().await);
+    let squash = [args, &["squash", "--through", through, "--no-test"]].concat();
+    run(root, db.url(), &squash, 0);
+    run(root, fresh.url(), &[args, &["upgrade"]].concat(), 0);
+    run(
+        root,
+        chain.url(),
+        &[args, &["upgrade", "--no-baseline"]].concat(),
+        0,
+    );
+    let (fresh, chain) = (
+        fresh.connect().await.expect("connect"),
+        chain.connect().await.expect("connect"),
+    );
+    let mut out = (Vec::new(), Vec::new());
+    for sql in queries {
+        out.0.extend(rows(&fresh, sql).await);
+        out.1.extend(rows(&chain, sql).await);
+    }
+    out
+}
+
+/// A role of the test's own, named after `db` (roles are the cluster's, shared by every test
+/// database).
+pub(crate) async fn role(db: &TestDatabase, tag: &str) -> String {
+    let name = format!("{}_{tag}", db.name());
+    let client = db.connect().await.expect("connect");
+    client
+        .batch_execute(&format!("CREATE ROLE \"{name}\" NOLOGIN"))
+        .await
+        .expect("create role");
+    name
+}
