@@ -106,6 +106,7 @@ fn merge(manifest: &Manifest, path: &str, display: &str, report: &mut ScanReport
     };
     let rev = through(manifest);
     let again = format!("run `migrate --dir {display} squash --through {rev}` again to prove a new baseline, or restore the revision");
+    let mut previous: Option<String> = None;
     for entry in &manifest.squashed {
         let Some(Ok(version)) = crate::name::parse_dir_name(&entry.source) else {
             report.problems.push(Problem::BaselineInvalid {
@@ -114,6 +115,18 @@ fn merge(manifest: &Manifest, path: &str, display: &str, report: &mut ScanReport
             });
             return;
         };
+        // The manifest lists the chain in order, each revision once: a line repeated or moved
+        // by hand would put revisions in another order than the one the baseline replaced.
+        if let Some(before) = &previous {
+            if layout.compare(before, &version.canonical) != std::cmp::Ordering::Less {
+                report.problems.push(Problem::BaselineInvalid {
+                    path: path.to_owned(),
+                    reason: format!("lists `{}` after version {before}, out of order or twice (edited by hand?): run `migrate --dir {display} squash --through {rev}` again", entry.source),
+                });
+                return;
+            }
+        }
+        previous = Some(version.canonical.clone());
         match present
             .iter()
             .position(|r| r.version() == version.canonical)

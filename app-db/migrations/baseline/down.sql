@@ -1,6 +1,7 @@
 -- The baseline of the revisions through 003_scenario_history: written by `migrate squash --through 003` and
 -- proven equal to them (schema, rows and sequences) in scratch databases. Do not edit.
 
+SET LOCAL search_path = public;
 ALTER TABLE public.call_sessions DROP CONSTRAINT call_sessions_scenario_id_fkey;
 ALTER TABLE public.call_transcripts DROP CONSTRAINT call_transcripts_session_id_fkey;
 ALTER TABLE public.extracted_entities DROP CONSTRAINT extracted_entities_transcript_id_fkey;

@@ -47,6 +47,7 @@
 --   rows: public.training_scenarios (5)
 --   set when the revisions run, not compared (left to their defaults): public.training_scenarios.created_at, public.training_scenarios.updated_at
 
+SET LOCAL search_path = public;
 SET LOCAL check_function_bodies = false;
 
 CREATE TYPE public.call_session_status_enum AS ENUM ('active', 'completed', 'terminated', 'error');

@@ -4,7 +4,8 @@
 //! Some values depend on when the revisions ran, not on what they are: a seed row's
 //! `created_at DEFAULT now()`, a `gen_random_uuid()` key, a timestamp a trigger set. Two runs
 //! of the same chain disagree on them, so no baseline could equal "the" chain there. They are
-//! found by building the chain twice and comparing column by column ([`varying`]); those
+//! found by building the chain twice, the second time in a time zone a day away (so that a
+//! `current_date` differs too), and comparing column by column ([`varying`]); those
 //! columns are left out of the comparison, and a baseline leaves the ones with a default to it,
 //! so that a fresh database gets them as the chain would have given them.
 

@@ -165,9 +165,41 @@ async fn table_rows(
             !c.generated && !left_out
         })
         .collect();
-    if columns.is_empty() {
+    let (inserts, rows) = match columns.is_empty() {
+        true => defaults_only(client, table).await?,
+        false => inserts(client, table, &columns, whole).await?,
+    };
+    if rows == 0 {
         return Ok((String::new(), 0));
     }
+    Ok((with_triggers_off(client, table, &inserts).await?, rows))
+}
+
+/// The rows of a table none of whose columns is copied (every one computed or left to its
+/// default): as many rows of defaults.
+async fn defaults_only(client: &Client, table: &Relation) -> Result<(String, i64), SchemaError> {
+    let sql = format!("SELECT count(*) FROM {}{}", table.only, table.name);
+    let rows: i64 = client
+        .query_one(&sql, &[])
+        .await
+        .map_err(failed("counting a table's rows"))?
+        .get(0);
+    // A query of no columns fills none: every column takes its default.
+    let insert = format!(
+        "INSERT INTO {} SELECT FROM pg_catalog.generate_series(1, {rows});\n",
+        table.name
+    );
+    Ok((insert, rows))
+}
+
+/// The INSERTs of `table`'s values in `columns`, in one statement when `whole`, else a statement
+/// per [`CHUNK`] rows, and how many rows.
+async fn inserts(
+    client: &Client,
+    table: &Relation,
+    columns: &[Column],
+    whole: bool,
+) -> Result<(String, i64), SchemaError> {
     let overriding = match columns.iter().any(|c| c.always_identity) {
         true => " OVERRIDING SYSTEM VALUE",
         false => "",
@@ -188,9 +220,27 @@ async fn table_rows(
         .query(&select, &[])
         .await
         .map_err(failed("reading a table's rows"))?;
-    if rows.is_empty() {
-        return Ok((String::new(), 0));
+    let values: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
+    let size = if whole { values.len() } else { CHUNK }.max(1);
+    let mut out = String::new();
+    for chunk in values.chunks(size) {
+        out.push_str(&format!(
+            "INSERT INTO {} ({}){overriding} VALUES\n    {};\n",
+            table.name,
+            names.join(", "),
+            chunk.join(",\n    ")
+        ));
     }
+    Ok((out, values.len() as i64))
+}
+
+/// `inserts` with `table`'s enabled triggers (and its partitions') off around them, and its
+/// `FORCE ROW LEVEL SECURITY` too: it is loaded as its owner, whom its policies would hold.
+async fn with_triggers_off(
+    client: &Client,
+    table: &Relation,
+    inserts: &str,
+) -> Result<String, SchemaError> {
     let triggers = client
         .query(
             "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(t.tgname), t.tgenabled::text \
@@ -201,50 +251,26 @@ async fn table_rows(
         )
         .await
         .map_err(failed("reading a table's triggers"))?;
-    let mut out = String::new();
-    for trigger in &triggers {
-        out.push_str(&format!(
-            "ALTER TABLE {} DISABLE TRIGGER {};\n",
-            trigger.get::<_, String>(0),
-            trigger.get::<_, String>(1)
-        ));
-    }
-    // Loaded as its owner, whom its policies would hold to as well.
-    if table.forced {
-        out.push_str(&format!(
-            "ALTER TABLE {} NO FORCE ROW LEVEL SECURITY;\n",
-            table.name
-        ));
-    }
-    let values: Vec<String> = rows.iter().map(|r| r.get(0)).collect();
-    let size = if whole { values.len() } else { CHUNK };
-    for chunk in values.chunks(size) {
-        out.push_str(&format!(
-            "INSERT INTO {} ({}){overriding} VALUES\n    {};\n",
-            table.name,
-            names.join(", "),
-            chunk.join(",\n    ")
-        ));
-    }
-    for trigger in &triggers {
-        let mode = match trigger.get::<_, String>(2).as_str() {
-            "A" => "ALWAYS ",
-            "R" => "REPLICA ",
-            _ => "",
+    let trigger = |row: &tokio_postgres::Row, enable: bool| {
+        let (on, name, mode): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+        let mode = match (enable, mode.as_str()) {
+            (false, _) => "DISABLE",
+            (true, "A") => "ENABLE ALWAYS",
+            (true, "R") => "ENABLE REPLICA",
+            (true, _) => "ENABLE",
         };
-        out.push_str(&format!(
-            "ALTER TABLE {} ENABLE {mode}TRIGGER {};\n",
-            trigger.get::<_, String>(0),
-            trigger.get::<_, String>(1)
-        ));
-    }
-    if table.forced {
-        out.push_str(&format!(
-            "ALTER TABLE {} FORCE ROW LEVEL SECURITY;\n",
-            table.name
-        ));
-    }
-    Ok((out, rows.len() as i64))
+        format!("ALTER TABLE {on} {mode} TRIGGER {name};\n")
+    };
+    let force = |word: &str| match table.forced {
+        true => format!("ALTER TABLE {} {word} ROW LEVEL SECURITY;\n", table.name),
+        false => String::new(),
+    };
+    let mut out: String = triggers.iter().map(|t| trigger(t, false)).collect();
+    out.push_str(&force("NO FORCE"));
+    out.push_str(inserts);
+    out.extend(triggers.iter().map(|t| trigger(t, true)));
+    out.push_str(&force("FORCE"));
+    Ok(out)
 }
 
 /// `setval` for every sequence not where a new one starts: used, or restarted elsewhere.

@@ -80,10 +80,11 @@ impl Migrator<'_> {
         let through = self.migrations().as_slice()[level - 1].label();
         let mut chain = Scratch::create(client, options).await?;
         let squashed = async {
+            chain.run("setting the time zone", false, [FIRST_ZONE]).await?;
             chain.build(&recipe).await?;
             super::uncopyable::refuse(chain.client(), &through).await?;
-            let at = self.without_history_schema(chain.read(&read).await?);
-            let owned = self.without_history_schema(chain.read(&privileged(&read)).await?);
+            let at = chain.read(&read).await?;
+            let owned = chain.read(&privileged(&read)).await?;
             let varying = run_dependent(client, options, &recipe, &read, &chain).await?;
             let dump = load::dump(chain.client(), &read, &varying).await?;
             let expected = digest::digests(chain.client(), &read, &varying).await?;
@@ -143,39 +144,34 @@ impl Migrator<'_> {
     ) -> Result<Proven, SchemaError> {
         let read = self.read_options();
         let through = chain.through;
-        if self.table().schema() != "public" {
-            // The runner creates the history table's schema before the baseline runs.
-            let create = format!(
-                "CREATE SCHEMA IF NOT EXISTS {}",
-                crate::quote::ident(self.table().schema())
-            );
-            proof
-                .run("the history table's schema", true, [create.as_str()])
-                .await?;
-        }
-        let empty = self.without_history_schema(proof.read(&read).await?);
+        self.as_the_runner_leaves_it(proof).await?;
+        let empty = proof.read(&read).await?;
         let created = diff(&empty, chain.at);
+        // The definitions are written as read under `read.search_path` (objects there without
+        // their schema): the scripts run under it, whatever the runner's session has.
+        let pinned = format!("SET LOCAL search_path = {};\n", read.search_path);
         let schema = created.script();
-        let down = diff(chain.at, &empty).script();
-        let loaded = format!("{schema}\n{rows}");
+        let down = format!("{pinned}{}", diff(chain.at, &empty).script());
+        let loaded = format!("{pinned}{schema}\n{rows}");
         proof.run("the baseline", true, [loaded.as_str()]).await?;
-        let built = self.without_history_schema(proof.read(&read).await?);
+        let built = proof.read(&read).await?;
         let step = format!("the baseline's up script, against the revisions through {through}");
         let respelled = proven(client, options, &built, chain.at, &read, &step).await?;
         // Both scratch databases were built by the same role, so what differs once owners and
         // grants are read is what the revisions granted, revoked or gave away.
         let owned_read = privileged(&read);
-        let built = self.without_history_schema(proof.read(&owned_read).await?);
+        let built = proof.read(&owned_read).await?;
         let (grants, _) =
             settle::compare(client, options, &built, chain.owned, &owned_read).await?;
         let grants = match grants.is_empty() {
             true => String::new(),
             false => {
                 let script = grants.script();
+                let run = format!("{pinned}{script}");
                 proof
-                    .run("the baseline's grants", true, [script.as_str()])
+                    .run("the baseline's grants", true, [run.as_str()])
                     .await?;
-                let built = self.without_history_schema(proof.read(&owned_read).await?);
+                let built = proof.read(&owned_read).await?;
                 let step =
                     format!("the baseline's grants, against the revisions through {through}");
                 proven(client, options, &built, chain.owned, &owned_read, &step).await?;
@@ -186,18 +182,11 @@ impl Migrator<'_> {
         // Down is proven on a copy, so that the rows stay for the caller's comparison.
         let mut copy = Scratch::create(client, options).await?;
         let back = async {
-            if self.table().schema() != "public" {
-                let create = format!(
-                    "CREATE SCHEMA IF NOT EXISTS {}",
-                    crate::quote::ident(self.table().schema())
-                );
-                copy.run("the history table's schema", true, [create.as_str()])
-                    .await?;
-            }
+            self.as_the_runner_leaves_it(&mut copy).await?;
             copy.run("the baseline", true, [up.as_str()]).await?;
             copy.run("the baseline's down script", true, [down.as_str()])
                 .await?;
-            let back = self.without_history_schema(copy.read(&read).await?);
+            let back = copy.read(&read).await?;
             let step = "the baseline's down script, against an empty database";
             proven(client, options, &back, &empty, &read, step).await
         }
@@ -212,16 +201,19 @@ impl Migrator<'_> {
         })
     }
 
-    /// `catalog` without the schema of this runner's history table, unless `public`: the
-    /// runner creates it, so a baseline must not.
-    fn without_history_schema(
-        &self,
-        mut catalog: migrations_schema::Catalog,
-    ) -> migrations_schema::Catalog {
-        if self.table().schema() != "public" {
-            catalog.schemas.remove(self.table().schema());
+    /// Makes the empty `scratch` what the runner leaves before a baseline runs: the schema of
+    /// its history table there, unless `public` (the table itself is left out of every read).
+    async fn as_the_runner_leaves_it(&self, scratch: &mut Scratch) -> Result<(), SchemaError> {
+        if self.table().schema() == "public" {
+            return Ok(());
         }
-        catalog
+        let create = format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            crate::quote::ident(self.table().schema())
+        );
+        scratch
+            .run("the history table's schema", true, [create.as_str()])
+            .await
     }
 
     /// Proves the table's baseline equal to the revisions it replaces, as the runner uses it:
@@ -254,6 +246,7 @@ impl Migrator<'_> {
         };
         let mut chain = Scratch::create(client, options).await?;
         let proved = async {
+            chain.run("setting the time zone", false, [FIRST_ZONE]).await?;
             chain.build(&recipe).await?;
             let at = chain.read(&privileged(&read)).await?;
             let varying = run_dependent(client, options, &recipe, &read, &chain).await?;
@@ -308,8 +301,9 @@ impl Migrator<'_> {
     }
 }
 
-/// The columns whose values differ between `chain`, built by `recipe`, and a second build of
-/// the same revisions: those that depend on when the revisions ran ([`digest`]).
+/// The columns whose values depend on when the revisions ran ([`digest`]): those that differ
+/// between `chain`, built by `recipe` in [`FIRST_ZONE`], and a second build of the same
+/// revisions in [`SECOND_ZONE`].
 async fn run_dependent(
     client: &Client,
     options: &crate::ConnectOptions,
@@ -320,6 +314,11 @@ async fn run_dependent(
     let first = digest::by_column(chain.client(), read).await?;
     let mut again = Scratch::create(client, options).await?;
     let second = async {
+        // A day away from the first build's zone: the two disagree on today's date as they do
+        // on the time.
+        again
+            .run("setting the time zone", false, [SECOND_ZONE])
+            .await?;
         again.build(recipe).await?;
         digest::by_column(again.client(), read).await
     }
@@ -327,6 +326,13 @@ async fn run_dependent(
     again.drop(client).await?;
     Ok(digest::varying(&first, &second?))
 }
+
+/// The session time zone of the chain's first build (UTC+14) and of its second (UTC-12):
+/// 26 hours apart, so that `current_date`, `localtimestamp` and the like always differ between
+/// them, as `now()` does.
+const FIRST_ZONE: &str = "SET TimeZone = 'Pacific/Kiritimati'";
+/// See [`FIRST_ZONE`].
+const SECOND_ZONE: &str = "SET TimeZone = 'Etc/GMT+12'";
 
 /// The scripts of a proven baseline.
 struct Proven {

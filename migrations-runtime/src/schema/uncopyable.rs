@@ -1,5 +1,6 @@
 //! What a baseline cannot reproduce: the objects the catalog model does not read (the README's
-//! "What the model does not read"), and rules. A baseline is written from the model, so one
+//! "What the model does not read"), rules, default privileges, extended statistics, replica
+//! identities, large objects and text search objects. A baseline is written from the model, so one
 //! built over them would silently lack them, and its proof, read through the same model, would
 //! not see it: `squash` refuses instead, naming them.
 
@@ -42,6 +43,25 @@ UNION ALL
 SELECT format('cast from %s to %s', format_type(c.castsource, NULL), format_type(c.casttarget, NULL))
   FROM pg_catalog.pg_cast c
  WHERE c.oid >= 16384 AND NOT EXISTS (SELECT FROM in_extension x WHERE x.classid = 'pg_cast'::regclass AND x.objid = c.oid)
+UNION ALL
+SELECT format('default privileges of role %s', pg_get_userbyid(defaclrole)) FROM pg_catalog.pg_default_acl
+UNION ALL
+SELECT format('extended statistics %I.%I', n.nspname, x.stxname)
+  FROM pg_catalog.pg_statistic_ext x JOIN user_namespace n ON n.oid = x.stxnamespace
+UNION ALL
+SELECT format('replica identity %s of %I.%I', CASE c.relreplident WHEN 'f' THEN 'FULL' WHEN 'n' THEN 'NOTHING' ELSE 'USING INDEX' END, n.nspname, c.relname)
+  FROM pg_catalog.pg_class c JOIN user_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND c.relreplident <> 'd'
+UNION ALL
+SELECT format('%s large object(s)', count(*)) FROM pg_catalog.pg_largeobject_metadata HAVING count(*) > 0
+UNION ALL
+SELECT format('text search %s %I.%I', t.kind, n.nspname, t.name)
+  FROM (SELECT 'configuration' AS kind, cfgname AS name, cfgnamespace AS ns, oid, 'pg_ts_config'::regclass AS cls FROM pg_catalog.pg_ts_config
+        UNION ALL SELECT 'dictionary', dictname, dictnamespace, oid, 'pg_ts_dict'::regclass FROM pg_catalog.pg_ts_dict
+        UNION ALL SELECT 'parser', prsname, prsnamespace, oid, 'pg_ts_parser'::regclass FROM pg_catalog.pg_ts_parser
+        UNION ALL SELECT 'template', tmplname, tmplnamespace, oid, 'pg_ts_template'::regclass FROM pg_catalog.pg_ts_template) t
+  JOIN user_namespace n ON n.oid = t.ns
+ WHERE NOT EXISTS (SELECT FROM in_extension x WHERE x.classid = t.cls AND x.objid = t.oid)
 UNION ALL
 SELECT format('publication %I', pubname) FROM pg_catalog.pg_publication
 UNION ALL

@@ -64,3 +64,19 @@ async fn every_transaction_mode_applies_and_reverts() {
     assert_eq!(down.steps.len(), 1);
     assert_eq!(down.current_label(), "005_backfill_email");
 }
+
+/// The simulator's table, squashed through 003, embedded with its baseline: the packed form
+/// carries the baseline as the directory read at run time does.
+#[test]
+fn the_simulators_squashed_table_equals_its_directory() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../app-db/migrations");
+    let loaded = common::load(&dir);
+    assert_eq!(app_db::MIGRATIONS, loaded);
+    let baseline = app_db::MIGRATIONS.baseline().expect("app-db is squashed");
+    assert_eq!(baseline.level(), 3);
+    assert_eq!(baseline.up().file(), "baseline/up.sql");
+    assert!(baseline
+        .up()
+        .sql()
+        .contains("INSERT INTO public.training_scenarios"));
+}
