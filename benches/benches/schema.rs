@@ -38,10 +38,13 @@ use tokio::runtime::Runtime;
 // A bench target's root resolves modules beside itself: these live in `schema/`, next to it.
 #[path = "schema/fixture.rs"]
 mod fixture;
+#[path = "common/server.rs"]
+mod server;
 #[path = "schema/steps.rs"]
 mod steps;
 
-use fixture::{drop_database, write_wide, Fixture, Jit, JITS};
+use fixture::{write_wide, Fixture, Jit, JITS};
+use server::drop_database;
 
 type Fallible<T> = Result<T, Box<dyn Error>>;
 

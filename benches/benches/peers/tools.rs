@@ -96,7 +96,9 @@ impl Dirs {
 
 /// One tool's revisions, read from disk with that tool's own loader.
 pub enum Loaded {
-    Ours(Migrations),
+    // Boxed: a table is several hundred bytes since it carries a squashed history's baseline,
+    // and every variant of the enum would pay for it.
+    Ours(Box<Migrations>),
     Refinery(Vec<refinery::Migration>),
     Sqlx(sqlx::migrate::Migrator),
     Diesel(FileBasedMigrations),
@@ -105,9 +107,11 @@ pub enum Loaded {
 impl Loaded {
     pub fn load(rt: &Runtime, tool: Tool, dir: &Path) -> Fallible<Loaded> {
         Ok(match tool {
-            Tool::Ours => {
-                Loaded::Ours(migrations_core::load_dir(dir, "bench", Default::default())?)
-            }
+            Tool::Ours => Loaded::Ours(Box::new(migrations_core::load_dir(
+                dir,
+                "bench",
+                Default::default(),
+            )?)),
             Tool::Refinery => Loaded::Refinery(refinery::load_sql_migrations(dir)?),
             Tool::Sqlx => Loaded::Sqlx(rt.block_on(sqlx::migrate::Migrator::new(dir))?),
             Tool::Diesel => Loaded::Diesel(FileBasedMigrations::from_path(dir)?),

@@ -8,9 +8,9 @@ use appdb_benches::{layout, wide};
 use migrations_runtime::{ConnectOptions, Migrations, Migrator, Target};
 use migrations_schema::{diff, Catalog, ConstraintKind};
 use tokio::sync::Mutex;
-use tokio_postgres::config::SslMode;
 use tokio_postgres::Client;
 
+use super::server::{conditions, connect, options};
 use super::Fallible;
 
 /// Revisions of 10 tables each: 500 tables.
@@ -207,41 +207,6 @@ async fn migrated<'m>(
     })
 }
 
-/// Options for database `db` of the cluster: its Unix socket, no TLS.
-pub(super) fn options(cluster: &LocalCluster, db: &str) -> ConnectOptions {
-    let mut config = cluster.config(db);
-    config.ssl_mode(SslMode::Disable);
-    ConnectOptions::from_config(config)
-}
-
-async fn connect(cluster: &LocalCluster, db: &str) -> Fallible<Client> {
-    Ok(options(cluster, db).connect().await?)
-}
-
-/// The server and the settings that decide what a `CREATE DATABASE` costs.
-async fn conditions(admin: &Client) -> Fallible<String> {
-    let row = admin
-        .query_one(
-            "SELECT version(), current_setting('fsync'), current_setting('synchronous_commit'), \
-             current_setting('full_page_writes'), current_setting('data_directory'), \
-             current_setting('unix_socket_directories'), current_setting('listen_addresses')",
-            &[],
-        )
-        .await?;
-    let get = |i| row.get::<_, String>(i);
-    Ok(format!(
-        "server: {}; fsync = {}, synchronous_commit = {}, full_page_writes = {}; data directory \
-         {}; Unix socket in {}, listen_addresses = '{}'",
-        get(0).split(" on ").next().unwrap_or_default(),
-        get(1),
-        get(2),
-        get(3),
-        get(4),
-        get(5),
-        get(6)
-    ))
-}
-
 fn counts(catalog: &Catalog) -> String {
     let columns: usize = catalog.tables.values().map(|t| t.columns.len()).sum();
     let kind = |k| catalog.constraints.values().filter(|c| c.kind == k).count();
@@ -262,8 +227,3 @@ fn counts(catalog: &Catalog) -> String {
 
 /// Both settings, in the order measured.
 pub(super) const JITS: [Jit; 2] = [Jit::Default, Jit::Off];
-
-pub(super) async fn drop_database(admin: &Client, name: &str) -> Fallible<()> {
-    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
-    Ok(admin.batch_execute(&sql).await?)
-}

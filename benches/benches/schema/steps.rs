@@ -9,7 +9,8 @@ use appdb_benches::figures::{Row, Samples};
 use migrations_runtime::Migrator;
 use migrations_schema::{diff, Catalog};
 
-use super::fixture::{drop_database, options, Fixture, Jit, Live};
+use super::fixture::{Fixture, Jit, Live};
+use super::server::{drop_database, options};
 use super::Fallible;
 
 /// Rounds of the step-by-step drift, each also running the real one.
