@@ -149,7 +149,7 @@ impl<'c> Bench<'c> {
             rows > 0,
             "the synthetic history seeds rows, so the baseline must copy some"
         );
-        baseline::write(dir, &through, chain_only.as_slice(), &squash)?;
+        baseline::write(dir, &through, &chain_only, &squash)?;
 
         let migrations = migrations_core::load_dir(dir, "synthetic", Default::default())?;
         let level = migrations.baseline().map(|b| b.level());

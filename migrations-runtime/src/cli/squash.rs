@@ -5,12 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use migrations_core::baseline::{self, Manifest, Squashed, DIR, MANIFEST};
+use migrations_core::baseline::{DIR, MANIFEST};
 use migrations_core::Migrations;
 
 use super::commands::open;
 use super::lockfile::{self, directory};
 use super::{CliError, GlobalArgs, Source};
+use crate::schema::BaselineFiles;
 use crate::HistoryTable;
 use crate::MigrateError;
 
@@ -43,41 +44,8 @@ pub(super) async fn run(
     let squash = migrator.squash(&mut client, through).await?;
     let revisions = &loaded.migrations.as_slice()[..squash.level];
     let last = revisions[squash.level - 1].label();
-    let header = format!(
-        "-- The baseline of the revisions through {last}: written by `migrate squash --through {through}` and\n\
-         -- proven equal to them (schema, rows and sequences) in scratch databases. Do not edit.\n"
-    );
-    // What it holds, as comments above the script: each object (the diff from an empty
-    // database says "<object>: missing (expected …)"), the rows, the run-dependent columns.
-    let mut notes: Vec<String> = squash
-        .differences
-        .iter()
-        .map(|d| format!("creates {}", d.split(": missing").next().unwrap_or(d)))
-        .collect();
-    let rows: Vec<String> = squash
-        .tables
-        .iter()
-        .map(|t| format!("{} ({})", t.table, t.rows))
-        .collect();
-    notes.push(match rows.is_empty() {
-        true => "rows: none".to_owned(),
-        false => format!("rows: {}", rows.join(", ")),
-    });
-    if !squash.varying.is_empty() {
-        notes.push(format!(
-            "set when the revisions run, not compared (left to their defaults): {}",
-            squash.varying.join(", ")
-        ));
-    }
-    // Names may hold anything: keep each note to its comment line.
-    let notes: Vec<String> = notes.iter().map(|n| crate::quote::one_line(n)).collect();
-    let up = format!("{header}--   {}\n\n{}", notes.join("\n--   "), squash.up);
-    let down = format!("{header}\n{}", squash.down);
-    let manifest = Manifest {
-        up: migrations_core::source::checksum(&up),
-        squashed: revisions.iter().map(Squashed::of).collect(),
-    };
-    write_baseline(dir, allow_up_only, &up, &down, &manifest)?;
+    let files = squash.files(&loaded.migrations, through);
+    write_baseline(dir, allow_up_only, &files)?;
     if !squash.varying.is_empty() {
         println!("note: two runs of the revisions disagree on {}, so they depend on when the revisions run: not compared, and a column with a default is left to it (a fresh database gets it as the chain would give it)", squash.varying.join(", "));
     }
@@ -112,13 +80,7 @@ pub(super) async fn run(
 
 /// Writes `baseline/` beside the revisions (replacing an earlier one only once the new one is
 /// complete), then checks the directory as a build would; on an error the old one is back.
-fn write_baseline(
-    dir: &Path,
-    allow_up_only: bool,
-    up: &str,
-    down: &str,
-    manifest: &Manifest,
-) -> Result<(), CliError> {
+fn write_baseline(dir: &Path, allow_up_only: bool, files: &BaselineFiles) -> Result<(), CliError> {
     let fresh = dir.join(format!(".{DIR}-new"));
     let old = dir.join(format!(".{DIR}-old"));
     let target = dir.join(DIR);
@@ -129,9 +91,9 @@ fn write_baseline(
     let _ = std::fs::remove_dir_all(&fresh);
     std::fs::create_dir(&fresh).map_err(io(&fresh))?;
     for (name, text) in [
-        ("up.sql", up.to_owned()),
-        ("down.sql", down.to_owned()),
-        (MANIFEST, baseline::render(manifest)),
+        ("up.sql", &files.up),
+        ("down.sql", &files.down),
+        (MANIFEST, &files.manifest),
     ] {
         std::fs::write(fresh.join(name), text).map_err(io(&fresh.join(name)))?;
     }
