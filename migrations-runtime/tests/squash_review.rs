@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::squash::{both_ways, history, loaded, rows, run, runner};
+use common::squash::{both_ways, history, loaded, rows, run, runner, through_baseline};
 use common::{database, migrate};
 
 // Regression (review 16): `rows::in_key_order` orders every table, with rows or not, and
@@ -50,15 +50,7 @@ async fn a_cycle_through_a_deferred_key_is_squashed_as_the_refusal_advises() {
         ),
         ("002_seed/down.sql", "DELETE FROM orders; DELETE FROM users;\n"),
     ]);
-    let (db, fresh) = (database().await, database().await);
-    run(
-        root.path(),
-        db.url(),
-        &["squash", "--through", "002", "--no-test"],
-        0,
-    );
-    run(root.path(), fresh.url(), &["upgrade"], 0);
-    let client = fresh.connect().await.expect("connect");
+    let (_fresh, client) = through_baseline(root.path(), "002").await;
     assert_eq!(
         rows(&client, "SELECT id || ' ' || last_order_id FROM users").await,
         ["1 10"]
@@ -80,15 +72,7 @@ async fn a_self_referencing_table_of_more_than_a_chunk_is_squashed() {
         ),
         ("001_init/down.sql", "DROP TABLE nodes;\n"),
     ]);
-    let (db, fresh) = (database().await, database().await);
-    run(
-        root.path(),
-        db.url(),
-        &["squash", "--through", "001", "--no-test"],
-        0,
-    );
-    run(root.path(), fresh.url(), &["upgrade"], 0);
-    let client = fresh.connect().await.expect("connect");
+    let (_fresh, client) = through_baseline(root.path(), "001").await;
     assert_eq!(
         rows(&client, "SELECT count(*)::text FROM nodes").await,
         ["1500"]
@@ -109,15 +93,7 @@ async fn a_restarted_sequence_is_squashed_where_it_was() {
         ),
         ("001_init/down.sql", "DROP TABLE tickets;\n"),
     ]);
-    let (db, fresh) = (database().await, database().await);
-    run(
-        root.path(),
-        db.url(),
-        &["squash", "--through", "001", "--no-test"],
-        0,
-    );
-    run(root.path(), fresh.url(), &["upgrade"], 0);
-    let client = fresh.connect().await.expect("connect");
+    let (_fresh, client) = through_baseline(root.path(), "001").await;
     assert_eq!(
         rows(&client, "SELECT nextval('tickets_id_seq')::text").await,
         ["1000"]
@@ -485,15 +461,7 @@ async fn grants_survive_the_squash() {
         ),
         ("001_init/down.sql", "DROP TABLE things;\n"),
     ]);
-    let (db, fresh) = (database().await, database().await);
-    run(
-        root.path(),
-        db.url(),
-        &["squash", "--through", "001", "--no-test"],
-        0,
-    );
-    run(root.path(), fresh.url(), &["upgrade"], 0);
-    let client = fresh.connect().await.expect("connect");
+    let (_fresh, client) = through_baseline(root.path(), "001").await;
     assert_eq!(
         rows(
             &client,

@@ -138,3 +138,19 @@ pub(crate) async fn role(db: &TestDatabase, tag: &str) -> String {
         .expect("create role");
     name
 }
+
+/// Squashes `root/m` through `through` (no test written) on a database of its own, and gives a
+/// fresh database upgraded through the baseline, with a connection to it (the database is kept
+/// as long as the caller holds it).
+pub(crate) async fn through_baseline(root: &Path, through: &str) -> (TestDatabase, Client) {
+    let (db, fresh) = (database().await, database().await);
+    run(
+        root,
+        db.url(),
+        &["squash", "--through", through, "--no-test"],
+        0,
+    );
+    run(root, fresh.url(), &["upgrade"], 0);
+    let client = fresh.connect().await.expect("connect");
+    (fresh, client)
+}
