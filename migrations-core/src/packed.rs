@@ -27,9 +27,7 @@
 
 use std::ops::Range;
 
-use std::borrow::Cow;
-
-use crate::baseline::{Baseline, DIR, MANIFEST};
+use crate::baseline::Baseline;
 use crate::problem::SyntaxError;
 use crate::revision::{Checksum, ChecksumAlgorithm, Code, Revision, Script, TransactionMode};
 
@@ -156,9 +154,8 @@ impl Reader<'_> {
                 0 => ChecksumAlgorithm::Sha256,
                 _ => ChecksumAlgorithm::RustSource,
             };
-            let file = Cow::Owned(format!("{DIR}/{MANIFEST}"));
             let (version, name, source) = (version.into(), name.into(), source.into());
-            return Revision::squashed(version, name, source, file, (algorithm, checksum));
+            return Revision::squashed(version, name, source, (algorithm, checksum));
         }
         let up = self.script();
         let down = (self.byte() == 1).then(|| self.script());

@@ -414,26 +414,20 @@ impl Revision {
 
     /// A revision whose directory was dropped after `migrate squash` wrote a baseline in its
     /// place: its version, name and checksum stand in the table so that databases which applied
-    /// it still match, but it has no script to run. Its up script is empty and named after
-    /// `file` (the baseline's list of squashed revisions).
+    /// it still match, but it has no script to run. Its up script is empty and named after the
+    /// baseline's list of squashed revisions, where it is now written.
     pub(crate) fn squashed(
         version: Cow<'static, str>,
         name: Cow<'static, str>,
         source: Cow<'static, str>,
-        file: Cow<'static, str>,
         (algorithm, checksum): (ChecksumAlgorithm, Checksum),
     ) -> Self {
+        let file = format!("{}/{}", crate::baseline::DIR, crate::baseline::MANIFEST);
         let up = match algorithm {
-            ChecksumAlgorithm::RustSource => Script::rust(file, Cow::Borrowed(""), None),
-            ChecksumAlgorithm::Sha256 => Script {
-                file,
-                sql: Cow::Borrowed(""),
-                transaction: TransactionMode::Wrapped,
-                language: Language::Sql,
-                code: Compiled(None),
-                statements: Some(Vec::new()),
-                syntax_error: None,
-            },
+            ChecksumAlgorithm::RustSource => Script::rust(file.into(), Cow::Borrowed(""), None),
+            ChecksumAlgorithm::Sha256 => {
+                Script::owned(file, String::new(), TransactionMode::Wrapped, Vec::new())
+            }
         };
         Self {
             version,

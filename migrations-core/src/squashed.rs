@@ -148,7 +148,6 @@ fn merge(manifest: &Manifest, path: &str, display: &str, report: &mut ScanReport
                 version.canonical.into(),
                 version.slug.into(),
                 entry.source.clone().into(),
-                format!("{DIR}/{MANIFEST}").into(),
                 (entry.algorithm, entry.checksum),
             )),
         }
