@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use migrations_core::{sql, Revision, Script};
+use migrations_core::{sql, Baseline, Revision, Script};
 use tokio_postgres::error::{ErrorPosition, SqlState};
 use tokio_postgres::GenericClient;
 
@@ -69,6 +69,15 @@ pub(crate) fn script(revision: &Revision, direction: Direction) -> &Script {
         Direction::Down => revision.down().expect(
             "Plan::runnable refuses irreversible revisions before any down script is reached",
         ),
+    }
+}
+
+/// The script of a squashed history's `baseline` for `direction`: `None` going down when it has
+/// no down script.
+pub(crate) fn baseline_script(baseline: &Baseline, direction: Direction) -> Option<&Script> {
+    match direction {
+        Direction::Up => Some(baseline.up()),
+        Direction::Down => baseline.down(),
     }
 }
 

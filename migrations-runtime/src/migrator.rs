@@ -205,11 +205,6 @@ impl<'m> Migrator<'m> {
         self
     }
 
-    /// Whether an empty database runs the baseline (see [`Migrator::without_baseline`]).
-    pub fn uses_baseline(&self) -> bool {
-        self.baseline
-    }
-
     /// The plan towards `level` from the revisions `applied`, with the baseline as this runner
     /// uses it: the planner every turn of a run goes through.
     pub(crate) fn plan_to(&self, applied: &[bool], direction: Direction, level: usize) -> Plan {

@@ -156,30 +156,26 @@ fn baseline_block(
     else {
         return String::new();
     };
-    let (script, widen, rows) = match direction {
+    let Some(script) = crate::apply::baseline_script(baseline, direction) else {
+        return String::new();
+    };
+    // Up records the revisions (widening an older history table's CHECK first), down forgets
+    // them.
+    let (widen, rows): (String, Vec<String>) = match direction {
         Direction::Up => (
-            Some(baseline.up()),
-            format!(
-                "{}
-",
-                table.allow_baseline_sql()
-            ),
+            format!("{}\n", table.allow_baseline_sql()),
             covered
                 .iter()
                 .map(|r| table.offline_insert_sql(r))
-                .collect::<Vec<_>>(),
+                .collect(),
         ),
         Direction::Down => (
-            baseline.down(),
             String::new(),
             covered
                 .iter()
                 .map(|r| table.offline_delete_sql(r))
                 .collect(),
         ),
-    };
-    let Some(script) = script else {
-        return String::new();
     };
     format!(
         "-- the baseline ({}, `{}`), in place of {} to {}\nBEGIN;\n{}\n{widen}{}\nCOMMIT;\n\n",

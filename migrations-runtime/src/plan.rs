@@ -334,11 +334,7 @@ impl Plan {
             return Err(PlanError::squashed(migrations, revision, self.direction));
         }
         if let (true, Some(baseline)) = (self.baseline, migrations.baseline()) {
-            let script = match self.direction {
-                Direction::Up => Some(baseline.up()),
-                Direction::Down => baseline.down(),
-            };
-            let Some(script) = script else {
+            let Some(script) = crate::apply::baseline_script(baseline, self.direction) else {
                 return Err(PlanError::Irreversible {
                     target: target.to_owned(),
                     revision: "the baseline (baseline/down.sql is missing)".to_owned(),

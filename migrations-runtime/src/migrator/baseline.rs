@@ -32,13 +32,12 @@ impl Migrator<'_> {
             first.label(),
             last.label()
         );
-        let script = match direction {
-            Direction::Up => baseline.up(),
-            Direction::Down => baseline.down().ok_or_else(|| PlanError::Irreversible {
+        // `Plan::runnable` refused a baseline without a down script before this turn.
+        let script =
+            apply::baseline_script(baseline, direction).ok_or_else(|| PlanError::Irreversible {
                 target: "base".to_owned(),
                 revision: label.clone(),
-            })?,
-        };
+            })?;
         let watch = Watch {
             timeouts: self.timeouts,
             pid,
