@@ -37,38 +37,30 @@ pub(crate) struct Dump {
     pub tables: Vec<TableRows>,
 }
 
-/// The tables that reference themselves through a key checked at once.
-async fn self_referencing(client: &Client) -> Result<BTreeSet<u32>, SchemaError> {
+/// Each foreign key checked at once (not deferrable), as (referencing, referenced) tables.
+async fn immediate_keys(client: &Client) -> Result<Vec<(u32, u32)>, SchemaError> {
     let rows = client
         .query(
-            "SELECT DISTINCT conrelid FROM pg_catalog.pg_constraint \
-             WHERE contype = 'f' AND conparentid = 0 AND conrelid = confrelid AND NOT condeferrable",
+            "SELECT conrelid, confrelid FROM pg_catalog.pg_constraint \
+             WHERE contype = 'f' AND conparentid = 0 AND NOT condeferrable",
             &[],
         )
         .await
         .map_err(failed("reading the foreign keys"))?;
-    Ok(rows.iter().map(|r| r.get(0)).collect())
+    Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
 }
 
 /// `tables` (those with rows) ordered so that a table comes after every table it references
 /// through a key checked at once: a deferrable key is checked at commit (the load defers them
 /// all), and a table referencing itself loads in one statement, which checks its keys at the
 /// end.
-async fn in_key_order(
-    client: &Client,
+fn in_key_order(
+    keys: &[(u32, u32)],
     tables: Vec<(Relation, String, i64)>,
 ) -> Result<Vec<(Relation, String, i64)>, SchemaError> {
-    let edges = client
-        .query(
-            "SELECT conrelid, confrelid FROM pg_catalog.pg_constraint \
-             WHERE contype = 'f' AND conparentid = 0 AND conrelid <> confrelid AND NOT condeferrable",
-            &[],
-        )
-        .await
-        .map_err(failed("reading the foreign keys"))?;
     let mut needs: BTreeMap<u32, BTreeSet<u32>> = BTreeMap::new();
-    for edge in edges {
-        needs.entry(edge.get(0)).or_default().insert(edge.get(1));
+    for &(from, to) in keys.iter().filter(|(from, to)| from != to) {
+        needs.entry(from).or_default().insert(to);
     }
     let mut pending = tables;
     let mut placed: BTreeSet<u32> = BTreeSet::new();
@@ -113,7 +105,9 @@ async fn dump_relations(
     varying: &Varying,
 ) -> Result<Dump, SchemaError> {
     let (views, tables): (Vec<Relation>, Vec<Relation>) = all.into_iter().partition(|r| r.view);
-    let whole = self_referencing(client).await?;
+    let keys = immediate_keys(client).await?;
+    // A table referencing itself loads in one statement.
+    let whole: BTreeSet<u32> = keys.iter().filter(|(a, b)| a == b).map(|k| k.0).collect();
     let mut with_rows = Vec::new();
     for table in tables {
         let (copied, rows) =
@@ -127,7 +121,7 @@ async fn dump_relations(
     let mut script =
         String::from("SET CONSTRAINTS ALL DEFERRED;\nSET LOCAL xmloption = content;\n");
     let mut loaded = Vec::new();
-    for (table, copied, rows) in in_key_order(client, with_rows).await? {
+    for (table, copied, rows) in in_key_order(&keys, with_rows)? {
         script.push_str(&copied);
         loaded.push(TableRows {
             table: table.name.clone(),

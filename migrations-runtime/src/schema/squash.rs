@@ -3,6 +3,8 @@
 //! in two scratch databases; [`Migrator::prove_baseline`] proves a table's baseline equal to the
 //! chain it replaces again, through the runner itself (the test `migrate squash` writes).
 
+use std::collections::BTreeMap;
+
 use migrations_schema::diff;
 use tokio_postgres::Client;
 
@@ -80,7 +82,9 @@ impl Migrator<'_> {
         let through = self.migrations().as_slice()[level - 1].label();
         let mut chain = Scratch::create(client, options).await?;
         let squashed = async {
-            chain.run("setting the time zone", false, [FIRST_ZONE]).await?;
+            chain
+                .run("setting the time zone", false, [FIRST_ZONE])
+                .await?;
             chain.build(&recipe).await?;
             super::uncopyable::refuse(chain.client(), &through).await?;
             let at = chain.read(&read).await?;
@@ -93,26 +97,11 @@ impl Migrator<'_> {
                 at: &at,
                 owned: &owned,
                 through: &through,
+                rows: (&expected, &varying),
             };
             let proved = self
                 .prove_script(client, options, &mut proof, chain_at, &dump.script)
                 .await;
-            let proved = match proved {
-                Ok(script) => {
-                    let found = digest::digests(proof.client(), &read, &varying).await;
-                    found.and_then(|found| {
-                        let differences = digest::differences(&expected, &found);
-                        match differences.is_empty() {
-                            true => Ok(script),
-                            false => Err(SchemaError::RowsDiffer {
-                                step: format!("the baseline's up script, against the rows of the revisions through {through}"),
-                                differences,
-                            }),
-                        }
-                    })
-                }
-                Err(e) => Err(e),
-            };
             proof.drop(client).await?;
             let script = proved?;
             Ok(Squash {
@@ -132,8 +121,7 @@ impl Migrator<'_> {
 
     /// Writes the baseline's scripts for the chain at `chain` and runs them in `proof`, an empty
     /// scratch database, proving each: up (the schema, `rows`, then the grants and owners that
-    /// differ once read) reaches the chain's schema, down an empty database again, after which
-    /// `proof` is back at the chain's rows for the caller to compare.
+    /// differ once read) reaches the chain's schema and its rows, down an empty database again.
     async fn prove_script(
         &self,
         client: &Client,
@@ -179,20 +167,17 @@ impl Migrator<'_> {
             }
         };
         let up = format!("{loaded}{grants}");
-        // Down is proven on a copy, so that the rows stay for the caller's comparison.
-        let mut copy = Scratch::create(client, options).await?;
-        let back = async {
-            self.as_the_runner_leaves_it(&mut copy).await?;
-            copy.run("the baseline", true, [up.as_str()]).await?;
-            copy.run("the baseline's down script", true, [down.as_str()])
-                .await?;
-            let back = copy.read(&read).await?;
-            let step = "the baseline's down script, against an empty database";
-            proven(client, options, &back, &empty, &read, step).await
-        }
-        .await;
-        copy.drop(client).await?;
-        back?;
+        let found = digest::digests(proof.client(), &read, chain.rows.1).await?;
+        let step = format!(
+            "the baseline's up script, against the rows of the revisions through {through}"
+        );
+        same_rows(chain.rows.0, &found, step)?;
+        proof
+            .run("the baseline's down script", true, [down.as_str()])
+            .await?;
+        let back = proof.read(&read).await?;
+        let step = "the baseline's down script, against an empty database";
+        proven(client, options, &back, &empty, &read, step).await?;
         Ok(Proven {
             up,
             down,
@@ -280,10 +265,7 @@ impl Migrator<'_> {
                 let step = format!("the baseline, against the revisions through {through}");
                 let respelled = proven(client, options, &built, &at, &owned, &step).await?;
                 let found = digest::digests(base.client(), &read, &varying).await?;
-                let differences = digest::differences(&expected, &found);
-                if !differences.is_empty() {
-                    return Err(SchemaError::RowsDiffer { step, differences });
-                }
+                same_rows(&expected, &found, step)?;
                 Ok(BaselineProof {
                     level,
                     compared: expected.len(),
@@ -352,6 +334,21 @@ struct Chain<'c> {
     owned: &'c migrations_schema::Catalog,
     /// The last squashed revision, for messages.
     through: &'c str,
+    /// Its rows' digests, and the columns they leave out.
+    rows: (&'c BTreeMap<String, String>, &'c Varying),
+}
+
+/// Refuses, after `step`, rows whose digests `found` are not those `expected`.
+fn same_rows(
+    expected: &BTreeMap<String, String>,
+    found: &BTreeMap<String, String>,
+    step: String,
+) -> Result<(), SchemaError> {
+    let differences = digest::differences(expected, found);
+    match differences.is_empty() {
+        true => Ok(()),
+        false => Err(SchemaError::RowsDiffer { step, differences }),
+    }
 }
 
 /// `read` with owners and grants.
